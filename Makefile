@@ -1,0 +1,108 @@
+# chaosd — build, test and install.
+#   make            build chaosd and chaosctl (out of tree in $(BUILD))
+#   make check      install what is missing (Debian, as root), build, run every test lane
+#   make demo       build, start chaosd and a demo container, pause it, show effect and revert
+#   make bench      benchmarks against the baselines, written to docs/performance.md
+#   make install    install binaries, man pages and the systemd unit under $(PREFIX)
+
+BUILD   ?= build
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+PKGS    := libnl-route-3.0 libseccomp libcjson libmicrohttpd sqlite3 libcurl
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 -Wno-format-truncation \
+           -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE -D_GNU_SOURCE \
+           -Ilib -Iexperiments -Ichaosd $(PKG_CFLAGS)
+LDFLAGS += -pie -Wl,-z,relro,-z,now
+LIBS    := $(PKG_LIBS) -lm
+
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIB_SRCS    := $(sort $(wildcard lib/*.c experiments/*.c))
+DAEMON_SRCS := $(sort $(wildcard chaosd/*.c))
+CLI_SRCS    := $(sort $(wildcard cli/*.c))
+UNIT_SRCS   := $(sort $(wildcard tests/unit/test_*.c))
+INTEG_SRCS  := $(sort $(wildcard tests/integration/test_*.c))
+
+LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
+CLI_OBJS    := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+UNIT_BINS   := $(UNIT_SRCS:%.c=$(BUILD)/%)
+INTEG_BINS  := $(INTEG_SRCS:%.c=$(BUILD)/%)
+HELPER_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/helpers/*.c))
+
+.PHONY: all check unit integration kernel deps demo bench install format clean tests
+all: $(BUILD)/chaosd $(BUILD)/chaosctl
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libchaos.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/chaosd: $(DAEMON_OBJS) $(BUILD)/libchaos.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/chaosctl: $(CLI_OBJS) $(BUILD)/libchaos.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# Test binaries link the daemon's objects except its main().
+DAEMON_LIB_OBJS := $(filter-out $(BUILD)/chaosd/main.o,$(DAEMON_OBJS))
+$(BUILD)/tests/%: tests/%.c $(DAEMON_LIB_OBJS) $(BUILD)/libchaos.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(DAEMON_LIB_OBJS) $(BUILD)/libchaos.a $(LIBS) $(CHECK_LIBS)
+
+# The victim runs inside busybox containers and the kernel-lane VM: static.
+$(BUILD)/tests/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static -o $@ $<
+
+tests: all $(UNIT_BINS) $(INTEG_BINS) $(HELPER_BINS)
+
+deps:
+	tests/setup.sh
+
+check: deps
+	$(MAKE) tests
+	BUILD=$(abspath $(BUILD)) tests/run-all.sh
+
+unit: tests
+	BUILD=$(abspath $(BUILD)) tests/run-all.sh unit
+
+integration: tests
+	BUILD=$(abspath $(BUILD)) tests/run-all.sh integration
+
+kernel: tests
+	BUILD=$(abspath $(BUILD)) tests/run-all.sh kernel
+
+demo: all
+	BUILD=$(abspath $(BUILD)) tests/demo.sh
+
+bench: tests
+	BUILD=$(abspath $(BUILD)) bench/run.sh
+
+install: all
+	install -D -m 0755 $(BUILD)/chaosd $(DESTDIR)$(PREFIX)/sbin/chaosd
+	install -D -m 0755 $(BUILD)/chaosctl $(DESTDIR)$(PREFIX)/bin/chaosctl
+	install -D -m 0644 docs/chaosd.8 $(DESTDIR)$(PREFIX)/share/man/man8/chaosd.8
+	install -D -m 0644 docs/chaosctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/chaosctl.1
+	install -D -m 0644 deploy/chaosd.service $(DESTDIR)$(PREFIX)/lib/systemd/system/chaosd.service
+
+format:
+	clang-format -i $(LIB_SRCS) $(DAEMON_SRCS) $(CLI_SRCS) $(wildcard lib/*.h experiments/*.h chaosd/*.h cli/*.h)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,75 @@
+/* The fault module interface. One module per fault type (fault_<type>.c),
+ * registered in registry.c. A module knows nothing about HTTP or the
+ * journal: it records the prior state it is about to change in f->saved and
+ * calls fault_checkpoint() *before* touching the kernel; the core persists
+ * that so revert can run after a crash, in a new process, from f->saved
+ * and the parsed parameters alone. */
+#pragma once
+#include <stdint.h>
+
+#include <cJSON.h>
+
+#include "error.h"
+
+struct target;
+struct fault;
+
+enum fault_flags {
+        FAULT_ONESHOT = 1 << 0, /* an action (kill): nothing to revert or verify as held */
+};
+
+struct fault_ops {
+        const char *type; /* the spec's "type" */
+        unsigned flags;
+        /* Pure: validate JSON (the fault object) and fill f->priv. Errors
+         * carry the JSON path (f->path is "$.faults[N]"). */
+        int (*parse)(struct fault *f, const cJSON *json, struct error *e);
+        /* Change the kernel. Saves prior state into f->saved and calls
+         * fault_checkpoint() before each change. On failure, the core calls
+         * revert, which must cope with the half-applied state. */
+        int (*apply)(struct fault *f, struct target *t, struct error *e);
+        /* Read the effect back from the kernel into f->readback (a JSON
+         * object shown by `get`); fail if it does not match the spec. May be
+         * NULL for FAULT_ONESHOT. */
+        int (*verify)(struct fault *f, struct target *t, struct error *e);
+        /* Restore exactly what f->saved says was there. Idempotent; must
+         * succeed on a half-applied fault and on a dead target (return 0
+         * when there is nothing left to restore). */
+        int (*revert)(struct fault *f, struct target *t, struct error *e);
+        /* Optional: called every f->tick_us while the fault is active. */
+        int (*tick)(struct fault *f, struct target *t, struct error *e);
+        /* Optional: a child process of ours exited (pid, wait status).
+         * Returns 1 if the module owned it. */
+        int (*child_exited)(struct fault *f, int pid, int status);
+        /* Free f->priv. May be NULL when priv is a plain malloc block. */
+        void (*free_priv)(void *priv);
+};
+
+struct fault {
+        const struct fault_ops *ops;
+        int index;         /* position in the spec's faults array */
+        char path[64];     /* "$.faults[N]" */
+        cJSON *json;       /* the fault's spec object (borrowed) */
+        void *priv;        /* parsed parameters, owned by the module */
+        cJSON *saved;      /* prior state, persisted by the core (owned) */
+        cJSON *readback;   /* verify's read-back (owned) */
+        uint64_t tick_us;  /* >0: ops->tick runs at this interval */
+        int done;          /* a ONESHOT/tick fault that has finished its work */
+        /* Set by the core: persists f->saved. NULL in unit tests. */
+        int (*checkpoint)(struct fault *f, struct error *e);
+        void *core;
+};
+
+const struct fault_ops *fault_lookup(const char *type);
+/* NULL-terminated list of every registered module. */
+const struct fault_ops *const *fault_registry(void);
+
+/* Parse the fault object at index I into a new fault. */
+int fault_new(const cJSON *json, int index, struct fault **ret, struct error *e);
+void fault_free(struct fault *f);
+/* f->saved, created as an empty object on first use. */
+cJSON *fault_saved(struct fault *f);
+/* Persist f->saved now (no-op when the core set no hook). */
+int fault_checkpoint(struct fault *f, struct error *e);
+/* Replace f->readback with R (takes ownership). */
+void fault_set_readback(struct fault *f, cJSON *r);

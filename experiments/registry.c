@@ -1,0 +1,27 @@
+/* The registry of fault modules: adding a fault type is one line here. */
+#include <stddef.h>
+#include <string.h>
+
+#include "fault.h"
+
+extern const struct fault_ops fault_pause_ops;
+extern const struct fault_ops fault_kill_ops;
+
+static const struct fault_ops *const registry[] = {
+        &fault_pause_ops,
+        &fault_kill_ops,
+        NULL,
+};
+
+const struct fault_ops *const *fault_registry(void)
+{
+        return registry;
+}
+
+const struct fault_ops *fault_lookup(const char *type)
+{
+        for (const struct fault_ops *const *o = registry; *o; o++)
+                if (strcmp((*o)->type, type) == 0)
+                        return *o;
+        return NULL;
+}

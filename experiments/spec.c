@@ -1,0 +1,112 @@
+#include "spec.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "fault.h"
+#include "jsonv.h"
+
+static const char *const top_keys[] = { "name", "description", "target", "duration", "faults", NULL };
+
+/* Validate every fault through its module's (pure) parse. */
+static int check_faults(struct spec *s, struct error *e)
+{
+        const cJSON *it;
+        int i = 0;
+
+        cJSON_ArrayForEach(it, s->faults) {
+                struct fault *f = NULL;
+                int r = fault_new(it, i++, &f, e);
+
+                if (r < 0)
+                        return r;
+                fault_free(f);
+        }
+        return 0;
+}
+
+int spec_parse(const char *buf, size_t len, unsigned flags, uint64_t max_duration_us, struct spec *s,
+               struct error *e)
+{
+        const char *end = NULL;
+        const cJSON *target;
+        int r;
+
+        memset(s, 0, sizeof(*s));
+        if (!max_duration_us)
+                max_duration_us = SPEC_DEFAULT_MAX_DURATION_US;
+        if (len > SPEC_MAX_BYTES)
+                return error_path(e, "$", "spec is %zu bytes, more than the limit of %d", len, SPEC_MAX_BYTES);
+        s->root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+        if (!s->root) {
+                size_t off = end ? (size_t)(end - buf) : 0;
+
+                return error_path(e, "$", "invalid JSON near byte %zu", off);
+        }
+        /* Only whitespace may follow the document. */
+        for (const char *p = end; p && p < buf + len; p++)
+                if (*p != ' ' && *p != '\n' && *p != '\r' && *p != '\t') {
+                        r = error_path(e, "$", "trailing data after the JSON document at byte %zu",
+                                       (size_t)(p - buf));
+                        goto fail;
+                }
+        if (jv_depth(s->root) > SPEC_MAX_DEPTH) {
+                r = error_path(e, "$", "nesting deeper than %d levels", SPEC_MAX_DEPTH);
+                goto fail;
+        }
+        r = jv_check_object(s->root, "$", top_keys, e);
+        if (r < 0)
+                goto fail;
+        r = jv_string(s->root, "$", "name", 1, &s->name, e);
+        if (r < 0)
+                goto fail;
+        if (strlen(s->name) > 128) {
+                r = error_path(e, "$.name", "longer than 128 characters");
+                goto fail;
+        }
+        r = jv_string(s->root, "$", "description", 0, &s->description, e);
+        if (r < 0)
+                goto fail;
+        r = jv_duration(s->root, "$", "duration", 1, 1000, max_duration_us, &s->duration_us, e);
+        if (r < 0)
+                goto fail;
+        target = cJSON_GetObjectItemCaseSensitive(s->root, "target");
+        if (target) {
+                r = target_spec_parse(target, "$.target", &s->target, e);
+                if (r < 0)
+                        goto fail;
+                s->has_target = 1;
+        } else if (!(flags & SPEC_TARGET_OPTIONAL)) {
+                r = error_path(e, "$.target", "is required");
+                goto fail;
+        }
+        s->faults = cJSON_GetObjectItemCaseSensitive(s->root, "faults");
+        if (!s->faults) {
+                r = error_path(e, "$.faults", "is required");
+                goto fail;
+        }
+        if (!cJSON_IsArray(s->faults)) {
+                r = error_path(e, "$.faults", "must be an array");
+                goto fail;
+        }
+        s->n_faults = cJSON_GetArraySize(s->faults);
+        if (s->n_faults < 1 || s->n_faults > SPEC_MAX_FAULTS) {
+                r = error_path(e, "$.faults", "must hold 1 to %d faults, not %d", SPEC_MAX_FAULTS, s->n_faults);
+                goto fail;
+        }
+        r = check_faults(s, e);
+        if (r < 0)
+                goto fail;
+        return 0;
+fail:
+        spec_free(s);
+        return r;
+}
+
+void spec_free(struct spec *s)
+{
+        cJSON_Delete(s->root);
+        memset(s, 0, sizeof(*s));
+}
