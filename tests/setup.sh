@@ -1,0 +1,41 @@
+#!/bin/bash
+# Set-up for `make check` on a fresh Debian 12 machine: install what is
+# missing (as root, non-interactively), start dockerd if it is not running,
+# and make the busybox test image from busybox-static (no registry needed).
+set -eu
+PKGS="build-essential pkg-config libnl-3-dev libnl-route-3-dev libseccomp-dev libcjson-dev check
+      libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev docker.io busybox-static iproute2 curl
+      qemu-system-x86 cpio kmod python3 python3-junitparser"
+missing=""
+for p in $PKGS; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+        if [ "$(id -u)" != 0 ]; then
+                echo "setup: missing Debian packages:$missing (run as root to install them)" >&2
+                exit 1
+        fi
+        echo "setup: installing$missing"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+[ "$(id -u)" = 0 ] || { echo "setup: not root: root lanes will skip"; exit 0; }
+
+if ! docker info >/dev/null 2>&1; then
+        echo "setup: starting dockerd (log: /var/log/chaosd-test-dockerd.log)"
+        dockerd >/var/log/chaosd-test-dockerd.log 2>&1 &
+        for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+        docker info >/dev/null 2>&1 || { echo "setup: dockerd did not start" >&2; tail -20 /var/log/chaosd-test-dockerd.log >&2; exit 1; }
+fi
+if ! docker image inspect chaosd-busybox:latest >/dev/null 2>&1; then
+        echo "setup: importing chaosd-busybox:latest from busybox-static"
+        root=$(mktemp -d)
+        mkdir -p "$root/bin" "$root/tmp" "$root/proc" "$root/sys" "$root/dev" "$root/etc"
+        cp /bin/busybox "$root/bin/busybox"
+        for a in $(/bin/busybox --list); do [ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"; done
+        echo "root:x:0:0:root:/:/bin/sh" >"$root/etc/passwd"
+        tar -C "$root" -c . | docker import -c 'CMD ["/bin/sh"]' - chaosd-busybox:latest >/dev/null
+        rm -rf "$root"
+fi
+echo "setup: ok"
