@@ -1,0 +1,315 @@
+/* victim: a static test program that fault tests aim at. It runs inside
+ * busybox containers (bind-mount it in) and in the kernel-lane VM.
+ *
+ *   victim spin [SECONDS]       busy loop (CPU-bound; utime rises), for
+ *                               SECONDS (default: until killed)
+ *   victim sleep SECONDS        sleep, then exit 0
+ *   victim ticker [SECONDS]     print "tick N" every 100 ms (flushed), so a
+ *                               freeze shows as a gap in its output
+ *   victim syscalls --calls openat,getpid,read [--n N] [--path P]
+ *                               call each listed syscall N times (default
+ *                               10000) and print one JSON object of counts:
+ *                               {"openat":{"ok":9000,"EIO":1000},...}
+ *                               supported: openat getpid getppid getuid read
+ *                               write uname socket nanosleep
+ *   victim memhog SIZE [SECONDS] allocate SIZE bytes (suffix K/M/G, KiB/MiB/
+ *                               GiB), touch every page, print "ready BYTES",
+ *                               then hold it for SECONDS (default: forever)
+ *
+ * Exit status: 0 on success, 2 on bad usage, 1 when a resource (memory, a
+ * file) could not be had. Only libc; no threads.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_s(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int usage(void)
+{
+        fprintf(stderr, "usage: victim spin [S] | sleep S | ticker [S] | syscalls --calls a,b [--n N] [--path P] | "
+                        "memhog SIZE [S]\n");
+        return 2;
+}
+
+static int parse_seconds(const char *s, double *ret)
+{
+        char *end;
+
+        errno = 0;
+        *ret = strtod(s, &end);
+        return errno || end == s || *end || *ret < 0 ? -1 : 0;
+}
+
+static int do_spin(int argc, char **argv)
+{
+        volatile uint64_t x = 0;
+        double secs = 0, end;
+
+        if (argc > 2 && parse_seconds(argv[2], &secs) < 0)
+                return usage();
+        end = now_s() + secs;
+        for (;;) {
+                for (int i = 0; i < 1000000; i++)
+                        x++;
+                if (secs > 0 && now_s() >= end)
+                        return 0;
+        }
+}
+
+static void sleep_s(double s)
+{
+        struct timespec ts = { .tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9) };
+
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+}
+
+static int do_sleep(int argc, char **argv)
+{
+        double secs;
+
+        if (argc < 3 || parse_seconds(argv[2], &secs) < 0)
+                return usage();
+        sleep_s(secs);
+        return 0;
+}
+
+static int do_ticker(int argc, char **argv)
+{
+        double secs = 0, start = now_s();
+
+        if (argc > 2 && parse_seconds(argv[2], &secs) < 0)
+                return usage();
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        for (unsigned long n = 0; secs == 0 || now_s() - start < secs; n++) {
+                printf("tick %lu\n", n);
+                fflush(stdout);
+                sleep_s(0.1);
+        }
+        return 0;
+}
+
+/* Counts for one syscall: successes and failures per errno. */
+struct counts {
+        const char *name;
+        unsigned long ok;
+        unsigned long err[4096];
+};
+
+static long call_once(const char *name, const char *path, int rfd, int wfd)
+{
+        char c;
+
+        if (strcmp(name, "openat") == 0) {
+                long fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+
+                if (fd >= 0)
+                        close((int)fd);
+                return fd;
+        }
+        if (strcmp(name, "getpid") == 0)
+                return syscall(SYS_getpid);
+        if (strcmp(name, "getppid") == 0)
+                return syscall(SYS_getppid);
+        if (strcmp(name, "getuid") == 0)
+                return syscall(SYS_getuid);
+        if (strcmp(name, "read") == 0)
+                return syscall(SYS_read, rfd, &c, 1);
+        if (strcmp(name, "write") == 0)
+                return syscall(SYS_write, wfd, "x", 1);
+        if (strcmp(name, "uname") == 0) {
+                struct utsname u;
+
+                return syscall(SYS_uname, &u);
+        }
+        if (strcmp(name, "socket") == 0) {
+                long fd = syscall(SYS_socket, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+                if (fd >= 0)
+                        close((int)fd);
+                return fd;
+        }
+        if (strcmp(name, "nanosleep") == 0) {
+                struct timespec ts = { 0, 1000 };
+
+                return syscall(SYS_nanosleep, &ts, NULL);
+        }
+        errno = ENOSYS;
+        return -2; /* unknown name: caught before the loop */
+}
+
+static const char *const known_calls[] = { "openat", "getpid", "getppid", "getuid", "read",
+                                           "write", "uname", "socket", "nanosleep", NULL };
+
+static int known(const char *name)
+{
+        for (const char *const *k = known_calls; *k; k++)
+                if (strcmp(*k, name) == 0)
+                        return 1;
+        return 0;
+}
+
+static const char *errno_name(int err, char *buf, size_t len)
+{
+        const char *n = strerrorname_np(err);
+
+        if (n)
+                return n;
+        snprintf(buf, len, "E%d", err);
+        return buf;
+}
+
+static int do_syscalls(int argc, char **argv)
+{
+        char *calls = NULL, *save = NULL;
+        const char *path = "/";
+        unsigned long n = 10000;
+        struct counts *c;
+        int nc = 0, rfd, wfd;
+
+        for (int i = 2; i < argc; i++) {
+                if (strcmp(argv[i], "--calls") == 0 && i + 1 < argc)
+                        calls = argv[++i];
+                else if (strcmp(argv[i], "--n") == 0 && i + 1 < argc)
+                        n = strtoul(argv[++i], NULL, 10);
+                else if (strcmp(argv[i], "--path") == 0 && i + 1 < argc)
+                        path = argv[++i];
+                else
+                        return usage();
+        }
+        if (!calls)
+                return usage();
+        c = calloc(32, sizeof(*c));
+        if (!c)
+                return 1;
+        for (char *t = strtok_r(calls, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                if (!known(t)) {
+                        fprintf(stderr, "victim: unknown syscall \"%s\"\n", t);
+                        return 2;
+                }
+                if (nc == 32)
+                        return usage();
+                c[nc++].name = t;
+        }
+        /* Sources that always work, in a container or a bare initramfs:
+         * /dev/zero may be missing, so fall back to our own binary. */
+        rfd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+        if (rfd < 0)
+                rfd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+        wfd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (wfd < 0)
+                wfd = memfd_create("victim", MFD_CLOEXEC); /* grows; never blocks */
+        if (rfd < 0 || wfd < 0) {
+                perror("victim: no file to read or write");
+                return 1;
+        }
+        for (unsigned long i = 0; i < n; i++)
+                for (int k = 0; k < nc; k++) {
+                        long r = call_once(c[k].name, path, rfd, wfd);
+
+                        if (r >= 0)
+                                c[k].ok++;
+                        else
+                                c[k].err[errno > 0 && errno < 4096 ? errno : 0]++;
+                }
+        printf("{");
+        for (int k = 0; k < nc; k++) {
+                char b[16];
+
+                printf("%s\"%s\":{\"ok\":%lu", k ? "," : "", c[k].name, c[k].ok);
+                for (int err = 0; err < 4096; err++)
+                        if (c[k].err[err])
+                                printf(",\"%s\":%lu", errno_name(err, b, sizeof(b)), c[k].err[err]);
+                printf("}");
+        }
+        printf("}\n");
+        return 0;
+}
+
+static int parse_size(const char *s, size_t *ret)
+{
+        char *end;
+        double v;
+
+        errno = 0;
+        v = strtod(s, &end);
+        if (errno || end == s || v < 0)
+                return -1;
+        if (*end == 'K' || *end == 'k')
+                v *= 1024, end++;
+        else if (*end == 'M' || *end == 'm')
+                v *= 1024 * 1024, end++;
+        else if (*end == 'G' || *end == 'g')
+                v *= 1024.0 * 1024 * 1024, end++;
+        if (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0 || *end == '\0') {
+                *ret = (size_t)v;
+                return 0;
+        }
+        return -1;
+}
+
+static int do_memhog(int argc, char **argv)
+{
+        volatile char *p;
+        double secs = 0;
+        size_t size;
+        long pg = sysconf(_SC_PAGESIZE);
+
+        if (argc < 3 || parse_size(argv[2], &size) < 0 || size == 0)
+                return usage();
+        if (argc > 3 && parse_seconds(argv[3], &secs) < 0)
+                return usage();
+        p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) {
+                perror("victim: mmap");
+                return 1;
+        }
+        /* Writes through volatile are kept by the compiler: every page is
+         * really touched and charged to our memory cgroup. */
+        for (size_t off = 0; off < size; off += (size_t)pg)
+                p[off] = 1;
+        printf("ready %zu\n", size);
+        fflush(stdout);
+        if (secs > 0)
+                sleep_s(secs);
+        else
+                for (;;)
+                        pause();
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        /* A SIGPIPE on a closed stdout must not look like a fault effect. */
+        signal(SIGPIPE, SIG_IGN);
+        if (argc < 2)
+                return usage();
+        if (strcmp(argv[1], "spin") == 0)
+                return do_spin(argc, argv);
+        if (strcmp(argv[1], "sleep") == 0)
+                return do_sleep(argc, argv);
+        if (strcmp(argv[1], "ticker") == 0)
+                return do_ticker(argc, argv);
+        if (strcmp(argv[1], "syscalls") == 0)
+                return do_syscalls(argc, argv);
+        if (strcmp(argv[1], "memhog") == 0)
+                return do_memhog(argc, argv);
+        return usage();
+}
