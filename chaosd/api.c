@@ -1,0 +1,464 @@
+/* The HTTP/1.1 JSON API (docs/api.md) on libmicrohttpd, driven by our own
+ * epoll loop: MHD runs in MHD_USE_EPOLL mode without threads, we watch its
+ * epoll fd and call MHD_run when it is ready, and arm a timer only when MHD
+ * asks for one, so an idle daemon sleeps. */
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "cleanup.h"
+#include "daemon.h"
+#include "events.h"
+#include "peercred.h"
+
+#define BODY_MAX SPEC_MAX_BYTES
+
+struct follower;
+
+struct api {
+        struct daemon *d;
+        struct MHD_Daemon *mhd;
+        struct loop_source *mhd_src, *timer;
+        int listen_fd;
+        gid_t group;
+        char path[108];
+        struct follower *followers;
+};
+
+struct request {
+        char *body;
+        size_t len;
+        int too_big;
+        int allowed; /* -1 unknown, 0 refused, 1 allowed */
+};
+
+struct follower {
+        struct follower *next;
+        struct api *api;
+        struct MHD_Connection *conn;
+        uint64_t seq;
+        int follow, suspended;
+        void *wait;
+};
+
+static void api_kick(struct api *a);
+
+static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, char *text, const char *ctype)
+{
+        struct MHD_Response *r;
+        enum MHD_Result ret;
+
+        if (!text)
+                return MHD_NO;
+        r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+        MHD_add_response_header(r, "Content-Type", ctype);
+        ret = MHD_queue_response(c, status, r);
+        MHD_destroy_response(r);
+        return ret;
+}
+
+static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned status, cJSON *j)
+{
+        char *s = cJSON_PrintUnformatted(j);
+        size_t n;
+
+        cJSON_Delete(j);
+        if (!s)
+                return MHD_NO;
+        /* A trailing newline makes curl output and JSON-lines tools happy. */
+        n = strlen(s);
+        char *t = realloc(s, n + 2);
+        if (!t) {
+                free(s);
+                return MHD_NO;
+        }
+        t[n] = '\n';
+        t[n + 1] = '\0';
+        return reply_text(c, status, t, "application/json");
+}
+
+static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status, const struct error *e,
+                                   const char *msg)
+{
+        cJSON *j = cJSON_CreateObject();
+
+        cJSON_AddStringToObject(j, "error", e ? e->msg : msg);
+        if (e && e->path[0])
+                cJSON_AddStringToObject(j, "path", e->path);
+        return reply_json(c, status, j);
+}
+
+/* --- /v1/events ---------------------------------------------------------- */
+
+static void follower_wake(void *ud)
+{
+        struct follower *f = ud;
+
+        if (f->suspended) {
+                f->suspended = 0;
+                MHD_resume_connection(f->conn);
+                api_kick(f->api);
+        }
+}
+
+static ssize_t events_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+        struct follower *f = cls;
+        size_t n = events_read(f->api->d->events, &f->seq, buf, max);
+
+        if (n > 0)
+                return (ssize_t)n;
+        if (!f->follow || f->api->d->quitting)
+                return MHD_CONTENT_READER_END_OF_STREAM;
+        if (!f->wait)
+                f->wait = events_wait(f->api->d->events, follower_wake, f);
+        /* Nothing to send: park the connection until the next event rather
+         * than returning 0 to a spinning MHD. */
+        f->suspended = 1;
+        MHD_suspend_connection(f->conn);
+        return 0;
+}
+
+static void events_free_cb(void *cls)
+{
+        struct follower *f = cls;
+
+        if (f->wait)
+                events_unwait(f->api->d->events, f->wait);
+        for (struct follower **p = &f->api->followers; *p; p = &(*p)->next)
+                if (*p == f) {
+                        *p = f->next;
+                        break;
+                }
+        free(f);
+}
+
+static enum MHD_Result serve_events(struct api *a, struct MHD_Connection *c)
+{
+        const char *fv = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "follow");
+        struct follower *f = calloc(1, sizeof(*f));
+        struct MHD_Response *r;
+        enum MHD_Result ret;
+
+        if (!f)
+                return MHD_NO;
+        f->api = a;
+        f->conn = c;
+        f->follow = fv && (strcmp(fv, "1") == 0 || strcmp(fv, "true") == 0);
+        f->seq = events_oldest(a->d->events);
+        f->next = a->followers;
+        a->followers = f;
+        r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, events_reader, f, events_free_cb);
+        MHD_add_response_header(r, "Content-Type", "application/x-ndjson");
+        ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+        MHD_destroy_response(r);
+        return ret;
+}
+
+/* --- routes -------------------------------------------------------------- */
+
+static enum MHD_Result serve_list(struct api *a, struct MHD_Connection *c)
+{
+        cJSON *j = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(j, "experiments");
+
+        for (struct experiment *x = a->d->experiments; x; x = x->next)
+                cJSON_AddItemToArray(arr, experiment_to_json(x, 0));
+        return reply_json(c, MHD_HTTP_OK, j);
+}
+
+static enum MHD_Result serve_create(struct api *a, struct MHD_Connection *c, struct request *rq)
+{
+        struct experiment *x = NULL;
+        struct error e = { 0 };
+        int status, r;
+
+        if (rq->too_big) {
+                a->d->metrics.errors_spec++;
+                return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
+                                   "$: request body larger than 65536 bytes");
+        }
+        r = experiment_create(a->d, rq->body ? rq->body : "", rq->len, &x, &status, &e);
+        if (r == 0)
+                return reply_json(c, (unsigned)status, experiment_to_json(x, 1));
+        if (x) {
+                cJSON *j = cJSON_CreateObject();
+
+                cJSON_AddStringToObject(j, "error", e.msg);
+                cJSON_AddItemToObject(j, "experiment", experiment_to_json(x, 1));
+                experiments_trim(a->d);
+                return reply_json(c, (unsigned)status, j);
+        }
+        return reply_error(c, (unsigned)status, &e, NULL);
+}
+
+static enum MHD_Result serve_halt(struct api *a, struct MHD_Connection *c)
+{
+        cJSON *j = cJSON_CreateObject(), *ids = cJSON_CreateArray();
+        int n = experiments_end_all(a->d, EXP_HALTED, "halted through the API", ids);
+
+        cJSON_AddNumberToObject(j, "halted", n);
+        cJSON_AddItemToObject(j, "experiments", ids);
+        experiments_trim(a->d);
+        return reply_json(c, MHD_HTTP_OK, j);
+}
+
+static enum MHD_Result serve_health(struct api *a, struct MHD_Connection *c)
+{
+        cJSON *j = cJSON_CreateObject();
+        int active = 0;
+
+        for (struct experiment *x = a->d->experiments; x; x = x->next)
+                active += !exp_state_is_end(x->state);
+        cJSON_AddStringToObject(j, "status", "ok");
+        cJSON_AddStringToObject(j, "version", CHAOSD_VERSION);
+        cJSON_AddNumberToObject(j, "active_experiments", active);
+        cJSON_AddNumberToObject(j, "uptime_s", (double)((now_ms() - a->d->started_ms) / 1000));
+        return reply_json(c, MHD_HTTP_OK, j);
+}
+
+static enum MHD_Result route(struct api *a, struct MHD_Connection *c, const char *url, const char *method,
+                             struct request *rq)
+{
+        int get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0,
+            del = strcmp(method, "DELETE") == 0;
+        const char *prefix = "/v1/experiments/";
+
+        a->d->metrics.http_requests++;
+        if (strcmp(url, "/v1/health") == 0 && get)
+                return serve_health(a, c);
+        if (strcmp(url, "/metrics") == 0 && get)
+                return reply_text(c, MHD_HTTP_OK, metrics_render(a->d), "text/plain; version=0.0.4");
+        if (strcmp(url, "/v1/experiments") == 0 && get)
+                return serve_list(a, c);
+        if (strcmp(url, "/v1/experiments") == 0 && post)
+                return serve_create(a, c, rq);
+        if (strcmp(url, "/v1/halt") == 0 && post)
+                return serve_halt(a, c);
+        if (strcmp(url, "/v1/events") == 0 && get)
+                return serve_events(a, c);
+        if (strncmp(url, prefix, strlen(prefix)) == 0 && (get || del)) {
+                struct experiment *x = experiment_find(a->d, url + strlen(prefix));
+
+                if (!x)
+                        return reply_error(c, MHD_HTTP_NOT_FOUND, NULL, "no such experiment");
+                if (del && !exp_state_is_end(x->state))
+                        experiment_end(x, EXP_STOPPED, "stopped through the API");
+                return reply_json(c, MHD_HTTP_OK, experiment_to_json(x, 1));
+        }
+        if (strcmp(url, "/v1/health") == 0 || strcmp(url, "/metrics") == 0 || strcmp(url, "/v1/experiments") == 0 ||
+            strcmp(url, "/v1/halt") == 0 || strcmp(url, "/v1/events") == 0)
+                return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, "method not allowed");
+        return reply_error(c, MHD_HTTP_NOT_FOUND, NULL, "no such endpoint (see docs/api.md)");
+}
+
+static int authorize(struct api *a, struct MHD_Connection *c)
+{
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        uid_t uid = (uid_t)-1;
+        int r;
+
+        if (!ci)
+                return 0;
+        r = peer_allowed(ci->connect_fd, a->group, &uid);
+        if (r <= 0) {
+                a->d->metrics.errors_auth++;
+                log_event("warning", NULL, "auth", "refused API client uid %d", (int)uid);
+        }
+        return r > 0;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                               const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+        struct api *a = cls;
+        struct request *rq = *con_cls;
+
+        if (!rq) {
+                rq = calloc(1, sizeof(*rq));
+                if (!rq)
+                        return MHD_NO;
+                rq->allowed = authorize(a, c);
+                *con_cls = rq;
+                return MHD_YES;
+        }
+        if (*upload_size) {
+                if (rq->allowed && !rq->too_big) {
+                        if (rq->len + *upload_size > BODY_MAX) {
+                                rq->too_big = 1;
+                                free(rq->body);
+                                rq->body = NULL;
+                                rq->len = 0;
+                        } else {
+                                char *nb = realloc(rq->body, rq->len + *upload_size + 1);
+
+                                if (!nb)
+                                        return MHD_NO;
+                                memcpy(nb + rq->len, upload, *upload_size);
+                                rq->body = nb;
+                                rq->len += *upload_size;
+                                rq->body[rq->len] = '\0';
+                        }
+                }
+                *upload_size = 0;
+                return MHD_YES;
+        }
+        if (!rq->allowed)
+                return reply_error(c, MHD_HTTP_FORBIDDEN, NULL,
+                                   "forbidden: the API is for root and the socket's group");
+        return route(a, c, url, method, rq);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode t)
+{
+        struct request *rq = *con_cls;
+
+        if (rq) {
+                free(rq->body);
+                free(rq);
+                *con_cls = NULL;
+        }
+}
+
+/* --- loop integration ---------------------------------------------------- */
+
+static void on_timer(struct loop_source *src, uint32_t ev, void *ud);
+
+static void api_kick(struct api *a)
+{
+        MHD_UNSIGNED_LONG_LONG ms = 0;
+
+        (void)MHD_run(a->mhd);
+        if (MHD_get_timeout(a->mhd, &ms) == MHD_YES) {
+                if (a->timer)
+                        (void)loop_timer_rearm(a->timer, ms * 1000 + 1, 0);
+                else
+                        (void)loop_add_timer(a->d->loop, ms * 1000 + 1, 0, on_timer, a, &a->timer, NULL);
+        } else if (a->timer) {
+                loop_remove(a->d->loop, a->timer);
+                a->timer = NULL;
+        }
+}
+
+static void on_timer(struct loop_source *src, uint32_t ev, void *ud)
+{
+        api_kick(ud);
+}
+
+static void on_mhd(struct loop_source *src, uint32_t ev, void *ud)
+{
+        api_kick(ud);
+}
+
+static int make_socket(const char *path, gid_t group, struct error *e)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return error_set(e, ENAMETOOLONG, "socket path too long: %s", path);
+        strcpy(sa.sun_path, path);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return error_sys(e, errno, "socket");
+        if (lstat(path, &st) == 0) {
+                int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                int live = probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+
+                if (probe >= 0)
+                        close(probe);
+                if (live)
+                        return error_set(e, EADDRINUSE, "%s: another chaosd is already listening there", path);
+                if (!S_ISSOCK(st.st_mode))
+                        return error_set(e, EEXIST, "%s exists and is not a socket", path);
+                (void)unlink(path);
+        }
+        /* Create it private, then open it up to the group: no window in
+         * which anyone else could connect. */
+        {
+                mode_t old = umask(0177);
+                int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+
+                umask(old);
+                if (r < 0)
+                        return error_sys(e, errno, "bind %s", path);
+        }
+        if (chown(path, 0, group) < 0 || chmod(path, 0660) < 0)
+                return error_sys(e, errno, "chown/chmod %s", path);
+        if (listen(fd, 64) < 0)
+                return error_sys(e, errno, "listen %s", path);
+        return TAKE_FD(fd);
+}
+
+int api_start(struct daemon *d, const char *socket_path, gid_t group, struct error *e)
+{
+        struct api *a = calloc(1, sizeof(*a));
+        const union MHD_DaemonInfo *info;
+        int r;
+
+        if (!a)
+                return error_set(e, ENOMEM, "out of memory");
+        a->d = d;
+        a->group = group;
+        snprintf(a->path, sizeof(a->path), "%s", socket_path);
+        a->listen_fd = make_socket(socket_path, group, e);
+        if (a->listen_fd < 0) {
+                r = a->listen_fd;
+                free(a);
+                return r;
+        }
+        a->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, handler, a,
+                                  MHD_OPTION_LISTEN_SOCKET, a->listen_fd, MHD_OPTION_NOTIFY_COMPLETED, completed, a,
+                                  MHD_OPTION_CONNECTION_LIMIT, (unsigned)256, MHD_OPTION_CONNECTION_TIMEOUT,
+                                  (unsigned)60, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+                                  MHD_OPTION_END);
+        if (!a->mhd) {
+                close(a->listen_fd);
+                unlink(socket_path);
+                free(a);
+                return error_set(e, EIO, "libmicrohttpd failed to start on %s", socket_path);
+        }
+        info = MHD_get_daemon_info(a->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+        r = loop_add_fd(d->loop, info->epoll_fd, EPOLLIN, on_mhd, a, &a->mhd_src, e);
+        if (r < 0) {
+                MHD_stop_daemon(a->mhd);
+                close(a->listen_fd);
+                free(a);
+                return r;
+        }
+        d->api = a;
+        return 0;
+}
+
+void api_stop(struct daemon *d)
+{
+        struct api *a = d->api;
+
+        if (!a)
+                return;
+        /* Suspended followers must be resumed before MHD may stop; with
+         * d->quitting set their readers end the stream. */
+        for (struct follower *f = a->followers; f; f = f->next)
+                if (f->suspended) {
+                        f->suspended = 0;
+                        MHD_resume_connection(f->conn);
+                }
+        for (int i = 0; i < 3; i++)
+                (void)MHD_run(a->mhd);
+        loop_remove(d->loop, a->mhd_src);
+        loop_remove(d->loop, a->timer);
+        MHD_stop_daemon(a->mhd);
+        close(a->listen_fd);
+        (void)unlink(a->path);
+        free(a);
+        d->api = NULL;
+}

@@ -1,0 +1,137 @@
+/* The daemon's state: one loop, one journal, the experiments it runs. */
+#pragma once
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <cJSON.h>
+
+#include "error.h"
+#include "fault.h"
+#include "journal.h"
+#include "loop.h"
+#include "spec.h"
+#include "target.h"
+
+#define CHAOSD_VERSION "0.1.0"
+
+enum exp_state {
+        EXP_INJECTING,
+        EXP_RUNNING,
+        EXP_REVERTING,
+        EXP_COMPLETED,
+        EXP_STOPPED,
+        EXP_HALTED,
+        EXP_FAILED,
+        EXP_TARGET_GONE,
+        EXP_ABORTED,
+        EXP_STATE_MAX,
+};
+
+struct experiment;
+
+struct fault_inst {
+        struct fault *f;
+        struct experiment *x;
+        int target_idx;
+        const char *state; /* pending applying active done reverted failed gone */
+        char error[512];
+        struct loop_source *tick;
+};
+
+struct experiment {
+        struct experiment *next;
+        struct daemon *d;
+        char id[32];
+        char name[160];
+        struct spec spec;  /* parsed, owns the JSON (absent for archived ones) */
+        char *spec_text;
+        cJSON *archive;    /* an ended experiment loaded from the journal */
+        enum exp_state state;
+        char reason[1024];
+        int64_t created_ms, deadline_ms, ended_ms;
+        uint64_t duration_us;
+        int n_targets;
+        struct target *targets;
+        struct loop_source **target_watch;
+        int n_faults;
+        struct fault_inst *faults;
+        struct loop_source *deadline_timer;
+};
+
+#define METRIC_BUCKETS 12
+struct histogram {
+        uint64_t count;
+        double sum;
+        uint64_t buckets[METRIC_BUCKETS];
+};
+
+struct metrics {
+        uint64_t ended[EXP_STATE_MAX];
+        uint64_t created;
+        struct histogram inject, revert;
+        uint64_t errors_spec, errors_target, errors_inject, errors_revert, errors_auth;
+        uint64_t http_requests;
+};
+
+struct events;
+struct api;
+
+struct daemon {
+        struct api *api;
+        struct loop *loop;
+        struct journal *journal;
+        struct events *events;
+        struct experiment *experiments; /* newest first */
+        uint64_t max_duration_us;
+        char boot_id[64];
+        char state_dir[1024];
+        struct metrics metrics;
+        int64_t started_ms;
+        int quitting;
+};
+
+int64_t now_ms(void);
+uint64_t mono_us(void);
+const char *exp_state_name(enum exp_state s);
+int exp_state_is_end(enum exp_state s);
+int exp_state_parse(const char *s, enum exp_state *ret);
+
+/* Parse, resolve, journal, inject and verify a new experiment. On success
+ * it is running. *ret_http is the status to answer with (201, 400, 409,
+ * 422...); on failure with 422 *ret still holds the failed experiment. */
+int experiment_create(struct daemon *d, const char *body, size_t len, struct experiment **ret, int *ret_http,
+                      struct error *e);
+/* Revert everything and move to the end state END. Safe on an ended one. */
+void experiment_end(struct experiment *x, enum exp_state end, const char *reason);
+struct experiment *experiment_find(struct daemon *d, const char *id);
+int experiment_active_faults(const struct experiment *x);
+cJSON *experiment_to_json(const struct experiment *x, int full);
+/* End every active experiment with END; returns how many. */
+int experiments_end_all(struct daemon *d, enum exp_state end, const char *reason, cJSON *ids);
+void experiments_child_exited(struct daemon *d, pid_t pid, int status);
+/* Drop ended experiments beyond the in-memory history limit. */
+void experiments_trim(struct daemon *d);
+void experiment_free(struct experiment *x);
+
+/* Wire an experiment's timers and watchers into the loop (used by create and
+ * by reconcile). */
+int experiment_arm(struct experiment *x, struct error *e);
+/* The journal hook given to fault modules as f->checkpoint. */
+int experiment_checkpoint(struct fault *f, struct error *e);
+
+/* Start-up reconcile of the journal: expired -> revert; unexpired -> verify
+ * and resume. With only_revert (chaosd --recover) everything is reverted. */
+int reconcile(struct daemon *d, int only_revert, int *ret_reverted, int *ret_resumed, struct error *e);
+/* Load recent ended experiments from the journal for `ls`/`get`. */
+void load_history(struct daemon *d);
+
+void metrics_observe(struct histogram *h, double seconds);
+char *metrics_render(struct daemon *d);
+
+/* The HTTP API on a Unix socket; members of GROUP (and root) may use it. */
+int api_start(struct daemon *d, const char *socket_path, gid_t group, struct error *e);
+void api_stop(struct daemon *d);
+
+/* Structured log line on stderr (journald-friendly key=value). */
+void log_event(const char *level, const char *exp_id, const char *event, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));

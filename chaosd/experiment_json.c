@@ -1,0 +1,87 @@
+/* The experiment object of the API (docs/api.md). */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon.h"
+
+static void add_time(cJSON *j, const char *key, int64_t ms)
+{
+        char buf[40];
+        time_t s = (time_t)(ms / 1000);
+        struct tm tm;
+
+        if (!ms) {
+                cJSON_AddNullToObject(j, key);
+                return;
+        }
+        gmtime_r(&s, &tm);
+        snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+        cJSON_AddStringToObject(j, key, buf);
+}
+
+static int64_t remaining(const struct experiment *x)
+{
+        int64_t left;
+
+        if (exp_state_is_end(x->state))
+                return 0;
+        left = x->deadline_ms - now_ms();
+        return left > 0 ? left : 0;
+}
+
+cJSON *experiment_to_json(const struct experiment *x, int full)
+{
+        cJSON *j, *faults, *targets;
+        int active = 0;
+
+        if (x->archive) {
+                j = cJSON_Duplicate(x->archive, 1);
+                if (!full) {
+                        cJSON_DeleteItemFromObject(j, "spec");
+                        cJSON_DeleteItemFromObject(j, "targets");
+                        cJSON_DeleteItemFromObject(j, "faults");
+                        cJSON_AddNumberToObject(j, "faults_active", 0);
+                }
+                return j;
+        }
+        j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "id", x->id);
+        cJSON_AddStringToObject(j, "name", x->name);
+        cJSON_AddStringToObject(j, "state", exp_state_name(x->state));
+        cJSON_AddStringToObject(j, "reason", x->reason);
+        add_time(j, "created_at", x->created_ms);
+        add_time(j, "deadline", x->deadline_ms);
+        add_time(j, "ended_at", x->ended_ms);
+        cJSON_AddNumberToObject(j, "duration_ms", (double)(x->duration_us / 1000));
+        cJSON_AddNumberToObject(j, "remaining_ms", (double)remaining(x));
+        active = experiment_active_faults(x);
+        if (!full) {
+                cJSON_AddNumberToObject(j, "faults_active", active);
+                return j;
+        }
+        targets = cJSON_AddArrayToObject(j, "targets");
+        for (int i = 0; i < x->n_targets; i++)
+                cJSON_AddItemToArray(targets, target_to_json(&x->targets[i]));
+        faults = cJSON_AddArrayToObject(j, "faults");
+        for (int i = 0; i < x->n_faults; i++) {
+                const struct fault_inst *fi = &x->faults[i];
+                cJSON *f = cJSON_CreateObject();
+
+                cJSON_AddNumberToObject(f, "index", i);
+                cJSON_AddStringToObject(f, "type", fi->f ? fi->f->ops->type : "?");
+                cJSON_AddNumberToObject(f, "target", fi->target_idx);
+                cJSON_AddStringToObject(f, "state", fi->state ? fi->state : "pending");
+                if (fi->f && fi->f->readback)
+                        cJSON_AddItemToObject(f, "readback", cJSON_Duplicate(fi->f->readback, 1));
+                else
+                        cJSON_AddNullToObject(f, "readback");
+                cJSON_AddStringToObject(f, "error", fi->error);
+                cJSON_AddItemToArray(faults, f);
+        }
+        cJSON_AddNumberToObject(j, "faults_active", active);
+        if (x->spec.root)
+                cJSON_AddItemToObject(j, "spec", cJSON_Duplicate(x->spec.root, 1));
+        return j;
+}

@@ -1,0 +1,317 @@
+#include "journal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "cleanup.h"
+#include "fsutil.h"
+
+struct journal {
+        sqlite3 *db;
+};
+
+static const char schema[] =
+        "PRAGMA journal_mode=WAL;"
+        "PRAGMA synchronous=NORMAL;"
+        "CREATE TABLE IF NOT EXISTS experiments("
+        " id TEXT PRIMARY KEY, name TEXT NOT NULL, spec TEXT NOT NULL, state TEXT NOT NULL,"
+        " reason TEXT, boot_id TEXT NOT NULL, targets TEXT,"
+        " created_ms INTEGER NOT NULL, deadline_ms INTEGER NOT NULL, ended_ms INTEGER);"
+        "CREATE TABLE IF NOT EXISTS faults("
+        " exp_id TEXT NOT NULL, idx INTEGER NOT NULL, target_idx INTEGER NOT NULL, type TEXT NOT NULL,"
+        " state TEXT NOT NULL, saved TEXT, readback TEXT, error TEXT,"
+        " PRIMARY KEY(exp_id, idx));"
+        "CREATE INDEX IF NOT EXISTS experiments_state ON experiments(state);";
+
+static int db_error(struct journal *j, struct error *e, const char *what)
+{
+        return error_set(e, EIO, "journal: %s: %s", what, sqlite3_errmsg(j->db));
+}
+
+int journal_open(const char *state_dir, struct journal **ret, struct error *e)
+{
+        char path[4096];
+        struct journal *j;
+        char *msg = NULL;
+        int r;
+
+        r = fs_mkdir_p(state_dir, 0700, e);
+        if (r < 0)
+                return error_wrap(e, "state dir");
+        snprintf(path, sizeof(path), "%s/journal.db", state_dir);
+        j = calloc(1, sizeof(*j));
+        if (!j)
+                return error_set(e, ENOMEM, "out of memory");
+        if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                            NULL) != SQLITE_OK) {
+                r = error_set(e, EIO, "journal: open %s: %s", path, j->db ? sqlite3_errmsg(j->db) : "?");
+                journal_close(j);
+                return r;
+        }
+        sqlite3_busy_timeout(j->db, 2000);
+        if (sqlite3_exec(j->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+                r = error_set(e, EIO, "journal: schema in %s: %s", path, msg ? msg : "?");
+                sqlite3_free(msg);
+                journal_close(j);
+                return r;
+        }
+        (void)chmod(path, 0600);
+        *ret = j;
+        return 0;
+}
+
+void journal_close(struct journal *j)
+{
+        if (!j)
+                return;
+        sqlite3_close(j->db);
+        free(j);
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+        if (v)
+                sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+        else
+                sqlite3_bind_null(s, i);
+}
+
+static int step_done(struct journal *j, sqlite3_stmt *s, struct error *e, const char *what)
+{
+        int rc = sqlite3_step(s);
+
+        sqlite3_finalize(s);
+        if (rc != SQLITE_DONE)
+                return db_error(j, e, what);
+        return 0;
+}
+
+int journal_put_experiment(struct journal *j, const struct journal_experiment *x, struct error *e)
+{
+        sqlite3_stmt *s;
+
+        if (sqlite3_prepare_v2(j->db,
+                               "INSERT OR REPLACE INTO experiments(id,name,spec,state,reason,boot_id,targets,"
+                               "created_ms,deadline_ms,ended_ms) VALUES(?,?,?,?,?,?,?,?,?,?)",
+                               -1, &s, NULL) != SQLITE_OK)
+                return db_error(j, e, "prepare");
+        bind_text(s, 1, x->id);
+        bind_text(s, 2, x->name);
+        bind_text(s, 3, x->spec);
+        bind_text(s, 4, x->state);
+        bind_text(s, 5, x->reason);
+        bind_text(s, 6, x->boot_id);
+        bind_text(s, 7, x->targets);
+        sqlite3_bind_int64(s, 8, x->created_ms);
+        sqlite3_bind_int64(s, 9, x->deadline_ms);
+        if (x->ended_ms)
+                sqlite3_bind_int64(s, 10, x->ended_ms);
+        else
+                sqlite3_bind_null(s, 10);
+        return step_done(j, s, e, "insert experiment");
+}
+
+int journal_set_state(struct journal *j, const char *id, const char *state, const char *reason,
+                      int64_t ended_ms, struct error *e)
+{
+        sqlite3_stmt *s;
+
+        if (sqlite3_prepare_v2(j->db,
+                               "UPDATE experiments SET state=?, reason=COALESCE(?,reason),"
+                               " ended_ms=COALESCE(?,ended_ms) WHERE id=?",
+                               -1, &s, NULL) != SQLITE_OK)
+                return db_error(j, e, "prepare");
+        bind_text(s, 1, state);
+        bind_text(s, 2, reason);
+        if (ended_ms)
+                sqlite3_bind_int64(s, 3, ended_ms);
+        else
+                sqlite3_bind_null(s, 3);
+        bind_text(s, 4, id);
+        return step_done(j, s, e, "update state");
+}
+
+int journal_set_deadline(struct journal *j, const char *id, int64_t deadline_ms, struct error *e)
+{
+        sqlite3_stmt *s;
+
+        if (sqlite3_prepare_v2(j->db, "UPDATE experiments SET deadline_ms=? WHERE id=?", -1, &s, NULL) !=
+            SQLITE_OK)
+                return db_error(j, e, "prepare");
+        sqlite3_bind_int64(s, 1, deadline_ms);
+        bind_text(s, 2, id);
+        return step_done(j, s, e, "update deadline");
+}
+
+int journal_put_fault(struct journal *j, const char *exp_id, int idx, int target_idx, const char *type,
+                      const char *state, const char *saved, const char *readback, const char *error,
+                      struct error *e)
+{
+        sqlite3_stmt *s;
+
+        if (sqlite3_prepare_v2(j->db,
+                               "INSERT INTO faults(exp_id,idx,target_idx,type,state,saved,readback,error)"
+                               " VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(exp_id,idx) DO UPDATE SET"
+                               " state=excluded.state, saved=COALESCE(excluded.saved,saved),"
+                               " readback=COALESCE(excluded.readback,readback),"
+                               " error=COALESCE(excluded.error,error)",
+                               -1, &s, NULL) != SQLITE_OK)
+                return db_error(j, e, "prepare");
+        bind_text(s, 1, exp_id);
+        sqlite3_bind_int(s, 2, idx);
+        sqlite3_bind_int(s, 3, target_idx);
+        bind_text(s, 4, type);
+        bind_text(s, 5, state);
+        bind_text(s, 6, saved);
+        bind_text(s, 7, readback);
+        bind_text(s, 8, error);
+        return step_done(j, s, e, "put fault");
+}
+
+static char *col_dup(sqlite3_stmt *s, int i)
+{
+        const unsigned char *t = sqlite3_column_text(s, i);
+
+        return t ? strdup((const char *)t) : NULL;
+}
+
+static int list_experiments(struct journal *j, const char *sql, int limit, struct journal_experiment **ret,
+                            int *ret_n, struct error *e)
+{
+        struct journal_experiment *v = NULL;
+        sqlite3_stmt *s;
+        int n = 0, cap = 0, rc;
+
+        if (sqlite3_prepare_v2(j->db, sql, -1, &s, NULL) != SQLITE_OK)
+                return db_error(j, e, "prepare");
+        if (limit > 0)
+                sqlite3_bind_int(s, 1, limit);
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+                struct journal_experiment *x;
+
+                if (n == cap) {
+                        struct journal_experiment *nv = realloc(v, (size_t)(cap = cap ? cap * 2 : 8) * sizeof(*v));
+
+                        if (!nv) {
+                                sqlite3_finalize(s);
+                                journal_experiments_free(v, n);
+                                return error_set(e, ENOMEM, "out of memory");
+                        }
+                        v = nv;
+                }
+                x = &v[n++];
+                memset(x, 0, sizeof(*x));
+                snprintf(x->id, sizeof(x->id), "%s", (const char *)sqlite3_column_text(s, 0));
+                x->name = col_dup(s, 1);
+                x->spec = col_dup(s, 2);
+                x->state = col_dup(s, 3);
+                x->reason = col_dup(s, 4);
+                x->boot_id = col_dup(s, 5);
+                x->targets = col_dup(s, 6);
+                x->created_ms = sqlite3_column_int64(s, 7);
+                x->deadline_ms = sqlite3_column_int64(s, 8);
+                x->ended_ms = sqlite3_column_int64(s, 9);
+        }
+        sqlite3_finalize(s);
+        if (rc != SQLITE_DONE) {
+                journal_experiments_free(v, n);
+                return db_error(j, e, "list experiments");
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+#define EXP_COLS "id,name,spec,state,reason,boot_id,targets,created_ms,deadline_ms,ended_ms"
+
+int journal_list_active(struct journal *j, struct journal_experiment **ret, int *ret_n, struct error *e)
+{
+        return list_experiments(j,
+                                "SELECT " EXP_COLS " FROM experiments WHERE state IN"
+                                " ('injecting','running','reverting') ORDER BY created_ms",
+                                0, ret, ret_n, e);
+}
+
+int journal_list_recent(struct journal *j, int limit, struct journal_experiment **ret, int *ret_n,
+                        struct error *e)
+{
+        return list_experiments(j,
+                                "SELECT " EXP_COLS " FROM experiments WHERE state NOT IN"
+                                " ('injecting','running','reverting') ORDER BY created_ms DESC LIMIT ?",
+                                limit, ret, ret_n, e);
+}
+
+int journal_list_faults(struct journal *j, const char *exp_id, struct journal_fault **ret, int *ret_n,
+                        struct error *e)
+{
+        struct journal_fault *v = NULL;
+        sqlite3_stmt *s;
+        int n = 0, cap = 0, rc;
+
+        if (sqlite3_prepare_v2(j->db,
+                               "SELECT idx,target_idx,type,state,saved,readback,error FROM faults"
+                               " WHERE exp_id=? ORDER BY idx",
+                               -1, &s, NULL) != SQLITE_OK)
+                return db_error(j, e, "prepare");
+        bind_text(s, 1, exp_id);
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+                struct journal_fault *f;
+
+                if (n == cap) {
+                        struct journal_fault *nv = realloc(v, (size_t)(cap = cap ? cap * 2 : 8) * sizeof(*v));
+
+                        if (!nv) {
+                                sqlite3_finalize(s);
+                                journal_faults_free(v, n);
+                                return error_set(e, ENOMEM, "out of memory");
+                        }
+                        v = nv;
+                }
+                f = &v[n++];
+                f->idx = sqlite3_column_int(s, 0);
+                f->target_idx = sqlite3_column_int(s, 1);
+                f->type = col_dup(s, 2);
+                f->state = col_dup(s, 3);
+                f->saved = col_dup(s, 4);
+                f->readback = col_dup(s, 5);
+                f->error = col_dup(s, 6);
+        }
+        sqlite3_finalize(s);
+        if (rc != SQLITE_DONE) {
+                journal_faults_free(v, n);
+                return db_error(j, e, "list faults");
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+void journal_experiments_free(struct journal_experiment *x, int n)
+{
+        for (int i = 0; i < n; i++) {
+                free(x[i].name);
+                free(x[i].spec);
+                free(x[i].state);
+                free(x[i].reason);
+                free(x[i].boot_id);
+                free(x[i].targets);
+        }
+        free(x);
+}
+
+void journal_faults_free(struct journal_fault *f, int n)
+{
+        for (int i = 0; i < n; i++) {
+                free(f[i].type);
+                free(f[i].state);
+                free(f[i].saved);
+                free(f[i].readback);
+                free(f[i].error);
+        }
+        free(f);
+}

@@ -1,0 +1,47 @@
+/* The journal: SQLite in WAL mode under --state-dir. It records an
+ * experiment and each fault's prior state *before* the kernel is changed, so
+ * a daemon that is SIGKILLed can be followed by one that reverts exactly
+ * what was done. synchronous=NORMAL: in WAL mode a commit survives the
+ * process being killed; only a power loss can drop the last commits, and
+ * that reboot also drops every kernel object we could have left behind. */
+#pragma once
+#include <stdint.h>
+
+#include <cJSON.h>
+
+#include "error.h"
+
+struct journal;
+
+struct journal_experiment {
+        char id[32];
+        char *name, *spec, *state, *reason, *boot_id, *targets; /* malloc'ed */
+        int64_t created_ms, deadline_ms, ended_ms;
+};
+
+struct journal_fault {
+        int idx, target_idx;
+        char *type, *state, *saved, *readback, *error; /* malloc'ed, may be NULL */
+};
+
+int journal_open(const char *state_dir, struct journal **ret, struct error *e);
+void journal_close(struct journal *j);
+
+int journal_put_experiment(struct journal *j, const struct journal_experiment *x, struct error *e);
+int journal_set_state(struct journal *j, const char *id, const char *state, const char *reason,
+                      int64_t ended_ms, struct error *e);
+int journal_set_deadline(struct journal *j, const char *id, int64_t deadline_ms, struct error *e);
+/* Insert or update one fault row. NULL strings leave the column as it is. */
+int journal_put_fault(struct journal *j, const char *exp_id, int idx, int target_idx, const char *type,
+                      const char *state, const char *saved, const char *readback, const char *error,
+                      struct error *e);
+
+/* Experiments whose state is not an end state (the ones to reconcile). */
+int journal_list_active(struct journal *j, struct journal_experiment **ret, int *ret_n, struct error *e);
+/* The newest LIMIT ended experiments, newest first. */
+int journal_list_recent(struct journal *j, int limit, struct journal_experiment **ret, int *ret_n,
+                        struct error *e);
+int journal_list_faults(struct journal *j, const char *exp_id, struct journal_fault **ret, int *ret_n,
+                        struct error *e);
+void journal_experiments_free(struct journal_experiment *x, int n);
+void journal_faults_free(struct journal_fault *f, int n);

@@ -1,0 +1,261 @@
+/* chaosd: the fault-injection daemon. See docs/chaosd.8. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "daemon.h"
+#include "events.h"
+#include "fsutil.h"
+#include "proc.h"
+#include "units.h"
+
+struct options {
+        const char *socket;
+        const char *state_dir;
+        const char *group;
+        uint64_t max_duration_us;
+        int recover;
+};
+
+static void usage(FILE *f)
+{
+        fprintf(f, "usage: chaosd [--socket PATH] [--state-dir DIR] [--socket-group GROUP]\n"
+                   "              [--max-duration DURATION] [--recover]\n"
+                   "  --socket PATH        API socket (default /run/chaosd/chaosd.sock)\n"
+                   "  --state-dir DIR      journal directory (default /var/lib/chaosd)\n"
+                   "  --socket-group GROUP group allowed to use the API besides root (default: root only)\n"
+                   "  --max-duration D     longest experiment accepted (default 1h)\n"
+                   "  --recover            revert everything the journal says is applied, then exit\n"
+                   "  --listen HOST:PORT   remote API with mutual TLS (not supported yet)\n");
+}
+
+static int parse_args(int argc, char **argv, struct options *o, struct error *e)
+{
+        static const struct option longopts[] = {
+                { "socket", required_argument, NULL, 's' },    { "state-dir", required_argument, NULL, 'd' },
+                { "socket-group", required_argument, NULL, 'g' }, { "max-duration", required_argument, NULL, 'm' },
+                { "recover", no_argument, NULL, 'r' },         { "listen", required_argument, NULL, 'l' },
+                { "tls-cert", required_argument, NULL, 'l' },  { "tls-key", required_argument, NULL, 'l' },
+                { "tls-client-ca", required_argument, NULL, 'l' }, { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },         { NULL, 0, NULL, 0 },
+        };
+        int c;
+
+        o->socket = getenv("CHAOSD_SOCKET") ? getenv("CHAOSD_SOCKET") : "/run/chaosd/chaosd.sock";
+        o->state_dir = "/var/lib/chaosd";
+        o->max_duration_us = 3600ULL * 1000000;
+        while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+                switch (c) {
+                case 's':
+                        o->socket = optarg;
+                        break;
+                case 'd':
+                        o->state_dir = optarg;
+                        break;
+                case 'g':
+                        o->group = optarg;
+                        break;
+                case 'm':
+                        if (units_parse_duration_us(optarg, &o->max_duration_us) < 0 || o->max_duration_us < 1000)
+                                return error_set(e, EINVAL, "--max-duration: \"%s\" is not a duration", optarg);
+                        break;
+                case 'r':
+                        o->recover = 1;
+                        break;
+                case 'l':
+                        return error_set(e, ENOTSUP, "the remote TLS API is not supported yet (Unix socket only)");
+                case 'h':
+                        usage(stdout);
+                        exit(0);
+                case 'V':
+                        printf("chaosd %s\n", CHAOSD_VERSION);
+                        exit(0);
+                default:
+                        usage(stderr);
+                        exit(2);
+                }
+        }
+        if (optind < argc)
+                return error_set(e, EINVAL, "unexpected argument \"%s\"", argv[optind]);
+        return 0;
+}
+
+static int signal_fd = -1;
+
+static void on_signal(struct loop_source *src, uint32_t ev, void *ud)
+{
+        struct daemon *d = ud;
+        struct signalfd_siginfo si;
+
+        while (read(signal_fd, &si, sizeof(si)) == sizeof(si)) {
+                if (si.ssi_signo == SIGCHLD) {
+                        int status;
+                        pid_t pid;
+
+                        while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+                                experiments_child_exited(d, pid, status);
+                        continue;
+                }
+                if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+                        char why[64];
+                        int n;
+
+                        snprintf(why, sizeof(why), "chaosd received SIG%s", proc_signal_name((int)si.ssi_signo));
+                        d->quitting = 1;
+                        n = experiments_end_all(d, EXP_HALTED, why, NULL);
+                        log_event("info", NULL, "shutdown", "%s: reverted %d experiment%s", why, n, n == 1 ? "" : "s");
+                        loop_quit(d->loop);
+                }
+        }
+}
+
+static int setup_signals(struct daemon *d, struct error *e)
+{
+        sigset_t set;
+
+        signal(SIGPIPE, SIG_IGN);
+        sigemptyset(&set);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGCHLD);
+        if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+                return error_sys(e, errno, "sigprocmask");
+        signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (signal_fd < 0)
+                return error_sys(e, errno, "signalfd");
+        return loop_add_fd(d->loop, signal_fd, EPOLLIN, on_signal, d, NULL, e);
+}
+
+/* One daemon per state dir: a second one (or --recover while a daemon runs)
+ * would revert what the first still holds. */
+static int lock_state_dir(const char *dir, struct error *e)
+{
+        char path[4096];
+        int fd;
+
+        if (fs_mkdir_p(dir, 0700, e) < 0)
+                return error_wrap(e, "state dir");
+        snprintf(path, sizeof(path), "%s/lock", dir);
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return error_sys(e, errno, "open %s", path);
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                close(fd);
+                return error_set(e, EBUSY, "another chaosd is using state dir %s", dir);
+        }
+        return fd; /* held until exit */
+}
+
+static int run(const struct options *o, struct error *e)
+{
+        struct daemon d = { 0 };
+        gid_t group = 0;
+        int reverted = 0, resumed = 0, r;
+
+        if (geteuid() != 0)
+                return error_set(e, EPERM, "chaosd must run as root");
+        if (o->group) {
+                struct group *g = getgrnam(o->group);
+
+                if (!g)
+                        return error_set(e, EINVAL, "--socket-group: no group \"%s\"", o->group);
+                group = g->gr_gid;
+        }
+        r = lock_state_dir(o->state_dir, e);
+        if (r < 0)
+                return r;
+        snprintf(d.state_dir, sizeof(d.state_dir), "%s", o->state_dir);
+        d.max_duration_us = o->max_duration_us;
+        d.started_ms = now_ms();
+        r = proc_boot_id(d.boot_id, sizeof(d.boot_id), e);
+        if (r < 0)
+                return r;
+        if (events_new(&d.events) < 0)
+                return error_set(e, ENOMEM, "out of memory");
+        r = loop_new(&d.loop, e);
+        if (r < 0)
+                goto out;
+        r = journal_open(o->state_dir, &d.journal, e);
+        if (r < 0)
+                goto out;
+        r = setup_signals(&d, e);
+        if (r < 0)
+                goto out;
+        r = reconcile(&d, o->recover, &reverted, &resumed, e);
+        if (r < 0)
+                goto out;
+        if (o->recover) {
+                log_event("info", NULL, "recover", "reverted %d experiment%s", reverted, reverted == 1 ? "" : "s");
+                printf("chaosd: recovered: %d experiment%s reverted\n", reverted, reverted == 1 ? "" : "s");
+                goto out;
+        }
+        if (reverted || resumed)
+                log_event("info", NULL, "reconcile", "reverted %d, resumed %d experiment%s", reverted, resumed,
+                          resumed == 1 ? "" : "s");
+        load_history(&d);
+        {
+                char dir[4096], *slash;
+
+                snprintf(dir, sizeof(dir), "%s", o->socket);
+                slash = strrchr(dir, '/');
+                if (slash && slash != dir) {
+                        *slash = '\0';
+                        (void)fs_mkdir_p(dir, 0755, e);
+                }
+        }
+        r = api_start(&d, o->socket, group, e);
+        if (r < 0)
+                goto out;
+        log_event("info", NULL, "start", "chaosd %s listening on %s (state %s)", CHAOSD_VERSION, o->socket,
+                  o->state_dir);
+        r = loop_run(d.loop, e);
+        api_stop(&d);
+out:
+        /* Whatever made us leave, nothing we applied stays behind. */
+        if (d.loop && d.journal)
+                experiments_end_all(&d, EXP_HALTED, "chaosd exiting", NULL);
+        while (d.experiments) {
+                struct experiment *x = d.experiments;
+
+                d.experiments = x->next;
+                experiment_free(x);
+        }
+        journal_close(d.journal);
+        events_free(d.events);
+        loop_free(d.loop);
+        return r;
+}
+
+int main(int argc, char **argv)
+{
+        struct options o = { 0 };
+        struct error e = { 0 };
+        int r;
+
+        setvbuf(stderr, NULL, _IOLBF, 0);
+        r = parse_args(argc, argv, &o, &e);
+        if (r < 0) {
+                fprintf(stderr, "chaosd: %s\n", e.msg);
+                return 2;
+        }
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        r = run(&o, &e);
+        curl_global_cleanup();
+        if (r < 0) {
+                fprintf(stderr, "chaosd: %s\n", e.msg);
+                return 1;
+        }
+        return 0;
+}

@@ -1,0 +1,260 @@
+/* Start-up reconcile: the journal says what a previous chaosd applied and
+ * had not yet reverted. Expired (or half-injected) experiments are reverted
+ * from the saved prior state; unexpired ones are verified and resumed. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "daemon.h"
+#include "events.h"
+
+/* Fault states are static strings in memory; map the journal's copy. */
+static const char *intern_state(const char *s)
+{
+        static const char *const states[] = { "pending", "applying", "active", "done", "reverted", "failed", "gone" };
+
+        for (size_t i = 0; i < ARRAY_SIZE(states); i++)
+                if (s && strcmp(s, states[i]) == 0)
+                        return states[i];
+        return "applying"; /* unknown: assume something may have been changed */
+}
+
+static int load_one(struct daemon *d, const struct journal_experiment *jx, struct experiment **ret,
+                    struct error *e)
+{
+        struct experiment *x = calloc(1, sizeof(*x));
+        struct journal_fault *rows = NULL;
+        cJSON *tj = NULL;
+        int n_rows = 0, r;
+
+        if (!x)
+                return error_set(e, ENOMEM, "out of memory");
+        x->d = d;
+        snprintf(x->id, sizeof(x->id), "%s", jx->id);
+        snprintf(x->name, sizeof(x->name), "%s", jx->name ? jx->name : "");
+        x->created_ms = jx->created_ms;
+        x->deadline_ms = jx->deadline_ms;
+        x->spec_text = strdup(jx->spec ? jx->spec : "");
+        (void)exp_state_parse(jx->state, &x->state);
+        /* No duration cap here: the daemon that accepted it already checked. */
+        r = spec_parse(x->spec_text, strlen(x->spec_text), 0, UINT64_MAX / 2, &x->spec, e);
+        if (r < 0) {
+                error_wrap(e, "journaled spec of %s", x->id);
+                goto fail;
+        }
+        x->duration_us = x->spec.duration_us;
+        tj = cJSON_Parse(jx->targets ? jx->targets : "[]");
+        x->n_targets = cJSON_GetArraySize(tj);
+        if (x->n_targets < 1) {
+                r = error_set(e, EINVAL, "journal: experiment %s has no target", x->id);
+                goto fail;
+        }
+        x->targets = calloc((size_t)x->n_targets, sizeof(*x->targets));
+        x->target_watch = calloc((size_t)x->n_targets, sizeof(*x->target_watch));
+        x->n_faults = x->spec.n_faults;
+        x->faults = calloc((size_t)x->n_faults, sizeof(*x->faults));
+        if (!x->targets || !x->target_watch || !x->faults) {
+                r = error_set(e, ENOMEM, "out of memory");
+                goto fail;
+        }
+        for (int i = 0; i < x->n_targets; i++)
+                target_from_json(cJSON_GetArrayItem(tj, i), &x->targets[i], e);
+        for (int i = 0; i < x->n_faults; i++) {
+                x->faults[i].x = x;
+                x->faults[i].state = "pending";
+                r = fault_new(cJSON_GetArrayItem(x->spec.faults, i), i, &x->faults[i].f, e);
+                if (r < 0)
+                        goto fail;
+                x->faults[i].f->checkpoint = experiment_checkpoint;
+                x->faults[i].f->core = &x->faults[i];
+        }
+        r = journal_list_faults(d->journal, x->id, &rows, &n_rows, e);
+        if (r < 0)
+                goto fail;
+        for (int i = 0; i < n_rows; i++) {
+                struct fault_inst *fi;
+
+                if (rows[i].idx < 0 || rows[i].idx >= x->n_faults)
+                        continue;
+                fi = &x->faults[rows[i].idx];
+                fi->target_idx = rows[i].target_idx < x->n_targets ? rows[i].target_idx : 0;
+                fi->state = intern_state(rows[i].state);
+                if (rows[i].saved)
+                        fi->f->saved = cJSON_Parse(rows[i].saved);
+                if (rows[i].readback)
+                        fi->f->readback = cJSON_Parse(rows[i].readback);
+                if (rows[i].error)
+                        snprintf(fi->error, sizeof(fi->error), "%s", rows[i].error);
+        }
+        journal_faults_free(rows, n_rows);
+        cJSON_Delete(tj);
+        *ret = x;
+        return 0;
+fail:
+        journal_faults_free(rows, n_rows);
+        cJSON_Delete(tj);
+        experiment_free(x);
+        return r;
+}
+
+/* Verify a resumed fault; re-apply it when the kernel no longer holds it. */
+static int resume_fault(struct fault_inst *fi, struct error *e)
+{
+        struct target *t = &fi->x->targets[fi->target_idx];
+        const struct fault_ops *ops = fi->f->ops;
+
+        if (strcmp(fi->state, "done") == 0 || strcmp(fi->state, "reverted") == 0)
+                return 0;
+        if ((ops->flags & FAULT_ONESHOT) || (ops->verify && ops->verify(fi->f, t, e) == 0)) {
+                fi->state = "active";
+                return 0;
+        }
+        /* Half-applied or undone behind our back: revert what is recorded,
+         * then apply afresh. */
+        if (ops->revert(fi->f, t, e) < 0)
+                return error_wrap(e, "revert before re-apply");
+        cJSON_Delete(fi->f->saved);
+        fi->f->saved = NULL;
+        if (ops->apply(fi->f, t, e) < 0 || (ops->verify && ops->verify(fi->f, t, e) < 0))
+                return error_wrap(e, "re-apply");
+        fi->state = "active";
+        return 0;
+}
+
+int reconcile(struct daemon *d, int only_revert, int *ret_reverted, int *ret_resumed, struct error *e)
+{
+        struct journal_experiment *v = NULL;
+        int n = 0, r;
+
+        *ret_reverted = *ret_resumed = 0;
+        r = journal_list_active(d->journal, &v, &n, e);
+        if (r < 0)
+                return r;
+        for (int i = 0; i < n; i++) {
+                struct experiment *x = NULL;
+                struct error le;
+                int gone = 0, expired, rebooted;
+                char why[1200];
+
+                if (load_one(d, &v[i], &x, &le) < 0) {
+                        log_event("error", v[i].id, "recover", "cannot load: %s", le.msg);
+                        (void)journal_set_state(d->journal, v[i].id, "failed", le.msg, now_ms(), &le);
+                        continue;
+                }
+                x->next = d->experiments;
+                d->experiments = x;
+                rebooted = strcmp(v[i].boot_id ? v[i].boot_id : "", d->boot_id) != 0;
+                if (rebooted) {
+                        /* Nothing of what we applied survives a reboot; a
+                         * pid/start time from another boot could even match
+                         * a newcomer, so touch nothing. */
+                        for (int k = 0; k < x->n_faults; k++)
+                                x->faults[k].state = "gone";
+                        x->state = EXP_REVERTING;
+                        experiment_end(x, EXP_HALTED, "host rebooted while it ran; nothing to revert");
+                        continue;
+                }
+                for (int t = 0; t < x->n_targets; t++)
+                        if (target_rebind(&x->targets[t], &le) < 0)
+                                gone = 1;
+                expired = x->deadline_ms <= now_ms();
+                if (only_revert || expired || gone || x->state != EXP_RUNNING) {
+                        enum exp_state end = only_revert        ? EXP_HALTED
+                                             : gone             ? EXP_TARGET_GONE
+                                             : x->state == EXP_RUNNING ? EXP_COMPLETED
+                                                                : EXP_FAILED;
+
+                        snprintf(why, sizeof(why), "%s (reverted by %s after a daemon restart)",
+                                 gone      ? "target gone"
+                                 : expired ? "duration elapsed"
+                                 : only_revert ? "recover"
+                                               : "daemon stopped while injecting",
+                                 only_revert ? "chaosd --recover" : "reconcile");
+                        experiment_end(x, end, why);
+                        events_emit(d, x->id, "recovered", exp_state_name(x->state), "%s", why);
+                        (*ret_reverted)++;
+                        continue;
+                }
+                r = 0;
+                for (int k = 0; k < x->n_faults && r == 0; k++) {
+                        r = resume_fault(&x->faults[k], &le);
+                        if (r < 0)
+                                snprintf(why, sizeof(why), "fault %d (%s) could not be resumed: %s", k,
+                                         x->faults[k].f->ops->type, le.msg);
+                }
+                if (r == 0 && experiment_arm(x, &le) < 0) {
+                        snprintf(why, sizeof(why), "arming after restart: %s", le.msg);
+                        r = -1;
+                }
+                if (r < 0) {
+                        experiment_end(x, EXP_FAILED, why);
+                        (*ret_reverted)++;
+                        continue;
+                }
+                events_emit(d, x->id, "recovered", "running", "resumed after a daemon restart, %lld ms left",
+                            (long long)(x->deadline_ms - now_ms()));
+                (*ret_resumed)++;
+        }
+        journal_experiments_free(v, n);
+        return 0;
+}
+
+void load_history(struct daemon *d)
+{
+        struct journal_experiment *v = NULL;
+        struct experiment **tail = &d->experiments;
+        struct error e;
+        int n = 0;
+
+        if (journal_list_recent(d->journal, 50, &v, &n, &e) < 0)
+                return;
+        while (*tail)
+                tail = &(*tail)->next;
+        for (int i = 0; i < n; i++) {
+                struct experiment *x = calloc(1, sizeof(*x));
+                struct journal_fault *rows = NULL;
+                int nr = 0;
+                cJSON *j, *faults;
+
+                if (!x)
+                        break;
+                if (experiment_find(d, v[i].id)) {
+                        free(x);
+                        continue;
+                }
+                x->d = d;
+                snprintf(x->id, sizeof(x->id), "%s", v[i].id);
+                snprintf(x->name, sizeof(x->name), "%s", v[i].name ? v[i].name : "");
+                (void)exp_state_parse(v[i].state, &x->state);
+                x->created_ms = v[i].created_ms;
+                x->deadline_ms = v[i].deadline_ms;
+                x->ended_ms = v[i].ended_ms;
+                snprintf(x->reason, sizeof(x->reason), "%s", v[i].reason ? v[i].reason : "");
+                j = experiment_to_json(x, 0);
+                cJSON_DeleteItemFromObject(j, "faults_active");
+                cJSON_AddItemToObject(j, "targets", cJSON_Parse(v[i].targets ? v[i].targets : "[]"));
+                faults = cJSON_AddArrayToObject(j, "faults");
+                if (journal_list_faults(d->journal, x->id, &rows, &nr, &e) == 0)
+                        for (int k = 0; k < nr; k++) {
+                                cJSON *f = cJSON_CreateObject();
+
+                                cJSON_AddNumberToObject(f, "index", rows[k].idx);
+                                cJSON_AddStringToObject(f, "type", rows[k].type ? rows[k].type : "?");
+                                cJSON_AddNumberToObject(f, "target", rows[k].target_idx);
+                                cJSON_AddStringToObject(f, "state", rows[k].state ? rows[k].state : "?");
+                                cJSON_AddItemToObject(f, "readback", rows[k].readback ? cJSON_Parse(rows[k].readback)
+                                                                                       : cJSON_CreateNull());
+                                cJSON_AddStringToObject(f, "error", rows[k].error ? rows[k].error : "");
+                                cJSON_AddItemToArray(faults, f);
+                        }
+                journal_faults_free(rows, nr);
+                cJSON_AddItemToObject(j, "spec", cJSON_Parse(v[i].spec ? v[i].spec : "null"));
+                cJSON_AddNumberToObject(j, "faults_active", 0);
+                x->archive = j;
+                *tail = x;
+                tail = &x->next;
+        }
+        journal_experiments_free(v, n);
+}
