@@ -6,10 +6,18 @@
 
 extern const struct fault_ops fault_pause_ops;
 extern const struct fault_ops fault_kill_ops;
+extern const struct fault_ops fault_cpu_ops;
+extern const struct fault_ops fault_memory_ops;
+extern const struct fault_ops fault_pids_ops;
+extern const struct fault_ops fault_io_ops;
 
 static const struct fault_ops *const registry[] = {
         &fault_pause_ops,
         &fault_kill_ops,
+        &fault_cpu_ops,
+        &fault_memory_ops,
+        &fault_pids_ops,
+        &fault_io_ops,
         NULL,
 };
 
