@@ -1,0 +1,71 @@
+/* chaosctl events [--follow]: the daemon's event log as readable lines,
+ * or (--json) the JSON lines as they come. */
+#include <stdio.h>
+
+#include "cli.h"
+#include "format.h"
+
+struct sink {
+        int json, follow;
+};
+
+static int on_line(const char *s, size_t len, void *ud)
+{
+        struct sink *k = ud;
+
+        if (len > 0 && s[len - 1] == '\r')
+                len--;
+        if (len == 0)
+                return 0;
+        if (k->json) {
+                fwrite(s, 1, len, stdout);
+                putchar('\n');
+        } else {
+                _cleanup_(cJSON_Deletep) cJSON *ev = cJSON_ParseWithLength(s, len);
+                char line[1024];
+
+                if (cJSON_IsObject(ev)) {
+                        fmt_event(ev, line, sizeof(line));
+                        printf("%s\n", line);
+                } else {
+                        /* Not ours to judge: show it rather than drop it. */
+                        printf("%.*s\n", (int)len, s);
+                }
+        }
+        /* Followers are often pipes (grep, tee): deliver each line now. */
+        if (k->follow)
+                fflush(stdout);
+        return ferror(stdout) ? 1 : 0;
+}
+
+int verb_events(struct cli *c, int argc, char **argv, struct error *e)
+{
+        static const struct option longopts[] = {
+                CLI_COMMON_LONGOPTS,
+                { "follow", no_argument, NULL, 'f' },
+                { NULL, 0, NULL, 0 },
+        };
+        struct http_response resp = { 0 };
+        struct sink k = { 0 };
+        int opt, r;
+
+        while ((opt = cli_getopt(c, argc, argv, ":f", longopts, e)) != -1) {
+                if (opt < 0)
+                        return opt;
+                k.follow = 1;
+        }
+        if (argc - optind != 0)
+                return cli_usage_error("events", e);
+        k.json = c->json;
+        if (k.follow) {
+                r = cli_catch_signals(e);
+                if (r < 0)
+                        return r;
+        }
+        r = http_stream(&c->http, k.follow ? "/v1/events?follow=1" : "/v1/events", on_line, &k,
+                        k.follow ? &cli_interrupted : NULL, &resp, e);
+        if (r >= 0)
+                r = http_error(&resp, e);
+        http_response_free(&resp);
+        return r < 0 ? r : EXIT_OK;
+}

@@ -1,0 +1,45 @@
+/* HTTP/1.1 to chaosd over its Unix socket, with libcurl. One easy handle
+ * per process so that consecutive requests (run --wait polls) reuse the
+ * connection. */
+#pragma once
+#include <signal.h>
+#include <stddef.h>
+
+#include "error.h"
+
+/* The errno that means "the daemon could not be reached at all" (exit 3). */
+#define HTTP_EUNREACHABLE EHOSTDOWN
+
+struct http_client {
+        void *curl;         /* CURL *, created on first use */
+        const char *socket; /* borrowed */
+};
+
+struct http_response {
+        long status;
+        char *body; /* NUL-terminated, owned; never NULL after a request */
+        size_t len;
+};
+
+/* METHOD PATH with an optional JSON BODY. Returns 0 on any HTTP answer
+ * (check ret->status), -HTTP_EUNREACHABLE when the socket cannot be
+ * connected to (the message names the socket), another negative errno on
+ * other transport errors. */
+int http_request(struct http_client *h, const char *method, const char *path, const char *body,
+                 size_t body_len, struct http_response *ret, struct error *e);
+
+/* GET PATH and hand each line of the answer (without its newline) to LINE
+ * as it arrives. Ends when the daemon closes the stream, when LINE returns
+ * non-zero, or when *stop becomes non-zero (checked at least every second):
+ * all three return 0. A non-200 answer is returned as in http_request, its
+ * body in ret (lines are only delivered on 200). */
+int http_stream(struct http_client *h, const char *path, int (*line)(const char *s, size_t len, void *ud),
+                void *ud, volatile sig_atomic_t *stop, struct http_response *ret, struct error *e);
+
+/* Map a non-2xx answer to a negative errno and "message" (the daemon's
+ * {"error": ..., "path": ...}): 400/413 -EINVAL (usage/invalid spec),
+ * 403 -EACCES, 404 -ENOENT, 409 -EBUSY, others -EIO. 0 on 2xx. */
+int http_error(const struct http_response *r, struct error *e);
+
+void http_response_free(struct http_response *r);
+void http_client_free(struct http_client *h);

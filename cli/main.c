@@ -1,0 +1,222 @@
+/* chaosctl: global options, the verb table and the only place that prints
+ * errors. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "cleanup.h"
+#include "cli.h"
+#include "format.h"
+
+static int verb_exec_unsupported(struct cli *c, int argc, char **argv, struct error *e)
+{
+        return error_set(e, EINVAL, "exec is not supported yet by this chaosctl");
+}
+
+static const struct verb verbs[] = {
+        { "validate", verb_validate, "FILE", "check a spec locally (FILE may be - for stdin)" },
+        { "run", verb_run, "FILE [--wait] [--report F.json]", "start an experiment; --wait follows it to its end" },
+        { "ls", verb_ls, "[--json]", "list experiments, newest first" },
+        { "get", verb_get, "ID [--json]", "show one experiment: state, time left, targets, faults" },
+        { "stop", verb_stop, "ID [--json]", "stop an experiment and revert its faults" },
+        { "halt", verb_halt, "[--json]", "stop every active experiment" },
+        { "events", verb_events, "[--follow] [--json]", "show the daemon's events; --follow keeps streaming" },
+        { "exec", verb_exec_unsupported, "--spec FILE -- CMD...", "(not supported yet)" },
+};
+
+volatile sig_atomic_t cli_interrupted;
+
+static void on_signal(int sig)
+{
+        cli_interrupted = 1;
+}
+
+int cli_catch_signals(struct error *e)
+{
+        struct sigaction sa = { .sa_handler = on_signal };
+
+        /* No SA_RESTART: a sleep between polls ends at once. */
+        sigemptyset(&sa.sa_mask);
+        if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
+                return error_sys(e, errno, "sigaction");
+        return 0;
+}
+
+int cli_getopt(struct cli *c, int argc, char **argv, const char *shortopts, const struct option *longopts,
+               struct error *e)
+{
+        opterr = 0;
+        for (;;) {
+                int opt = getopt_long(argc, argv, shortopts, longopts, NULL);
+
+                switch (opt) {
+                case CLI_OPT_SOCKET:
+                        c->socket = optarg;
+                        c->http.socket = optarg;
+                        break;
+                case CLI_OPT_JSON:
+                        c->json = 1;
+                        break;
+                case ':':
+                        return error_set(e, EINVAL, "%s: option '%s' needs an argument", argv[0],
+                                         argv[optind - 1]);
+                case '?':
+                        if (optopt && optopt < 0x100)
+                                return error_set(e, EINVAL, "%s: unknown option '-%c'", argv[0], optopt);
+                        return error_set(e, EINVAL, "%s: unknown option '%s'", argv[0], argv[optind - 1]);
+                default:
+                        return opt;
+                }
+        }
+}
+
+static const struct verb *find_verb(const char *name)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+                if (strcmp(verbs[i].name, name) == 0)
+                        return &verbs[i];
+        return NULL;
+}
+
+int cli_usage_error(const char *verb, struct error *e)
+{
+        const struct verb *v = find_verb(verb);
+
+        return error_set(e, EINVAL, "usage: chaosctl %s %s", verb, v ? v->args : "");
+}
+
+static void usage(FILE *f)
+{
+        fprintf(f, "Usage: chaosctl [--socket PATH] [--json] VERB [ARGS...]\n\n"
+                   "The command-line client of chaosd, the chaos-engineering fault injector.\n\nVerbs:\n");
+        for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+                fprintf(f, "  %-9s %-36s %s\n", verbs[i].name, verbs[i].args, verbs[i].summary);
+        fprintf(f, "\nOptions:\n"
+                   "  -s, --socket PATH  chaosd's socket (default $CHAOSD_SOCKET, else %s)\n"
+                   "      --json         print the daemon's JSON on read verbs\n"
+                   "  -h, --help         this help; `chaosctl VERB --help` for one verb\n"
+                   "  -V, --version      print the version\n\n"
+                   "Exit status: 0 ok, 1 experiment failed or error, 2 usage or invalid spec,\n"
+                   "3 daemon unreachable. See chaosctl(1).\n",
+                   CHAOSD_DEFAULT_SOCKET);
+}
+
+/* `chaosctl VERB --help`: anywhere before a "--". */
+static int wants_verb_help(int argc, char **argv)
+{
+        for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+                if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+                        return 1;
+        return 0;
+}
+
+void cli_print_raw(const struct http_response *r)
+{
+        fwrite(r->body, 1, r->len, stdout);
+        if (r->len == 0 || r->body[r->len - 1] != '\n')
+                putchar('\n');
+}
+
+int cli_check_id(const char *id, struct error *e)
+{
+        size_t n = strlen(id);
+
+        if (n == 0 || n > 64 || strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != n)
+                return error_set(e, EINVAL, "'%s' is not an experiment ID", id);
+        return 0;
+}
+
+int cli_call(struct cli *c, const char *method, const char *path, const char *body, size_t body_len,
+             struct http_response *ret, cJSON **ret_json, struct error *e)
+{
+        struct http_response local = { 0 };
+        struct http_response *r = ret ? ret : &local;
+        int rc;
+
+        rc = http_request(&c->http, method, path, body, body_len, r, e);
+        if (rc >= 0)
+                rc = http_error(r, e);
+        if (rc >= 0 && ret_json) {
+                *ret_json = cJSON_ParseWithLength(r->body, r->len);
+                if (!*ret_json)
+                        rc = error_set(e, EPROTO, "chaosd answered %s %s with invalid JSON", method, path);
+        }
+        http_response_free(&local);
+        return rc;
+}
+
+int main(int argc, char **argv)
+{
+        static const struct option longopts[] = {
+                { "socket", required_argument, NULL, 's' },
+                { "json", no_argument, NULL, 'j' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                { NULL, 0, NULL, 0 },
+        };
+        struct cli c = { 0 };
+        struct error e = { 0 };
+        const struct verb *v;
+        const char *env = getenv("CHAOSD_SOCKET");
+        int opt, r;
+
+        c.socket = env && *env ? env : CHAOSD_DEFAULT_SOCKET;
+        opterr = 0;
+        /* '+': global options end at the verb; the verb parses the rest. */
+        while ((opt = getopt_long(argc, argv, "+:s:hV", longopts, NULL)) != -1) {
+                switch (opt) {
+                case 's':
+                        c.socket = optarg;
+                        break;
+                case 'j':
+                        c.json = 1;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return EXIT_OK;
+                case 'V':
+                        printf("chaosctl %s\n", CHAOSD_VERSION);
+                        return EXIT_OK;
+                case ':':
+                        fprintf(stderr, "chaosctl: option '%s' needs an argument\n", argv[optind - 1]);
+                        return EXIT_USAGE;
+                default:
+                        fprintf(stderr, "chaosctl: unknown option '%s'; see chaosctl --help\n", argv[optind - 1]);
+                        return EXIT_USAGE;
+                }
+        }
+        if (optind >= argc) {
+                usage(stderr);
+                return EXIT_USAGE;
+        }
+        v = find_verb(argv[optind]);
+        if (!v) {
+                fprintf(stderr, "chaosctl: unknown verb '%s'; see chaosctl --help\n", argv[optind]);
+                return EXIT_USAGE;
+        }
+        argc -= optind;
+        argv += optind;
+        if (wants_verb_help(argc, argv)) {
+                printf("Usage: chaosctl %s %s\n  %s\n", v->name, v->args, v->summary);
+                return EXIT_OK;
+        }
+        c.http.socket = c.socket;
+        /* Plain HTTP on a Unix socket: no TLS library to initialise. */
+        if (curl_global_init(CURL_GLOBAL_NOTHING) != CURLE_OK) {
+                fprintf(stderr, "chaosctl: cannot initialise libcurl\n");
+                return EXIT_FAIL;
+        }
+        optind = 0; /* full re-initialisation of getopt for the verb */
+        r = v->run(&c, argc, argv, &e);
+        http_client_free(&c.http);
+        curl_global_cleanup();
+        if (fflush(stdout) != 0 && r >= 0)
+                r = error_sys(&e, errno, "writing output");
+        if (r < 0)
+                fprintf(stderr, "chaosctl: %s\n", e.msg[0] ? e.msg : strerror(-r));
+        return cli_exit_code(r);
+}
