@@ -9,17 +9,19 @@ BUILD   ?= build
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
-PKGS    := libnl-route-3.0 libseccomp libcjson libmicrohttpd sqlite3 libcurl
-
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKGS    := libnl-route-3.0 libseccomp libcjson libmicrohttpd sqlite3
+# libcurl is the client's only (chaosctl); the daemon stays off it so that
+# an idle chaosd does not map OpenSSL and its friends.
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libcurl 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhttp_parser
+CURL_LIBS  := $(shell pkg-config --libs libcurl 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 -Wno-format-truncation \
            -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE -D_GNU_SOURCE \
            -Ilib -Iexperiments -Ichaosd $(PKG_CFLAGS)
-LDFLAGS += -pie -Wl,-z,relro,-z,now
+LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 LIBS    := $(PKG_LIBS) -lm
 
 ifeq ($(SANITIZE),1)
@@ -55,13 +57,13 @@ $(BUILD)/chaosd: $(DAEMON_OBJS) $(BUILD)/libchaos.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/chaosctl: $(CLI_OBJS) $(BUILD)/libchaos.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CURL_LIBS)
 
 # Test binaries link the daemon's objects except its main().
 DAEMON_LIB_OBJS := $(filter-out $(BUILD)/chaosd/main.o,$(DAEMON_OBJS))
 $(BUILD)/tests/%: tests/%.c $(DAEMON_LIB_OBJS) $(BUILD)/libchaos.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(DAEMON_LIB_OBJS) $(BUILD)/libchaos.a $(LIBS) $(CHECK_LIBS)
+	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(DAEMON_LIB_OBJS) $(BUILD)/libchaos.a $(LIBS) $(CURL_LIBS) $(CHECK_LIBS)
 
 # The victim runs inside busybox containers and the kernel-lane VM: static.
 $(BUILD)/tests/helpers/%: tests/helpers/%.c

@@ -1,5 +1,4 @@
 /* chaosd: the fault-injection daemon. See docs/chaosd.8. */
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -250,9 +249,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "chaosd: %s\n", e.msg);
                 return 2;
         }
-        curl_global_init(CURL_GLOBAL_DEFAULT);
         r = run(&o, &e);
-        curl_global_cleanup();
         if (r < 0) {
                 fprintf(stderr, "chaosd: %s\n", e.msg);
                 return 1;

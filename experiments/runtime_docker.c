@@ -1,4 +1,3 @@
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,32 +6,8 @@
 #include <cJSON.h>
 
 #include "cleanup.h"
+#include "httpc.h"
 #include "runtime.h"
-
-#define DOCKER_REPLY_MAX (1 << 20)
-
-struct buf {
-        char *data;
-        size_t len;
-};
-
-static size_t on_data(char *p, size_t sz, size_t n, void *ud)
-{
-        struct buf *b = ud;
-        size_t add = sz * n;
-        char *nd;
-
-        if (b->len + add > DOCKER_REPLY_MAX)
-                return 0;
-        nd = realloc(b->data, b->len + add + 1);
-        if (!nd)
-                return 0;
-        memcpy(nd + b->len, p, add);
-        b->data = nd;
-        b->len += add;
-        b->data[b->len] = '\0';
-        return add;
-}
 
 static const char *docker_socket(void)
 {
@@ -57,43 +32,30 @@ static int name_ok(const char *s)
 
 int runtime_docker_inspect(const char *name_or_id, struct container_info *ret, struct error *e)
 {
-        struct buf b = { 0 };
-        char url[512];
-        CURL *c;
-        CURLcode cr;
-        long status = 0;
+        struct httpc_reply rep = { 0 };
+        char path[512];
         cJSON *j = NULL;
         const cJSON *state, *pid, *running, *id, *name;
         int r = 0;
 
         if (!name_ok(name_or_id))
                 return error_set(e, EINVAL, "\"%s\" is not a valid container name or ID", name_or_id);
-        c = curl_easy_init();
-        if (!c)
-                return error_set(e, ENOMEM, "curl_easy_init failed");
-        snprintf(url, sizeof(url), "http://docker/v1.41/containers/%s/json", name_or_id);
-        curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, docker_socket());
-        curl_easy_setopt(c, CURLOPT_URL, url);
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        cr = curl_easy_perform(c);
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-        curl_easy_cleanup(c);
-        if (cr != CURLE_OK) {
-                r = error_set(e, EHOSTUNREACH, "docker API at %s: %s", docker_socket(), curl_easy_strerror(cr));
-                goto out;
+        snprintf(path, sizeof(path), "/v1.41/containers/%s/json", name_or_id);
+        r = httpc_request(docker_socket(), "GET", path, NULL, 5000, &rep, e);
+        if (r < 0) {
+                error_wrap(e, "docker API");
+                e->code = EHOSTUNREACH;
+                return -EHOSTUNREACH;
         }
-        if (status == 404) {
+        if (rep.status == 404) {
                 r = error_set(e, ENOENT, "no docker container \"%s\"", name_or_id);
                 goto out;
         }
-        if (status != 200) {
-                r = error_set(e, EIO, "docker API answered %ld for container \"%s\"", status, name_or_id);
+        if (rep.status != 200) {
+                r = error_set(e, EIO, "docker API answered %d for container \"%s\"", rep.status, name_or_id);
                 goto out;
         }
-        j = cJSON_ParseWithLength(b.data, b.len);
+        j = cJSON_ParseWithLength(rep.body, rep.len);
         state = cJSON_GetObjectItemCaseSensitive(j, "State");
         pid = cJSON_GetObjectItemCaseSensitive(state, "Pid");
         running = cJSON_GetObjectItemCaseSensitive(state, "Running");
@@ -111,6 +73,6 @@ int runtime_docker_inspect(const char *name_or_id, struct container_info *ret, s
         ret->running = cJSON_IsTrue(running);
 out:
         cJSON_Delete(j);
-        free(b.data);
+        httpc_reply_free(&rep);
         return r;
 }

@@ -4,7 +4,7 @@
 # and make the busybox test image from busybox-static (no registry needed).
 set -eu
 PKGS="build-essential pkg-config libnl-3-dev libnl-route-3-dev libseccomp-dev libcjson-dev check
-      libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev docker.io busybox-static iproute2 curl
+      libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libhttp-parser-dev docker.io busybox-static iproute2 curl
       qemu-system-x86 cpio kmod python3 python3-junitparser"
 missing=""
 for p in $PKGS; do
