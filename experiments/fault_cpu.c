@@ -73,13 +73,14 @@ static int cpulist_parse(const char *s, uint64_t bits[CPULIST_MAX / 64])
 }
 
 /* v2 cpu.weight (1..10000, default 100) to v1 cpu.shares (2..262144,
- * default 1024): the inverse of the OCI runtimes' shares→weight mapping,
- * so that weight 100 reads back as the v1 default 1024 on either side. */
+ * default 1024). Both are relative: scaling keeps the defaults equal and
+ * the ratios between siblings the same (weight 50 = 512 shares = half
+ * the default). */
 static uint64_t weight_to_shares(int64_t w)
 {
-        if (w == 100)
-                return 1024;
-        return 2 + (uint64_t)(((w - 1) * 262142 + 9998) / 9999);
+        uint64_t s = (uint64_t)w * 1024 / 100;
+
+        return s < 2 ? 2 : s;
 }
 
 static int cpu_parse(struct fault *f, const cJSON *json, struct error *e)
