@@ -35,9 +35,9 @@ CLI_SRCS    := $(sort $(wildcard cli/*.c))
 UNIT_SRCS   := $(sort $(wildcard tests/unit/test_*.c))
 INTEG_SRCS  := $(sort $(wildcard tests/integration/test_*.c))
 
-LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILD)/%.o)
-DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
-CLI_OBJS    := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/obj/%.o)
+CLI_OBJS    := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_BINS   := $(UNIT_SRCS:%.c=$(BUILD)/%)
 INTEG_BINS  := $(INTEG_SRCS:%.c=$(BUILD)/%)
 HELPER_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/helpers/*.c))
@@ -45,7 +45,7 @@ HELPER_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/helpers/*.c))
 .PHONY: all check unit integration kernel deps demo bench install format clean tests
 all: $(BUILD)/chaosd $(BUILD)/chaosctl
 
-$(BUILD)/%.o: %.c
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -60,7 +60,7 @@ $(BUILD)/chaosctl: $(CLI_OBJS) $(BUILD)/libchaos.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CURL_LIBS)
 
 # Test binaries link the daemon's objects except its main().
-DAEMON_LIB_OBJS := $(filter-out $(BUILD)/chaosd/main.o,$(DAEMON_OBJS))
+DAEMON_LIB_OBJS := $(filter-out $(BUILD)/obj/chaosd/main.o,$(DAEMON_OBJS))
 $(BUILD)/tests/%: tests/%.c $(DAEMON_LIB_OBJS) $(BUILD)/libchaos.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(DAEMON_LIB_OBJS) $(BUILD)/libchaos.a $(LIBS) $(CURL_LIBS) $(CHECK_LIBS)
