@@ -1,0 +1,895 @@
+#include "netfault.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+#include <netlink/route/link.h>
+
+#include "cleanup.h"
+#include "jsonv.h"
+#include "netns.h"
+#include "nlx.h"
+#include "qtree.h"
+#include "target.h"
+#include "units.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_msg *, nlmsg_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_sock *, nl_socket_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_cache *, nl_cache_free)
+
+#define ROOT_HANDLE NLX_HANDLE(NF_ROOT_MAJ, 0)
+#define LEAF_HANDLE NLX_HANDLE(NF_LEAF_MAJ, 0)
+#define BAND_FAULT NLX_HANDLE(NF_ROOT_MAJ, 2)
+#define HOOK_INGRESS TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS)
+#define HOOK_EGRESS TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS)
+
+static const char *const network_keys[] = {
+        "type",     "delay",     "jitter",   "correlation",           "distribution", "loss",
+        "loss_correlation",      "duplicate", "duplicate_correlation", "corrupt",      "corrupt_correlation",
+        "reorder",  "reorder_correlation",   "gap",      "rate",      "limit",        "interface",
+        "peers",    "ports",     "protocol", "direction", NULL,
+};
+static const char *const partition_keys[] = { "type", "interface", "peers", "ports", "protocol", "direction", NULL };
+
+#define MAX_DELAY_US (60ULL * 1000000)
+
+static int get_pct(const cJSON *json, const char *path, const char *key, double *ret, struct error *e)
+{
+        int r = jv_percent(json, path, key, 0, ret, e);
+
+        return r < 0 ? r : 0;
+}
+
+static int parse_netem(struct netem_params *p, const cJSON *json, const char *path, struct error *e)
+{
+        uint64_t us = 0;
+        int64_t n = 0;
+        const char *s = NULL;
+        char jp[JV_PATH_MAX], why[128];
+        int r;
+
+        r = jv_duration(json, path, "delay", 0, 0, MAX_DELAY_US, &us, e);
+        if (r < 0)
+                return r;
+        p->latency_ns = us * 1000;
+        us = 0;
+        r = jv_duration(json, path, "jitter", 0, 0, MAX_DELAY_US, &us, e);
+        if (r < 0)
+                return r;
+        p->jitter_ns = us * 1000;
+        if ((r = get_pct(json, path, "correlation", &p->delay_corr, e)) < 0 ||
+            (r = get_pct(json, path, "loss", &p->loss, e)) < 0 ||
+            (r = get_pct(json, path, "loss_correlation", &p->loss_corr, e)) < 0 ||
+            (r = get_pct(json, path, "duplicate", &p->duplicate, e)) < 0 ||
+            (r = get_pct(json, path, "duplicate_correlation", &p->dup_corr, e)) < 0 ||
+            (r = get_pct(json, path, "corrupt", &p->corrupt, e)) < 0 ||
+            (r = get_pct(json, path, "corrupt_correlation", &p->corrupt_corr, e)) < 0 ||
+            (r = get_pct(json, path, "reorder", &p->reorder, e)) < 0 ||
+            (r = get_pct(json, path, "reorder_correlation", &p->reorder_corr, e)) < 0)
+                return r;
+        r = jv_int(json, path, "gap", 0, 0, INT32_MAX, &n, e);
+        if (r < 0)
+                return r;
+        p->gap = (uint32_t)n;
+        n = 0;
+        r = jv_int(json, path, "limit", 0, 1, 10000000, &n, e);
+        if (r < 0)
+                return r;
+        p->limit = (uint32_t)n;
+        r = jv_string(json, path, "rate", 0, &s, e);
+        if (r < 0)
+                return r;
+        if (s) {
+                jv_path(jp, path, "rate");
+                if (units_parse_rate(s, &p->rate_Bps) < 0)
+                        return error_path(e, jp, "\"%.32s\" is not a rate (e.g. \"1mbit\", \"500kbit\", \"1MBps\")", s);
+        }
+        s = NULL;
+        r = jv_string(json, path, "distribution", 0, &s, e);
+        if (r < 0)
+                return r;
+        if (s) {
+                static const char *const dists[] = { "uniform", "normal", "pareto", "paretonormal", NULL };
+                int ok = 0;
+
+                for (const char *const *d = dists; *d; d++)
+                        ok |= strcmp(*d, s) == 0;
+                jv_path(jp, path, "distribution");
+                if (!ok)
+                        return error_path(e, jp, "\"%.32s\" is not one of uniform, normal, pareto, paretonormal", s);
+                snprintf(p->distribution, sizeof(p->distribution), "%s", s);
+        }
+        if (netem_check(p, why, sizeof(why)) < 0)
+                return error_path(e, path, "%s", why);
+        if (!p->latency_ns && !p->loss && !p->duplicate && !p->corrupt && !p->rate_Bps)
+                return error_path(e, path, "needs at least one of delay, loss, duplicate, corrupt, rate");
+        return 0;
+}
+
+static int parse_ifaces(struct netfault *nf, const cJSON *json, const char *path, struct error *e)
+{
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(json, "interface"), *it;
+        char jp[JV_PATH_MAX];
+
+        jv_path(jp, path, "interface");
+        if (!v)
+                return 0;
+        if (cJSON_IsString(v)) {
+                if (!v->valuestring[0] || strlen(v->valuestring) >= IF_NAMESIZE || strchr(v->valuestring, '/'))
+                        return error_path(e, jp, "\"%.32s\" is not an interface name", v->valuestring);
+                snprintf(nf->ifnames[nf->n_ifnames++], IF_NAMESIZE, "%s", v->valuestring);
+                return 0;
+        }
+        if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0)
+                return error_path(e, jp, "must be an interface name or a non-empty array of them");
+        cJSON_ArrayForEach(it, v) {
+                if (!cJSON_IsString(it) || !it->valuestring[0] || strlen(it->valuestring) >= IF_NAMESIZE)
+                        return error_path(e, jp, "every entry must be an interface name");
+                if (nf->n_ifnames >= NF_MAX_IFACES)
+                        return error_path(e, jp, "at most %d interfaces", NF_MAX_IFACES);
+                snprintf(nf->ifnames[nf->n_ifnames++], IF_NAMESIZE, "%s", it->valuestring);
+        }
+        return 0;
+}
+
+int netfault_parse(struct fault *f, const cJSON *json, int partition, struct error *e)
+{
+        _cleanup_free_ struct netfault *nf = calloc(1, sizeof(*nf));
+        const char *dir = NULL;
+        char jp[JV_PATH_MAX];
+        int r;
+
+        if (!nf)
+                return error_set(e, ENOMEM, "out of memory");
+        nf->partition = partition;
+        r = jv_check_object(json, f->path, partition ? partition_keys : network_keys, e);
+        if (r < 0)
+                return r;
+        if (!partition) {
+                r = parse_netem(&nf->nem, json, f->path, e);
+                if (r < 0)
+                        return r;
+        }
+        r = tcf_select_parse(json, f->path, &nf->sel, e);
+        if (r < 0)
+                return r;
+        if (partition && nf->sel.n_peers == 0) {
+                jv_path(jp, f->path, "peers");
+                return error_path(e, jp, "is required: the addresses to cut off (use a network fault with loss "
+                                         "100%% to isolate completely)");
+        }
+        r = parse_ifaces(nf, json, f->path, e);
+        if (r < 0)
+                return r;
+        r = jv_string(json, f->path, "direction", 0, &dir, e);
+        if (r < 0)
+                return r;
+        if (!dir)
+                dir = partition ? "both" : "egress";
+        jv_path(jp, f->path, "direction");
+        if (strcmp(dir, "egress") == 0)
+                nf->egress = 1;
+        else if (strcmp(dir, "ingress") == 0)
+                nf->ingress = 1;
+        else if (strcmp(dir, "both") == 0)
+                nf->egress = nf->ingress = 1;
+        else
+                return error_path(e, jp, "\"%.32s\" is not one of egress, ingress, both", dir);
+        f->priv = TAKE_PTR(nf);
+        return 0;
+}
+
+void netfault_free(void *priv)
+{
+        struct netfault *nf = priv;
+
+        if (!nf)
+                return;
+        free(nf->nem.dist);
+        free(nf);
+}
+
+/* ---- kernel requests ---- */
+
+static int talk_retry(struct nl_sock *sk, struct nl_msg *m, struct error *e)
+{
+        int r = 0;
+
+        /* The kernel answers EAGAIN after autoloading a module (sch_netem,
+         * act_mirred); the request is then to be sent again as it was. */
+        for (int i = 0; i < 4; i++) {
+                error_clear(e);
+                r = nlx_talk(sk, m, e);
+                if (r != -EAGAIN)
+                        break;
+        }
+        return r;
+}
+
+static void upper(char *dst, const char *src, size_t len)
+{
+        size_t i;
+
+        for (i = 0; i + 1 < len && src[i]; i++)
+                dst[i] = (char)(src[i] >= 'a' && src[i] <= 'z' ? src[i] - 32 : src[i]);
+        dst[i] = '\0';
+}
+
+static int qdisc_error(struct error *e, int r, const char *kind, const char *ifname)
+{
+        char up[32];
+
+        upper(up, kind, sizeof(up));
+        if (r == -ENOENT)
+                return error_set(e, ENOTSUP,
+                                 "%s: the kernel has no %s qdisc (needs CONFIG_NET_SCH_%s, module sch_%s): %s", ifname,
+                                 kind, up, kind, e->msg);
+        return error_wrap(e, "%s: add %s qdisc", ifname, kind);
+}
+
+static int add_netem(struct nl_sock *sk, const struct netfault *nf, int ifindex, const char *ifname, uint32_t parent,
+                     uint32_t handle, int flags, struct error *e)
+{
+        _cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
+        int r;
+
+        r = nlx_tc_msg(RTM_NEWQDISC, flags, ifindex, parent, handle, 0, &m, e);
+        if (r < 0)
+                return r;
+        r = netem_put(m, &nf->nem, e);
+        if (r < 0)
+                return r;
+        r = talk_retry(sk, m, e);
+        return r < 0 ? qdisc_error(e, r, "netem", ifname) : 0;
+}
+
+static int add_prio(struct nl_sock *sk, int ifindex, const char *ifname, struct error *e)
+{
+        _cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
+        /* Two bands: everything unmatched goes to band 1 (priomap all 0),
+         * the filters classify the faulted traffic into band 2. */
+        struct tc_prio_qopt q = { .bands = 2 };
+        int r;
+
+        r = nlx_tc_msg(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, ifindex, TC_H_ROOT, ROOT_HANDLE, 0, &m, e);
+        if (r < 0)
+                return r;
+        if (nla_put_string(m, TCA_KIND, "prio") < 0 || nla_put(m, TCA_OPTIONS, sizeof(q), &q) < 0)
+                return error_set(e, ENOBUFS, "netlink message too large");
+        r = talk_retry(sk, m, e);
+        return r < 0 ? qdisc_error(e, r, "prio", ifname) : 0;
+}
+
+static int add_clsact(struct nl_sock *sk, int ifindex, const char *ifname, struct error *e)
+{
+        _cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
+        int r;
+
+        r = nlx_tc_msg(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, TC_H_CLSACT, TC_H_MAKE(TC_H_CLSACT, 0), 0, &m,
+                       e);
+        if (r < 0)
+                return r;
+        if (nla_put_string(m, TCA_KIND, "clsact") < 0)
+                return error_set(e, ENOBUFS, "netlink message too large");
+        r = talk_retry(sk, m, e);
+        return r < 0 ? qdisc_error(e, r, "clsact", ifname) : 0;
+}
+
+static uint16_t hook_prio(const struct tcf_match *m)
+{
+        return m->family == AF_INET ? NF_PRIO_V4 : m->family == AF_INET6 ? NF_PRIO_V6 : NF_PRIO_ALL;
+}
+
+static int add_filters(struct nl_sock *sk, const struct netfault *nf, int ifindex, const char *ifname, uint32_t parent,
+                       int in_hook, int peer_is_src, const struct tcf_action *a, struct error *e)
+{
+        _cleanup_free_ struct tcf_match *v = NULL;
+        size_t n;
+        int r;
+
+        r = tcf_expand(&nf->sel, peer_is_src, &v, &n, e);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
+                /* In chaosd's own prio any priority will do; in a shared
+                 * hook the reserved ones mark the filters as chaosd's. */
+                uint16_t prio = in_hook ? hook_prio(&v[i]) : (uint16_t)(v[i].family == AF_INET ? 1 : v[i].family == AF_INET6 ? 2 : 3);
+
+                r = tcf_u32_msg(ifindex, parent, prio, &v[i], a, &m, e);
+                if (r < 0)
+                        return r;
+                r = talk_retry(sk, m, e);
+                if (r == -ENOENT || r == -EOPNOTSUPP)
+                        return error_set(e, ENOTSUP,
+                                         "%s: the kernel lacks the u32 classifier or the %s action (needs "
+                                         "CONFIG_NET_CLS_U32, CONFIG_NET_ACT_%s): %s",
+                                         ifname, a->kind == TCF_DROP ? "gact" : "mirred",
+                                         a->kind == TCF_DROP ? "GACT" : "MIRRED", e->msg);
+                if (r < 0)
+                        return error_wrap(e, "%s: add u32 filter", ifname);
+        }
+        return 0;
+}
+
+static int del_hook_filters(struct nl_sock *sk, int ifindex, uint32_t parent, struct error *e)
+{
+        static const struct {
+                uint16_t prio, proto;
+        } own[] = { { NF_PRIO_V4, ETH_P_IP }, { NF_PRIO_V6, ETH_P_IPV6 }, { NF_PRIO_ALL, ETH_P_ALL } };
+
+        for (size_t i = 0; i < ARRAY_SIZE(own); i++) {
+                _cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
+                int r;
+
+                r = nlx_tc_msg(RTM_DELTFILTER, 0, ifindex, parent, 0, ((uint32_t)own[i].prio << 16) | htons(own[i].proto),
+                               &m, e);
+                if (r < 0)
+                        return r;
+                r = nlx_talk(sk, m, e);
+                /* ENOENT/EINVAL: not there (never added, or already gone). */
+                if (r < 0 && r != -ENOENT && r != -EINVAL && r != -ENODEV)
+                        return error_wrap(e, "delete chaosd's filters (prio %#x)", own[i].prio);
+        }
+        error_clear(e);
+        return 0;
+}
+
+static int link_msg(int type, int flags, const char *name, int ifi_flags, struct nl_msg **ret, struct error *e)
+{
+        struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_flags = (unsigned)ifi_flags,
+                                 .ifi_change = (unsigned)ifi_flags };
+        struct nl_msg *m = nlmsg_alloc();
+        struct nlattr *li;
+
+        if (!m)
+                return error_set(e, ENOMEM, "out of memory");
+        if (!nlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, type, 0, flags) ||
+            nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 || nla_put_string(m, IFLA_IFNAME, name) < 0)
+                goto too_big;
+        if (type == RTM_NEWLINK) {
+                if (!(li = nla_nest_start(m, IFLA_LINKINFO)) || nla_put_string(m, IFLA_INFO_KIND, "ifb") < 0)
+                        goto too_big;
+                nla_nest_end(m, li);
+        }
+        *ret = m;
+        return 0;
+too_big:
+        nlmsg_free(m);
+        return error_set(e, ENOBUFS, "netlink message too large");
+}
+
+/* ---- interfaces ---- */
+
+struct iface {
+        char name[IF_NAMESIZE];
+        int ifindex;
+};
+
+static int list_ifaces(struct nl_sock *sk, const struct netfault *nf, struct iface *out, int *n_out, struct error *e)
+{
+        _cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
+        int r, n = 0;
+
+        r = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache);
+        if (r < 0)
+                return error_set(e, EIO, "list interfaces: %s", nl_geterror(r));
+        if (nf->n_ifnames) {
+                for (int i = 0; i < nf->n_ifnames; i++) {
+                        struct rtnl_link *l = rtnl_link_get_by_name(cache, nf->ifnames[i]);
+
+                        if (!l)
+                                return error_set(e, ENODEV, "the target has no interface \"%s\"", nf->ifnames[i]);
+                        snprintf(out[n].name, IF_NAMESIZE, "%s", nf->ifnames[i]);
+                        out[n++].ifindex = rtnl_link_get_ifindex(l);
+                        rtnl_link_put(l);
+                }
+        } else {
+                for (struct nl_object *o = nl_cache_get_first(cache); o && n < NF_MAX_IFACES; o = nl_cache_get_next(o)) {
+                        struct rtnl_link *l = (struct rtnl_link *)o;
+                        const char *name = rtnl_link_get_name(l);
+
+                        if ((rtnl_link_get_flags(l) & IFF_LOOPBACK) || !name ||
+                            strncmp(name, NF_IFB_PREFIX, strlen(NF_IFB_PREFIX)) == 0)
+                                continue;
+                        snprintf(out[n].name, IF_NAMESIZE, "%s", name);
+                        out[n++].ifindex = rtnl_link_get_ifindex(l);
+                }
+                if (n == 0)
+                        return error_set(e, ENODEV, "the target's network namespace has no interface but loopback");
+        }
+        *n_out = n;
+        return 0;
+}
+
+static int ifindex_of(struct nl_sock *sk, const char *name, int *ret, struct error *e)
+{
+        struct rtnl_link *l = NULL;
+        int r = rtnl_link_get_kernel(sk, 0, name, &l);
+
+        if (r < 0)
+                return error_set(e, ENODEV, "interface %s: %s", name, nl_geterror(r));
+        *ret = rtnl_link_get_ifindex(l);
+        rtnl_link_put(l);
+        return 0;
+}
+
+static void ifb_name(char *out, int ifindex)
+{
+        snprintf(out, IF_NAMESIZE, NF_IFB_PREFIX "%d", ifindex);
+}
+
+/* Refuse before touching anything when an interface already carries
+ * chaosd objects (another experiment) or cannot take this one. */
+static int precheck(struct nl_sock *sk, const struct netfault *nf, const struct iface *ifc, struct error *e)
+{
+        struct qinfo root, hook;
+        char ifb[IF_NAMESIZE];
+        int r, n, idx;
+
+        r = qtree_at(sk, ifc->ifindex, TC_H_ROOT, &root, e);
+        if (r < 0)
+                return r;
+        if (r > 0 && TC_H_MAJ(root.handle) == ROOT_HANDLE)
+                return error_set(e, EBUSY,
+                                 "%s already carries a chaosd network fault (root qdisc c4a0:); stop that experiment "
+                                 "first",
+                                 ifc->name);
+        ifb_name(ifb, ifc->ifindex);
+        if (ifindex_of(sk, ifb, &idx, e) == 0)
+                return error_set(e, EBUSY, "%s already carries a chaosd ingress fault (device %s)", ifc->name, ifb);
+        error_clear(e);
+        r = qtree_at(sk, ifc->ifindex, TC_H_INGRESS, &hook, e);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                for (uint16_t p = NF_PRIO_V4; p <= NF_PRIO_ALL; p++) {
+                        int k;
+
+                        n = 0;
+                        for (k = 0; k < 2; k++) {
+                                int c = 0;
+
+                                r = qtree_count_filters(sk, ifc->ifindex, k ? HOOK_EGRESS : HOOK_INGRESS, p, &c, e);
+                                if (r < 0)
+                                        return r;
+                                n += c;
+                        }
+                        if (n)
+                                return error_set(e, EBUSY,
+                                                 "%s already carries chaosd filters (priority %#x in its %s hook); stop "
+                                                 "that experiment first",
+                                                 ifc->name, p, hook.kind);
+                }
+                if (nf->partition && nf->egress && strcmp(hook.kind, "clsact") != 0)
+                        return error_set(e, EBUSY,
+                                         "%s has an \"%s\" qdisc, which has no egress hook; partition needs clsact",
+                                         ifc->name, hook.kind);
+        }
+        return 0;
+}
+
+/* ---- apply ---- */
+
+static int checkpoint(struct fault *f, struct error *e)
+{
+        int r = fault_checkpoint(f, e);
+
+        return r < 0 ? error_wrap(e, "journal") : 0;
+}
+
+static int ensure_hook(struct nl_sock *sk, struct fault *f, cJSON *js, const struct iface *ifc, struct error *e)
+{
+        struct qinfo hook;
+        int r;
+
+        if (cJSON_GetObjectItem(js, "hook_created"))
+                return 0;
+        r = qtree_at(sk, ifc->ifindex, TC_H_INGRESS, &hook, e);
+        if (r < 0)
+                return r;
+        if (r > 0)
+                return 0; /* the user's clsact/ingress: share it, add only our prios */
+        cJSON_AddTrueToObject(js, "hook_created");
+        r = checkpoint(f, e);
+        if (r < 0)
+                return r;
+        return add_clsact(sk, ifc->ifindex, ifc->name, e);
+}
+
+static int apply_iface(struct nl_sock *sk, struct fault *f, const struct netfault *nf, const struct iface *ifc,
+                       cJSON *js, struct error *e)
+{
+        int active = tcf_select_active(&nf->sel), r;
+
+        if (nf->partition) {
+                struct tcf_action drop = { .kind = TCF_DROP };
+                cJSON *hooks = cJSON_AddArrayToObject(js, "hook_filters");
+
+                r = ensure_hook(sk, f, js, ifc, e);
+                if (r < 0)
+                        return r;
+                if (nf->egress)
+                        cJSON_AddItemToArray(hooks, cJSON_CreateNumber(HOOK_EGRESS));
+                if (nf->ingress)
+                        cJSON_AddItemToArray(hooks, cJSON_CreateNumber(HOOK_INGRESS));
+                r = checkpoint(f, e);
+                if (r < 0)
+                        return r;
+                if (nf->egress && (r = add_filters(sk, nf, ifc->ifindex, ifc->name, HOOK_EGRESS, 1, 0, &drop, e)) < 0)
+                        return r;
+                if (nf->ingress && (r = add_filters(sk, nf, ifc->ifindex, ifc->name, HOOK_INGRESS, 1, 1, &drop, e)) < 0)
+                        return r;
+                return 0;
+        }
+        if (nf->egress) {
+                cJSON *prior = NULL;
+
+                r = qtree_save(sk, ifc->ifindex, &prior, e);
+                if (r < 0)
+                        return error_wrap(e, "%s: save the root qdisc", ifc->name);
+                cJSON_AddItemToObject(js, "prior", prior);
+                cJSON_AddTrueToObject(js, "egress");
+                r = checkpoint(f, e);
+                if (r < 0)
+                        return r;
+                if (!active) {
+                        r = add_netem(sk, nf, ifc->ifindex, ifc->name, TC_H_ROOT, ROOT_HANDLE,
+                                      NLM_F_CREATE | NLM_F_REPLACE, e);
+                } else {
+                        struct tcf_action cls = { .kind = TCF_CLASSIFY, .classid = BAND_FAULT };
+
+                        r = add_prio(sk, ifc->ifindex, ifc->name, e);
+                        if (r >= 0)
+                                r = add_netem(sk, nf, ifc->ifindex, ifc->name, BAND_FAULT, LEAF_HANDLE,
+                                              NLM_F_CREATE | NLM_F_EXCL, e);
+                        if (r >= 0)
+                                r = add_filters(sk, nf, ifc->ifindex, ifc->name, ROOT_HANDLE, 0, 0, &cls, e);
+                }
+                if (r < 0)
+                        return r;
+        }
+        if (nf->ingress) {
+                _cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
+                struct tcf_action redir = { .kind = TCF_REDIRECT };
+                char ifb[IF_NAMESIZE];
+                cJSON *hooks;
+
+                ifb_name(ifb, ifc->ifindex);
+                cJSON_AddStringToObject(js, "ifb", ifb);
+                r = checkpoint(f, e);
+                if (r < 0)
+                        return r;
+                r = link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, ifb, IFF_UP, &m, e);
+                if (r < 0)
+                        return r;
+                r = talk_retry(sk, m, e);
+                if (r == -EOPNOTSUPP)
+                        return error_set(e, ENOTSUP,
+                                         "%s: the kernel has no ifb device (needs CONFIG_IFB, module ifb) for "
+                                         "direction ingress: %s",
+                                         ifc->name, e->msg);
+                if (r < 0)
+                        return error_wrap(e, "%s: create %s", ifc->name, ifb);
+                r = ifindex_of(sk, ifb, &redir.ifindex, e);
+                if (r < 0)
+                        return r;
+                r = add_netem(sk, nf, redir.ifindex, ifb, TC_H_ROOT, ROOT_HANDLE, NLM_F_CREATE | NLM_F_REPLACE, e);
+                if (r < 0)
+                        return r;
+                r = ensure_hook(sk, f, js, ifc, e);
+                if (r < 0)
+                        return r;
+                hooks = cJSON_AddArrayToObject(js, "hook_filters");
+                cJSON_AddItemToArray(hooks, cJSON_CreateNumber(HOOK_INGRESS));
+                r = checkpoint(f, e);
+                if (r < 0)
+                        return r;
+                r = add_filters(sk, nf, ifc->ifindex, ifc->name, HOOK_INGRESS, 1, 1, &redir, e);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int open_target(const struct target *t, uint64_t netns_ino, struct nl_sock **ret, struct error *e)
+{
+        if (t->pid <= 0)
+                return error_set(e, EINVAL, "network faults need a target process (its network namespace)");
+        return netns_route_socket(t->pid, t->pidfd, netns_ino, ret, e);
+}
+
+int netfault_apply(struct fault *f, struct target *t, struct error *e)
+{
+        struct netfault *nf = f->priv;
+        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+        struct iface ifs[NF_MAX_IFACES];
+        cJSON *saved, *arr;
+        int n = 0, r;
+
+        if (!nf->partition && nf->nem.distribution[0] && !nf->nem.dist) {
+                r = netem_load_distribution(nf->nem.distribution, &nf->nem.dist, &nf->nem.dist_len, e);
+                if (r < 0)
+                        return r;
+        }
+        r = open_target(t, t->netns_ino, &sk, e);
+        if (r < 0)
+                return r;
+        r = list_ifaces(sk, nf, ifs, &n, e);
+        if (r < 0)
+                return r;
+        for (int i = 0; i < n; i++) {
+                r = precheck(sk, nf, &ifs[i], e);
+                if (r < 0)
+                        return r;
+        }
+        saved = fault_saved(f);
+        cJSON_DeleteItemFromObject(saved, "interfaces");
+        cJSON_DeleteItemFromObject(saved, "netns_ino");
+        cJSON_AddNumberToObject(saved, "netns_ino", (double)t->netns_ino);
+        arr = cJSON_AddArrayToObject(saved, "interfaces");
+        for (int i = 0; i < n; i++) {
+                cJSON *js = cJSON_CreateObject();
+
+                cJSON_AddStringToObject(js, "name", ifs[i].name);
+                cJSON_AddNumberToObject(js, "ifindex", ifs[i].ifindex);
+                cJSON_AddItemToArray(arr, js);
+                r = apply_iface(sk, f, nf, &ifs[i], js, e);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ---- verify ---- */
+
+static int near(double a, double b)
+{
+        return fabs(a - b) < 1e-6;
+}
+
+static int check_netem(struct nl_sock *sk, const struct netfault *nf, int ifindex, const char *where, uint32_t handle,
+                       cJSON *rb, struct error *e)
+{
+        _cleanup_free_ void *opts = NULL;
+        const struct netem_params *w = &nf->nem;
+        struct netem_params g;
+        struct qinfo q;
+        size_t len = 0;
+        char h[16];
+        int r;
+
+        r = qtree_get(sk, ifindex, handle, &q, &opts, &len, e);
+        if (r < 0)
+                return r;
+        if (r == 0 || strcmp(q.kind, "netem") != 0)
+                return error_set(e, EIO, "%s: no netem qdisc %s", where, nlx_handle_str(handle, h, sizeof(h)));
+        r = netem_parse(opts, len, &g, e);
+        if (r < 0)
+                return error_wrap(e, "%s", where);
+        cJSON_AddStringToObject(rb, "qdisc", "netem");
+        cJSON_AddStringToObject(rb, "handle", nlx_handle_str(handle, h, sizeof(h)));
+        cJSON_AddNumberToObject(rb, "delay_ms", g.latency_ns / 1e6);
+        cJSON_AddNumberToObject(rb, "jitter_ms", g.jitter_ns / 1e6);
+        cJSON_AddNumberToObject(rb, "correlation_pct", g.delay_corr);
+        cJSON_AddNumberToObject(rb, "loss_pct", g.loss);
+        cJSON_AddNumberToObject(rb, "loss_correlation_pct", g.loss_corr);
+        cJSON_AddNumberToObject(rb, "duplicate_pct", g.duplicate);
+        cJSON_AddNumberToObject(rb, "corrupt_pct", g.corrupt);
+        cJSON_AddNumberToObject(rb, "reorder_pct", g.reorder);
+        cJSON_AddNumberToObject(rb, "gap", g.gap);
+        cJSON_AddNumberToObject(rb, "rate_Bps", (double)g.rate_Bps);
+        cJSON_AddNumberToObject(rb, "limit", g.limit);
+        if (g.latency_ns != w->latency_ns || g.jitter_ns != w->jitter_ns || !near(g.loss, netem_percent_back(netem_percent(w->loss))) ||
+            !near(g.duplicate, netem_percent_back(netem_percent(w->duplicate))) ||
+            !near(g.corrupt, netem_percent_back(netem_percent(w->corrupt))) ||
+            !near(g.reorder, netem_percent_back(netem_percent(w->reorder))) ||
+            !near(g.delay_corr, netem_percent_back(netem_percent(w->delay_corr))) ||
+            !near(g.loss_corr, netem_percent_back(netem_percent(w->loss_corr))) || g.rate_Bps != w->rate_Bps)
+                return error_set(e, EIO,
+                                 "%s: netem read back differs from the spec (delay %.3f ms, jitter %.3f ms, loss %.4f%%)",
+                                 where, g.latency_ns / 1e6, g.jitter_ns / 1e6, g.loss);
+        return 0;
+}
+
+static int expected_filters(const struct netfault *nf, int peer_is_src, int *ret, struct error *e)
+{
+        _cleanup_free_ struct tcf_match *v = NULL;
+        size_t n;
+        int r = tcf_expand(&nf->sel, peer_is_src, &v, &n, e);
+
+        *ret = (int)n;
+        return r;
+}
+
+static int check_hook(struct nl_sock *sk, const struct netfault *nf, int ifindex, const char *where, uint32_t parent,
+                      cJSON *rb, struct error *e)
+{
+        int want, got = 0, c, r;
+
+        r = expected_filters(nf, 0, &want, e);
+        if (r < 0)
+                return r;
+        for (uint16_t p = NF_PRIO_V4; p <= NF_PRIO_ALL; p++) {
+                r = qtree_count_filters(sk, ifindex, parent, p, &c, e);
+                if (r < 0)
+                        return r;
+                got += c;
+        }
+        cJSON_AddNumberToObject(rb, parent == HOOK_EGRESS ? "egress_filters" : "ingress_filters", got);
+        if (got != want)
+                return error_set(e, EIO, "%s: %d chaosd filters in the %s hook, expected %d", where, got,
+                                 parent == HOOK_EGRESS ? "egress" : "ingress", want);
+        return 0;
+}
+
+int netfault_verify(struct fault *f, struct target *t, struct error *e)
+{
+        struct netfault *nf = f->priv;
+        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+        cJSON *saved = f->saved, *js, *rb = cJSON_CreateObject(), *rif = cJSON_AddObjectToObject(rb, "interfaces");
+        int r;
+
+        fault_set_readback(f, rb);
+        if (!saved)
+                return error_set(e, EIO, "%s: nothing applied", f->ops->type);
+        r = open_target(t, (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(saved, "netns_ino")), &sk, e);
+        if (r < 0)
+                return r;
+        cJSON_ArrayForEach(js, cJSON_GetObjectItem(saved, "interfaces")) {
+                const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(js, "name"));
+                int ifindex = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(js, "ifindex"));
+                cJSON *ri = cJSON_AddObjectToObject(rif, name ? name : "?");
+
+                if (nf->partition) {
+                        if (nf->egress && (r = check_hook(sk, nf, ifindex, name, HOOK_EGRESS, ri, e)) < 0)
+                                return r;
+                        if (nf->ingress && (r = check_hook(sk, nf, ifindex, name, HOOK_INGRESS, ri, e)) < 0)
+                                return r;
+                        continue;
+                }
+                if (nf->egress) {
+                        cJSON *eg = cJSON_AddObjectToObject(ri, "egress");
+                        struct qinfo root;
+
+                        r = qtree_at(sk, ifindex, TC_H_ROOT, &root, e);
+                        if (r < 0)
+                                return r;
+                        if (r == 0 || root.handle != ROOT_HANDLE)
+                                return error_set(e, EIO, "%s: root qdisc is not chaosd's c4a0:", name);
+                        if (tcf_select_active(&nf->sel)) {
+                                int want, got;
+
+                                r = check_netem(sk, nf, ifindex, name, LEAF_HANDLE, eg, e);
+                                if (r >= 0)
+                                        r = expected_filters(nf, 0, &want, e);
+                                if (r >= 0)
+                                        r = qtree_count_filters(sk, ifindex, ROOT_HANDLE, 0, &got, e);
+                                if (r < 0)
+                                        return r;
+                                cJSON_AddNumberToObject(eg, "filters", got);
+                                if (got != want)
+                                        return error_set(e, EIO, "%s: %d filters on c4a0:, expected %d", name, got, want);
+                        } else {
+                                r = check_netem(sk, nf, ifindex, name, ROOT_HANDLE, eg, e);
+                                if (r < 0)
+                                        return r;
+                        }
+                }
+                if (nf->ingress) {
+                        cJSON *in = cJSON_AddObjectToObject(ri, "ingress");
+                        const char *ifb = cJSON_GetStringValue(cJSON_GetObjectItem(js, "ifb"));
+                        int ifbi;
+
+                        if (!ifb || ifindex_of(sk, ifb, &ifbi, e) < 0)
+                                return error_set(e, EIO, "%s: chaosd's ifb device is missing", name);
+                        cJSON_AddStringToObject(in, "ifb", ifb);
+                        r = check_netem(sk, nf, ifbi, ifb, ROOT_HANDLE, in, e);
+                        if (r >= 0)
+                                r = check_hook(sk, nf, ifindex, name, HOOK_INGRESS, in, e);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+/* ---- revert ---- */
+
+static int revert_iface(struct nl_sock *sk, const cJSON *js, struct error *e)
+{
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(js, "name"));
+        const char *ifb = cJSON_GetStringValue(cJSON_GetObjectItem(js, "ifb"));
+        int ifindex = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(js, "ifindex")), cur;
+        const cJSON *hooks = cJSON_GetObjectItem(js, "hook_filters"), *h;
+        int r;
+
+        /* The interface is gone (veth peer deleted...): so is all of it. */
+        if (!name || ifindex_of(sk, name, &cur, e) < 0 || cur != ifindex) {
+                error_clear(e);
+                return 0;
+        }
+        /* Stop redirecting/dropping first, then remove what it pointed at. */
+        cJSON_ArrayForEach(h, hooks) {
+                r = del_hook_filters(sk, ifindex, (uint32_t)h->valuedouble, e);
+                if (r < 0)
+                        return error_wrap(e, "%s", name);
+        }
+        if (cJSON_IsTrue(cJSON_GetObjectItem(js, "hook_created"))) {
+                _cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
+
+                r = nlx_tc_msg(RTM_DELQDISC, 0, ifindex, TC_H_CLSACT, TC_H_MAKE(TC_H_CLSACT, 0), 0, &m, e);
+                if (r < 0)
+                        return r;
+                r = nlx_talk(sk, m, e);
+                if (r < 0 && r != -ENOENT && r != -EINVAL)
+                        return error_wrap(e, "%s: delete clsact", name);
+        }
+        if (ifb) {
+                _cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
+
+                r = link_msg(RTM_DELLINK, 0, ifb, 0, &m, e);
+                if (r < 0)
+                        return r;
+                r = nlx_talk(sk, m, e);
+                if (r < 0 && r != -ENODEV && r != -ENOENT)
+                        return error_wrap(e, "%s: delete %s", name, ifb);
+        }
+        if (cJSON_IsTrue(cJSON_GetObjectItem(js, "egress"))) {
+                struct qinfo root;
+
+                r = qtree_at(sk, ifindex, TC_H_ROOT, &root, e);
+                if (r < 0)
+                        return r;
+                /* Only chaosd's own root is replaced; if another one is
+                 * there, apply never got that far or someone else owns it. */
+                if (r > 0 && root.handle == ROOT_HANDLE) {
+                        r = qtree_restore(sk, ifindex, cJSON_GetObjectItem(js, "prior"), e);
+                        if (r < 0)
+                                return error_wrap(e, "%s: restore the prior root qdisc", name);
+                }
+        }
+        error_clear(e);
+        return 0;
+}
+
+int netfault_revert(struct fault *f, struct target *t, struct error *e)
+{
+        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+        const cJSON *saved = f->saved, *js;
+        int r, first = 0;
+
+        if (!saved || !cJSON_GetObjectItem(saved, "interfaces"))
+                return 0;
+        r = open_target(t, (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(saved, "netns_ino")), &sk, e);
+        if (r == -ESRCH) {
+                /* The namespace died with the target: every qdisc, filter
+                 * and ifb of ours went with it. */
+                error_clear(e);
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        /* Keep going after a failure so one bad interface does not leave
+         * the others faulted; report the first error. */
+        cJSON_ArrayForEach(js, cJSON_GetObjectItem(saved, "interfaces")) {
+                struct error e2 = { 0 };
+
+                r = revert_iface(sk, js, &e2);
+                if (r < 0 && !first) {
+                        first = r;
+                        *e = e2;
+                }
+        }
+        return first;
+}

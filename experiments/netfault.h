@@ -1,0 +1,40 @@
+/* The engine shared by the `network` and `partition` faults.
+ *
+ * Objects chaosd owns, and the only ones it ever changes or deletes:
+ *   - qdisc handles c4a0: (root of an interface or of chaosd's ifb) and
+ *     c4a1: (netem leaf under the c4a0: prio when traffic is filtered);
+ *   - filter priorities 0xc4a0 (IPv4), 0xc4a1 (IPv6), 0xc4a2 (all) in the
+ *     clsact/ingress hook, which may be shared with the user's filters;
+ *   - ifb devices named c4a0ifb<ifindex>;
+ *   - a clsact qdisc only when chaosd created it (recorded in the journal).
+ * A second fault on an interface that already carries any of these is
+ * refused with EBUSY. */
+#pragma once
+#include <net/if.h>
+
+#include "fault.h"
+#include "netem.h"
+#include "tcfilter.h"
+
+#define NF_ROOT_MAJ 0xc4a0
+#define NF_LEAF_MAJ 0xc4a1
+#define NF_PRIO_V4 0xc4a0
+#define NF_PRIO_V6 0xc4a1
+#define NF_PRIO_ALL 0xc4a2
+#define NF_IFB_PREFIX "c4a0ifb"
+#define NF_MAX_IFACES 16
+
+struct netfault {
+        int partition;
+        struct netem_params nem;
+        struct tcf_select sel;
+        int egress, ingress;
+        char ifnames[NF_MAX_IFACES][IF_NAMESIZE];
+        int n_ifnames; /* 0: every non-loopback interface */
+};
+
+int netfault_parse(struct fault *f, const cJSON *json, int partition, struct error *e);
+int netfault_apply(struct fault *f, struct target *t, struct error *e);
+int netfault_verify(struct fault *f, struct target *t, struct error *e);
+int netfault_revert(struct fault *f, struct target *t, struct error *e);
+void netfault_free(void *priv);
