@@ -1,0 +1,606 @@
+/* Integration tests of the pause fault (root, real cgroups, real Docker
+ * containers from chaosd-busybox:latest), through the daemon-less path:
+ * target_resolve + fault_new + apply/verify/revert.
+ *
+ * Effects are observed from outside with our own reads: the cgroup found
+ * from /proc/PID/cgroup, its freezer.state (v1) or cgroup.events (v2), the
+ * process state and utime in /proc/PID/stat of a CPU-bound victim.
+ *
+ * Every container is named chaosd-test-pause-<runner pid>-<tag>; the
+ * tcase teardown (run in the runner, even when a test fails) thaws and
+ * removes all of them. The "cgroup" case runs on v1 and v2 and is what the
+ * kernel lane (tests/kernel/pause_v2.sh) runs inside its VM:
+ * CK_RUN_CASE=cgroup. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fault.h"
+#include "target.h"
+#include "testutil.h"
+
+#define IMAGE "chaosd-busybox:latest"
+#define PREFIX "chaosd-test-pause"
+
+static pid_t runner;
+static char victim[PATH_MAX];
+
+/* ---- small helpers: shell commands are fine in tests (observers) ---- */
+
+static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int run(const char *fmt, ...)
+{
+        char cmd[4096];
+        va_list ap;
+        int st;
+
+        va_start(ap, fmt);
+        vsnprintf(cmd, sizeof(cmd), fmt, ap);
+        va_end(ap);
+        st = system(cmd);
+        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int run_out(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int run_out(char *out, size_t len, const char *fmt, ...)
+{
+        char cmd[4096];
+        va_list ap;
+        FILE *p;
+        size_t n;
+
+        va_start(ap, fmt);
+        vsnprintf(cmd, sizeof(cmd), fmt, ap);
+        va_end(ap);
+        p = popen(cmd, "re");
+        if (!p)
+                return -1;
+        n = fread(out, 1, len - 1, p);
+        out[n] = '\0';
+        while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+                out[--n] = '\0';
+        return pclose(p) == 0 ? 0 : -1;
+}
+
+static int read_file(const char *path, char *buf, size_t len)
+{
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n;
+
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, len - 1);
+        close(fd);
+        if (n < 0)
+                return -1;
+        buf[n] = '\0';
+        while (n > 0 && buf[n - 1] == '\n')
+                buf[--n] = '\0';
+        return 0;
+}
+
+static int write_file(const char *path, const char *value)
+{
+        int fd = open(path, O_WRONLY | O_CLOEXEC), r;
+
+        if (fd < 0)
+                return -errno;
+        r = write(fd, value, strlen(value)) < 0 ? -errno : 0;
+        close(fd);
+        return r;
+}
+
+static void sleep_ms(long ms)
+{
+        struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+        nanosleep(&ts, NULL);
+}
+
+static double now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Field 3 (state) and 14 (utime) of /proc/PID/stat; 0 / -1 when gone. */
+static char pstate(pid_t pid, unsigned long long *utime)
+{
+        char path[64], buf[1024], st;
+        unsigned long long ut = 0;
+        char *p;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        if (read_file(path, buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')))
+                return 0;
+        if (sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu", &st, &ut) != 2)
+                return 0;
+        if (utime)
+                *utime = ut;
+        return st;
+}
+
+static int cgroup_is_v2(void)
+{
+        return access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
+}
+
+/* The freezer cgroup directory of PID, read independently of lib/. */
+static int observed_dir(pid_t pid, char *out, size_t len)
+{
+        char path[64], buf[8192], *line, *save = NULL;
+        int v2 = cgroup_is_v2();
+
+        snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+        if (read_file(path, buf, sizeof(buf)) < 0)
+                return -1;
+        for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                if (v2 && strncmp(line, "0::", 3) == 0) {
+                        snprintf(out, len, "/sys/fs/cgroup%s", line + 3);
+                        return 0;
+                }
+                if (!v2 && strstr(line, ":freezer:")) {
+                        snprintf(out, len, "/sys/fs/cgroup/freezer%s", strstr(line, ":freezer:") + 9);
+                        return 0;
+                }
+        }
+        return -1;
+}
+
+/* "FROZEN" / "THAWED" / "FREEZING" as the kernel reports it for DIR. */
+static const char *observed_state(const char *dir)
+{
+        static char buf[256];
+        char path[PATH_MAX];
+
+        if (!cgroup_is_v2()) {
+                snprintf(path, sizeof(path), "%s/freezer.state", dir);
+                return read_file(path, buf, sizeof(buf)) < 0 ? "(gone)" : buf;
+        }
+        snprintf(path, sizeof(path), "%s/cgroup.events", dir);
+        if (read_file(path, buf, sizeof(buf)) < 0)
+                return "(gone)";
+        return strstr(buf, "frozen 1") ? "FROZEN" : "THAWED";
+}
+
+/* Does PID's utime rise within MS milliseconds? */
+static int progresses(pid_t pid, long ms)
+{
+        unsigned long long a = 0, b = 0;
+        double end = now_ms() + ms;
+
+        pstate(pid, &a);
+        while (now_ms() < end) {
+                sleep_ms(50);
+                if (pstate(pid, &b) && b > a)
+                        return 1;
+        }
+        return 0;
+}
+
+static int have_docker(void)
+{
+        return run("docker image inspect " IMAGE " >/dev/null 2>&1") == 0;
+}
+
+static void ctr_name(char *out, size_t len, const char *tag)
+{
+        snprintf(out, len, PREFIX "-%d-%s", (int)runner, tag);
+}
+
+/* Start a container running the victim (bind-mounted, static) or ARGS. */
+static pid_t ctr_start(const char *tag, const char *args, char *name, size_t len)
+{
+        char out[256];
+        pid_t pid = 0;
+
+        ctr_name(name, len, tag);
+        (void)run("docker rm -f %s >/dev/null 2>&1", name);
+        ck_assert_msg(run("docker run -d --name %s -v %s:/v/victim:ro " IMAGE " %s >/dev/null", name, victim,
+                          args) == 0,
+                      "docker run %s failed", name);
+        if (run_out(out, sizeof(out), "docker inspect -f '{{.State.Pid}}' %s", name) == 0)
+                pid = atoi(out);
+        ck_assert_msg(pid > 0, "no pid for %s", name);
+        return pid;
+}
+
+/* Unchecked teardown, in the runner: thaw (a frozen v1 cgroup would keep
+ * its tasks from dying) and remove every container of this run. */
+static void teardown_containers(void)
+{
+        char ids[8192], *id, *save = NULL;
+
+        if (run_out(ids, sizeof(ids), "docker ps -aq --no-trunc --filter name=" PREFIX "-%d- 2>/dev/null",
+                    (int)getpid()) < 0)
+                return;
+        for (id = strtok_r(ids, "\n", &save); id; id = strtok_r(NULL, "\n", &save)) {
+                (void)run("echo THAWED > /sys/fs/cgroup/freezer/docker/%s/freezer.state 2>/dev/null", id);
+                (void)run("docker rm -f %s >/dev/null 2>&1", id);
+        }
+}
+
+static int resolve(const char *target_json, struct target *t, struct error *e)
+{
+        cJSON *j = cJSON_Parse(target_json);
+        struct target_spec ts;
+        int r;
+
+        ck_assert_ptr_nonnull(j);
+        r = target_spec_parse(j, "$.target", &ts, e);
+        cJSON_Delete(j);
+        if (r < 0)
+                return r;
+        return target_resolve(&ts, t, e);
+}
+
+static struct fault *new_pause(void)
+{
+        cJSON *j = cJSON_Parse("{\"type\":\"pause\"}");
+        struct fault *f = NULL;
+        struct error e;
+
+        ck_assert_msg(fault_new(j, 0, &f, &e) == 0, "%s", e.msg);
+        f->json = NULL;
+        cJSON_Delete(j);
+        return f;
+}
+
+/* Every process of DIR is stopped (D on v1, S on v2: never R) and the
+ * CPU-bound SPIN makes no progress. */
+static void assert_frozen(const char *dir, pid_t spin)
+{
+        char path[PATH_MAX], procs[8192], *line, *save = NULL;
+        unsigned long long u0 = 0, u1 = 0;
+        int n = 0;
+
+        ck_assert_str_eq(observed_state(dir), "FROZEN");
+        snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+        ck_assert_int_eq(read_file(path, procs, sizeof(procs)), 0);
+        for (line = strtok_r(procs, "\n", &save); line; line = strtok_r(NULL, "\n", &save), n++) {
+                char st = pstate(atoi(line), NULL);
+
+                ck_assert_msg(st == 'D' || st == 'S', "pid %s is in state %c while frozen", line, st);
+        }
+        ck_assert_int_gt(n, 0);
+        pstate(spin, &u0);
+        sleep_ms(500);
+        pstate(spin, &u1);
+        ck_assert_msg(u1 == u0, "frozen victim still ran: utime %llu -> %llu", u0, u1);
+}
+
+START_TEST(pause_container)
+{
+        char name[128], dir[PATH_MAX], spec[256];
+        struct target t;
+        struct fault *f;
+        struct error e;
+        double t0, t1, t2;
+        pid_t pid;
+
+        REQUIRE_ROOT();
+        if (!have_docker())
+                SKIP_TEST("docker or image " IMAGE " not available");
+        pid = ctr_start("ctr", "/v/victim spin", name, sizeof(name));
+        ck_assert_msg(progresses(pid, 3000), "victim does not spin before the pause");
+        ck_assert_int_eq(observed_dir(pid, dir, sizeof(dir)), 0);
+        ck_assert_str_eq(observed_state(dir), "THAWED");
+
+        snprintf(spec, sizeof(spec), "{\"container\":\"%s\"}", name);
+        ck_assert_msg(resolve(spec, &t, &e) == 0, "%s", e.msg);
+        ck_assert_int_eq(t.pid, pid);
+        f = new_pause();
+        t0 = now_ms();
+        ck_assert_msg(f->ops->apply(f, &t, &e) == 0, "apply: %s", e.msg);
+        ck_assert_msg(f->ops->verify(f, &t, &e) == 0, "verify: %s", e.msg);
+        t1 = now_ms();
+        assert_frozen(dir, pid);
+        ck_assert_str_eq(cJSON_GetObjectItem(f->saved, "prior")->valuestring, "THAWED");
+        ck_assert_str_eq(cJSON_GetObjectItem(f->saved, "dir")->valuestring, dir);
+
+        t2 = now_ms();
+        ck_assert_msg(f->ops->revert(f, &t, &e) == 0, "revert: %s", e.msg);
+        printf("pause_container: apply+verify %.2f ms, revert %.2f ms\n", t1 - t0, now_ms() - t2);
+        ck_assert_str_eq(observed_state(dir), "THAWED");
+        ck_assert_msg(progresses(pid, 3000), "victim does not run again after revert");
+        /* Idempotent. */
+        ck_assert_msg(f->ops->revert(f, &t, &e) == 0, "second revert: %s", e.msg);
+        ck_assert_str_eq(observed_state(dir), "THAWED");
+        /* verify now reports the truth: not frozen. */
+        ck_assert_int_lt(f->ops->verify(f, &t, &e), 0);
+        fault_free(f);
+        target_release(&t);
+}
+END_TEST
+
+START_TEST(pause_revert_after_container_removed)
+{
+        char name[128], dir[PATH_MAX], spec[256];
+        struct target t;
+        struct fault *f;
+        struct error e;
+        pid_t pid;
+
+        REQUIRE_ROOT();
+        if (!have_docker())
+                SKIP_TEST("docker or image " IMAGE " not available");
+        pid = ctr_start("gone", "sleep 1000", name, sizeof(name));
+        ck_assert_int_eq(observed_dir(pid, dir, sizeof(dir)), 0);
+        snprintf(spec, sizeof(spec), "{\"container\":\"%s\"}", name);
+        ck_assert_msg(resolve(spec, &t, &e) == 0, "%s", e.msg);
+        f = new_pause();
+        ck_assert_msg(f->ops->apply(f, &t, &e) == 0, "apply: %s", e.msg);
+        ck_assert_str_eq(observed_state(dir), "FROZEN");
+        ck_assert_int_eq(run("docker rm -f %s >/dev/null", name), 0);
+        ck_assert_msg(access(dir, F_OK) < 0, "cgroup %s still exists", dir);
+        ck_assert_msg(f->ops->revert(f, &t, &e) == 0, "revert on a removed container: %s", e.msg);
+        ck_assert_msg(f->ops->revert(f, &t, &e) == 0, "second revert: %s", e.msg);
+        ck_assert_int_eq(f->ops->verify(f, &t, &e), -ESRCH);
+        fault_free(f);
+        target_release(&t);
+}
+END_TEST
+
+START_TEST(pause_pid_target)
+{
+        char name[128], dir[PATH_MAX], spec[256];
+        struct target t;
+        struct fault *f;
+        struct error e;
+        pid_t pid;
+
+        REQUIRE_ROOT();
+        if (!have_docker())
+                SKIP_TEST("docker or image " IMAGE " not available");
+        pid = ctr_start("pid", "/v/victim spin", name, sizeof(name));
+        ck_assert_int_eq(observed_dir(pid, dir, sizeof(dir)), 0);
+        snprintf(spec, sizeof(spec), "{\"pid\":%d}", (int)pid);
+        ck_assert_msg(resolve(spec, &t, &e) == 0, "%s", e.msg);
+        f = new_pause();
+        ck_assert_msg(f->ops->apply(f, &t, &e) == 0, "apply: %s", e.msg);
+        ck_assert_msg(f->ops->verify(f, &t, &e) == 0, "verify: %s", e.msg);
+        assert_frozen(dir, pid);
+        ck_assert_msg(f->ops->revert(f, &t, &e) == 0, "revert: %s", e.msg);
+        ck_assert_str_eq(observed_state(dir), "THAWED");
+        ck_assert(progresses(pid, 3000));
+        fault_free(f);
+        target_release(&t);
+}
+END_TEST
+
+/* docker pause first: ours is refused, and its revert leaves Docker's
+ * freeze alone. */
+START_TEST(pause_refuses_already_paused)
+{
+        char name[128], dir[PATH_MAX], spec[256];
+        struct target t;
+        struct fault *f;
+        struct error e;
+        pid_t pid;
+
+        REQUIRE_ROOT();
+        if (!have_docker())
+                SKIP_TEST("docker or image " IMAGE " not available");
+        pid = ctr_start("dpause", "sleep 1000", name, sizeof(name));
+        ck_assert_int_eq(observed_dir(pid, dir, sizeof(dir)), 0);
+        ck_assert_int_eq(run("docker pause %s >/dev/null", name), 0);
+        ck_assert_str_eq(observed_state(dir), "FROZEN");
+        snprintf(spec, sizeof(spec), "{\"container\":\"%s\"}", name);
+        ck_assert_msg(resolve(spec, &t, &e) == 0, "%s", e.msg);
+        f = new_pause();
+        ck_assert_int_eq(f->ops->apply(f, &t, &e), -EBUSY);
+        ck_assert_msg(strstr(e.msg, "already FROZEN"), "%s", e.msg);
+        ck_assert_int_eq(f->ops->revert(f, &t, &e), 0);
+        ck_assert_str_eq(observed_state(dir), "FROZEN");
+        ck_assert_int_eq(run("docker unpause %s >/dev/null", name), 0);
+        ck_assert_str_eq(observed_state(dir), "THAWED");
+        fault_free(f);
+        target_release(&t);
+}
+END_TEST
+
+/* ---- a bare cgroup made by the test (v1 freezer hierarchy or v2) ---- */
+
+static char test_cg_rel[64], test_cg_dir[PATH_MAX];
+static pid_t cg_child = -1;
+
+static void cg_setup(void)
+{
+        snprintf(test_cg_rel, sizeof(test_cg_rel), "/chaosd-test-pause-%d", (int)runner);
+        snprintf(test_cg_dir, sizeof(test_cg_dir), "%s%s", cgroup_is_v2() ? "/sys/fs/cgroup" : "/sys/fs/cgroup/freezer",
+                 test_cg_rel);
+}
+
+/* Thaw, kill what is inside (only ever our victim) and remove the test
+ * cgroup. Called by the test and again by the runner's unchecked teardown,
+ * which also runs after a failed assertion. */
+static void cg_cleanup(void)
+{
+        char path[PATH_MAX];
+
+        cg_setup();
+        if (access(test_cg_dir, F_OK) < 0)
+                return;
+        snprintf(path, sizeof(path), "%s/%s", test_cg_dir, cgroup_is_v2() ? "cgroup.freeze" : "freezer.state");
+        (void)run("echo %s > %s 2>/dev/null", cgroup_is_v2() ? "0" : "THAWED", path);
+        if (cg_child > 0) {
+                kill(cg_child, SIGKILL);
+                waitpid(cg_child, NULL, 0);
+                cg_child = -1;
+        }
+        /* Kill leftovers listed in the cgroup (only ever our victim). */
+        (void)run("for p in $(cat %s/cgroup.procs 2>/dev/null); do kill -9 $p; done; sleep 0.2; rmdir %s 2>/dev/null",
+                  test_cg_dir, test_cg_dir);
+}
+
+static pid_t spawn_victim_in(const char *dir)
+{
+        char path[PATH_MAX], pidbuf[32];
+        pid_t pid = fork();
+        int fd;
+
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                signal(SIGTERM, SIG_DFL);
+                /* Join the cgroup first, then become the victim. */
+                snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+                fd = open(path, O_WRONLY | O_CLOEXEC);
+                snprintf(pidbuf, sizeof(pidbuf), "%d", (int)getpid());
+                if (fd < 0 || write(fd, pidbuf, strlen(pidbuf)) < 0)
+                        _exit(126);
+                close(fd);
+                alarm(150); /* survives exec: a bound even if left behind */
+                execl(victim, "victim", "spin", "120", (char *)NULL);
+                _exit(127);
+        }
+        return pid;
+}
+
+START_TEST(pause_cgroup_target)
+{
+        char spec[256], obs[PATH_MAX];
+        struct target t;
+        struct fault *f;
+        struct error e;
+        int ok;
+
+        REQUIRE_ROOT();
+        if (!cgroup_is_v2() && access("/sys/fs/cgroup/freezer", F_OK) < 0)
+                SKIP_TEST("no v1 freezer hierarchy and no cgroup v2");
+        cg_setup();
+        ck_assert_msg(mkdir(test_cg_dir, 0755) == 0, "mkdir %s: %s", test_cg_dir, strerror(errno));
+        cg_child = spawn_victim_in(test_cg_dir);
+        ok = progresses(cg_child, 3000) && observed_dir(cg_child, obs, sizeof(obs)) == 0 &&
+             strcmp(obs, test_cg_dir) == 0;
+        if (!ok)
+                cg_cleanup();
+        ck_assert_msg(ok, "victim did not start in %s", test_cg_dir);
+
+        snprintf(spec, sizeof(spec), "{\"cgroup\":\"%s\"}", test_cg_rel);
+        ck_assert_msg(resolve(spec, &t, &e) == 0, "%s", e.msg);
+        ck_assert_int_eq(t.cgv, cgroup_is_v2() ? CG_V2 : CG_V1);
+        f = new_pause();
+        ck_assert_msg(f->ops->apply(f, &t, &e) == 0, "apply: %s", e.msg);
+        ck_assert_msg(f->ops->verify(f, &t, &e) == 0, "verify: %s", e.msg);
+        {
+                char *rb = cJSON_PrintUnformatted(f->readback);
+
+                printf("pause_cgroup_target: cgroup v%d, readback %s\n", t.cgv, rb);
+                free(rb);
+        }
+        assert_frozen(test_cg_dir, cg_child);
+        ck_assert_msg(f->ops->revert(f, &t, &e) == 0, "revert: %s", e.msg);
+        ck_assert_str_eq(observed_state(test_cg_dir), "THAWED");
+        ck_assert(progresses(cg_child, 3000));
+        ck_assert_msg(f->ops->revert(f, &t, &e) == 0, "second revert: %s", e.msg);
+
+        fault_free(f);
+
+        /* Frozen again, then the cgroup is emptied and removed behind our
+         * back (thawed from outside first: v1 tasks cannot die frozen):
+         * revert succeeds with nothing to do. */
+        f = new_pause();
+        ck_assert_msg(f->ops->apply(f, &t, &e) == 0, "apply: %s", e.msg);
+        cg_cleanup();
+        ck_assert_msg(access(test_cg_dir, F_OK) < 0, "cgroup %s not removed", test_cg_dir);
+        ck_assert_msg(f->ops->revert(f, &t, &e) == 0, "revert on a removed cgroup: %s", e.msg);
+        ck_assert_int_eq(f->ops->verify(f, &t, &e), -ESRCH);
+        fault_free(f);
+        target_release(&t);
+}
+END_TEST
+
+/* Never the host's init, never ourselves, never a cgroup we are in. */
+START_TEST(pause_refuses_unsafe_targets)
+{
+        char spec[256], rel[64], dir[PATH_MAX], pidbuf[32], orig[PATH_MAX], path[PATH_MAX + 16];
+        struct target t;
+        struct error e;
+        int r;
+
+        REQUIRE_ROOT();
+        ck_assert_int_eq(resolve("{\"pid\":1}", &t, &e), -EPERM);
+        ck_assert_msg(strstr(e.msg, "PID 1"), "%s", e.msg);
+        snprintf(spec, sizeof(spec), "{\"pid\":%d}", (int)getpid());
+        ck_assert_int_eq(resolve(spec, &t, &e), -EPERM);
+        ck_assert_msg(strstr(e.msg, "itself"), "%s", e.msg);
+
+        /* A cgroup holding this test process. */
+        if (!cgroup_is_v2() && access("/sys/fs/cgroup/freezer", F_OK) < 0)
+                SKIP_TEST("no freezer hierarchy");
+        ck_assert_int_eq(observed_dir(getpid(), orig, sizeof(orig)), 0);
+        snprintf(rel, sizeof(rel), "/chaosd-test-self-%d", (int)getpid());
+        snprintf(dir, sizeof(dir), "%s%s", cgroup_is_v2() ? "/sys/fs/cgroup" : "/sys/fs/cgroup/freezer", rel);
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        snprintf(pidbuf, sizeof(pidbuf), "%d", (int)getpid());
+        /* Moved with our own writes: a shell would sit in the cgroup too. */
+        snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+        ck_assert_int_eq(write_file(path, pidbuf), 0);
+        snprintf(spec, sizeof(spec), "{\"cgroup\":\"%s\"}", rel);
+        r = resolve(spec, &t, &e);
+        /* Move back out before asserting, so the directory can go. */
+        snprintf(path, sizeof(path), "%s/cgroup.procs", orig);
+        (void)write_file(path, pidbuf);
+        (void)rmdir(dir);
+        ck_assert_int_eq(r, -EPERM);
+        ck_assert_msg(strstr(e.msg, "contains chaosd"), "%s", e.msg);
+        ck_assert_msg(access(dir, F_OK) < 0, "%s left behind", dir);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+        Suite *s = suite_create("pause");
+        TCase *d = tcase_create("docker"), *c = tcase_create("cgroup"), *u = tcase_create("unsafe");
+
+        tcase_add_unchecked_fixture(d, NULL, teardown_containers);
+        tcase_add_test(d, pause_container);
+        tcase_add_test(d, pause_revert_after_container_removed);
+        tcase_add_test(d, pause_pid_target);
+        tcase_add_test(d, pause_refuses_already_paused);
+        tcase_set_timeout(d, 120);
+        tcase_add_unchecked_fixture(c, NULL, cg_cleanup);
+        tcase_add_test(c, pause_cgroup_target);
+        tcase_set_timeout(c, 60);
+        tcase_add_test(u, pause_refuses_unsafe_targets);
+        tcase_set_timeout(u, 30);
+        suite_add_tcase(s, d);
+        suite_add_tcase(s, c);
+        suite_add_tcase(s, u);
+        return s;
+}
+
+int main(int argc, char **argv)
+{
+        char self[PATH_MAX];
+        ssize_t n;
+
+        runner = getpid();
+        /* The static victim is built next to us: BUILD/tests/helpers/victim. */
+        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n > 0) {
+                self[n] = '\0';
+                *strrchr(self, '/') = '\0';
+                snprintf(victim, sizeof(victim), "%s/../helpers/victim", self);
+        }
+        if (getenv("VICTIM"))
+                snprintf(victim, sizeof(victim), "%s", getenv("VICTIM"));
+        if (!realpath(victim, self)) {
+                fprintf(stderr, "victim not found at %s (build it: make tests)\n", victim);
+                return 1;
+        }
+        snprintf(victim, sizeof(victim), "%s", self);
+        return run_suite(suite());
+}
