@@ -5,6 +5,8 @@
 #include "fault.h"
 
 extern const struct fault_ops fault_pause_ops;
+extern const struct fault_ops fault_network_ops;
+extern const struct fault_ops fault_partition_ops;
 extern const struct fault_ops fault_kill_ops;
 extern const struct fault_ops fault_cpu_ops;
 extern const struct fault_ops fault_memory_ops;
@@ -13,6 +15,8 @@ extern const struct fault_ops fault_io_ops;
 
 static const struct fault_ops *const registry[] = {
         &fault_pause_ops,
+        &fault_network_ops,
+        &fault_partition_ops,
         &fault_kill_ops,
         &fault_cpu_ops,
         &fault_memory_ops,
