@@ -1,4 +1,5 @@
 /* chaosctl get ID: one experiment, with each fault's read-back. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -89,6 +90,8 @@ int verb_get(struct cli *c, int argc, char **argv, struct error *e)
         if (r >= 0 && c->json)
                 cli_print_raw(&resp);
         http_response_free(&resp);
+        if (r == -ENOENT)
+                return error_wrap(e, "%s", argv[optind]);
         if (r < 0)
                 return r;
         if (!c->json)

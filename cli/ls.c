@@ -29,7 +29,7 @@ int verb_ls(struct cli *c, int argc, char **argv, struct error *e)
                 printf("no experiments\n");
                 return EXIT_OK;
         }
-        printf("%-14s %-24s %-12s %-8s %-6s %s\n", "ID", "NAME", "STATE", "LEFT", "FAULTS", "CREATED");
+        printf("%-14s %-24s %-12s %-8s %-6s %s\n", "ID", "NAME", "STATE", "LEFT", "ACTIVE", "CREATED");
         cJSON_ArrayForEach(x, exps) {
                 const char *state = fmt_str(x, "state");
                 char left[32] = "-";

@@ -190,6 +190,7 @@ int main(int argc, char **argv)
                 }
         }
         if (optind >= argc) {
+                fprintf(stderr, "chaosctl: missing verb\n\n");
                 usage(stderr);
                 return EXIT_USAGE;
         }

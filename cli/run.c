@@ -150,7 +150,7 @@ int verb_run(struct cli *c, int argc, char **argv, struct error *e)
         _cleanup_(cJSON_Deletep) cJSON *exp = NULL;
         struct http_response resp = { 0 };
         struct view v = { 0 };
-        const char *report = NULL, *state;
+        const char *report = NULL, *name, *state;
         int wait = 0, interrupted = 0, opt, r;
         size_t len;
 
@@ -171,6 +171,7 @@ int verb_run(struct cli *c, int argc, char **argv, struct error *e)
         if (argc - optind != 1)
                 return cli_usage_error("run", e);
 
+        name = spec_file_name(argv[optind]);
         /* An invalid spec stops here: the daemon is not even contacted. */
         r = spec_file_check(argv[optind], &spec, &len, e);
         if (r < 0)
@@ -190,7 +191,12 @@ int verb_run(struct cli *c, int argc, char **argv, struct error *e)
                                 printf("%s\n", text);
                 }
                 if (failed)
-                        return error_wrap(e, "experiment %s could not be injected", fmt_str(failed, "id"));
+                        return error_wrap(e, "%s: experiment %s could not be injected", name,
+                                          fmt_str(failed, "id"));
+                if (r == -EINVAL) /* the daemon's own checks (its duration cap, ...) */
+                        return error_wrap(e, "%s: rejected by chaosd", name);
+                if (r != -HTTP_EUNREACHABLE)
+                        return error_wrap(e, "%s: not started", name);
                 return r;
         }
         http_response_free(&resp);

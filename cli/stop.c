@@ -1,4 +1,5 @@
 /* chaosctl stop ID: revert an experiment's faults now. */
+#include <errno.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -25,6 +26,8 @@ int verb_stop(struct cli *c, int argc, char **argv, struct error *e)
         if (r >= 0 && c->json)
                 cli_print_raw(&resp);
         http_response_free(&resp);
+        if (r == -ENOENT)
+                return error_wrap(e, "%s", argv[optind]);
         if (r < 0)
                 return r;
         if (!c->json) {
