@@ -227,13 +227,14 @@ static void upper(char *dst, const char *src, size_t len)
 
 static int qdisc_error(struct error *e, int r, const char *kind, const char *ifname)
 {
-        char up[32];
+        char up[32], why[sizeof(e->msg)];
 
         upper(up, kind, sizeof(up));
+        snprintf(why, sizeof(why), "%s", e->msg);
         if (r == -ENOENT)
                 return error_set(e, ENOTSUP,
                                  "%s: the kernel has no %s qdisc (needs CONFIG_NET_SCH_%s, module sch_%s): %s", ifname,
-                                 kind, up, kind, e->msg);
+                                 kind, up, kind, why);
         return error_wrap(e, "%s: add %s qdisc", ifname, kind);
 }
 
@@ -310,12 +311,16 @@ static int add_filters(struct nl_sock *sk, const struct netfault *nf, int ifinde
                 if (r < 0)
                         return r;
                 r = talk_retry(sk, m, e);
-                if (r == -ENOENT || r == -EOPNOTSUPP)
+                if (r == -ENOENT || r == -EOPNOTSUPP) {
+                        char why[sizeof(e->msg)];
+
+                        snprintf(why, sizeof(why), "%s", e->msg);
                         return error_set(e, ENOTSUP,
                                          "%s: the kernel lacks the u32 classifier or the %s action (needs "
                                          "CONFIG_NET_CLS_U32, CONFIG_NET_ACT_%s): %s",
                                          ifname, a->kind == TCF_DROP ? "gact" : "mirred",
-                                         a->kind == TCF_DROP ? "GACT" : "MIRRED", e->msg);
+                                         a->kind == TCF_DROP ? "GACT" : "MIRRED", why);
+                }
                 if (r < 0)
                         return error_wrap(e, "%s: add u32 filter", ifname);
         }
@@ -577,8 +582,8 @@ static int apply_iface(struct nl_sock *sk, struct fault *f, const struct netfaul
                 if (r == -EOPNOTSUPP)
                         return error_set(e, ENOTSUP,
                                          "%s: the kernel has no ifb device (needs CONFIG_IFB, module ifb) for "
-                                         "direction ingress: %s",
-                                         ifc->name, e->msg);
+                                         "direction ingress",
+                                         ifc->name);
                 if (r < 0)
                         return error_wrap(e, "%s: create %s", ifc->name, ifb);
                 r = ifindex_of(sk, ifb, &redir.ifindex, e);

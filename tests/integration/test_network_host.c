@@ -1,0 +1,329 @@
+/* Network faults on the host kernel, and the fault-module driver the
+ * kernel lane uses.
+ *
+ * As a Check suite (no arguments; root): the host kernel here has no
+ * sch_netem (nor sch_prio, nor act_gact). A network fault must then fail
+ * with an error naming what is missing, and the core's revert must leave
+ * nothing behind: the tbf root qdisc installed beforehand in a namespace
+ * the test made is compared, as `tc -j qdisc show` prints it, before and
+ * after; no ifb device and no clsact may remain. Where the host does have
+ * the module, the case is skipped (the kernel lane covers it).
+ *
+ * As a driver ("drive apply|verify|revert ..."): the fault module run
+ * directly, the way the daemon runs it, so tests/kernel/network.sh can
+ * inject and revert from the shell. "revert" starts from the saved state
+ * file alone, as a new process after a crash would:
+ *   drive apply  PID FAULT_JSON STATE_FILE   apply + verify; prints readback
+ *   drive revert PID STATE_FILE              revert from the saved state */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fault.h"
+#include "fsutil.h"
+#include "target.h"
+#include "testutil.h"
+
+/* ---- the driver ---- */
+
+static int load_fault(const char *json, struct fault **ret, cJSON **owner, struct error *e)
+{
+        *owner = cJSON_Parse(json);
+        if (!*owner)
+                return error_set(e, EINVAL, "fault is not JSON");
+        return fault_new(*owner, 0, ret, e);
+}
+
+static int save_state(struct fault *f, const char *path, struct error *e)
+{
+        cJSON *st = cJSON_CreateObject();
+        char *s;
+        int r;
+
+        cJSON_AddItemToObject(st, "fault", cJSON_Duplicate(f->json, 1));
+        cJSON_AddItemToObject(st, "saved", f->saved ? cJSON_Duplicate(f->saved, 1) : cJSON_CreateNull());
+        s = cJSON_PrintUnformatted(st);
+        r = fs_write(path, s, e);
+        free(s);
+        cJSON_Delete(st);
+        return r;
+}
+
+/* The journal hook: persist f->saved before every kernel change. */
+static const char *state_path;
+static int checkpoint_to_file(struct fault *f, struct error *e)
+{
+        return save_state(f, state_path, e);
+}
+
+static int drive(int argc, char **argv)
+{
+        struct target_spec ts = { .kind = TARGET_PID };
+        struct target t;
+        struct fault *f = NULL;
+        cJSON *owner = NULL;
+        struct error e = { 0 };
+        int r;
+
+        if (argc < 4)
+                goto usage;
+        ts.pid = atoi(argv[3]);
+        r = target_resolve(&ts, &t, &e);
+        if (strcmp(argv[2], "apply") == 0 && argc == 6) {
+                if (r < 0)
+                        goto fail;
+                state_path = argv[5];
+                r = load_fault(argv[4], &f, &owner, &e);
+                if (r < 0)
+                        goto fail;
+                f->checkpoint = checkpoint_to_file;
+                r = f->ops->apply(f, &t, &e);
+                if (r >= 0)
+                        r = f->ops->verify(f, &t, &e);
+                if (r < 0) {
+                        struct error e2 = { 0 };
+
+                        /* What the core does on a failed injection. */
+                        fprintf(stderr, "apply: %s\n", e.msg);
+                        (void)save_state(f, argv[5], &e2);
+                        if (f->ops->revert(f, &t, &e2) < 0)
+                                fprintf(stderr, "revert after failed apply: %s\n", e2.msg);
+                        fault_free(f);
+                        cJSON_Delete(owner);
+                        return 1;
+                }
+                r = save_state(f, argv[5], &e);
+                if (r < 0)
+                        goto fail;
+                {
+                        char *s = cJSON_PrintUnformatted(f->readback);
+
+                        printf("%s\n", s);
+                        free(s);
+                }
+                fault_free(f);
+                cJSON_Delete(owner);
+                return 0;
+        }
+        if (strcmp(argv[2], "revert") == 0 && argc == 5) {
+                _cleanup_free_ char *buf = NULL;
+                cJSON *st, *saved;
+
+                /* A dead target is what revert must cope with: bind what is
+                 * there and let the module find the namespace gone. */
+                if (r < 0) {
+                        target_init(&t);
+                        t.pid = ts.pid;
+                }
+                if (fs_read_alloc(argv[4], 1 << 20, &buf, &e) < 0)
+                        goto fail;
+                st = cJSON_Parse(buf);
+                if (!st || load_fault(cJSON_PrintUnformatted(cJSON_GetObjectItem(st, "fault")), &f, &owner, &e) < 0)
+                        goto fail;
+                saved = cJSON_GetObjectItem(st, "saved");
+                if (cJSON_IsObject(saved))
+                        f->saved = cJSON_Duplicate(saved, 1);
+                r = f->ops->revert(f, &t, &e);
+                if (r < 0)
+                        goto fail;
+                r = f->ops->revert(f, &t, &e); /* idempotent */
+                if (r < 0)
+                        goto fail;
+                fault_free(f);
+                cJSON_Delete(owner);
+                cJSON_Delete(st);
+                return 0;
+        }
+usage:
+        fprintf(stderr, "usage: %s drive apply PID FAULT_JSON STATE | drive revert PID STATE\n", argv[0]);
+        return 2;
+fail:
+        fprintf(stderr, "%s: %s\n", argv[2], e.msg);
+        return 1;
+}
+
+/* ---- the host-kernel suite ---- */
+
+static char ns[64];
+static pid_t holder = -1;
+
+static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int run(const char *fmt, ...)
+{
+        char cmd[2048];
+        va_list ap;
+        int st;
+
+        va_start(ap, fmt);
+        vsnprintf(cmd, sizeof(cmd), fmt, ap);
+        va_end(ap);
+        st = system(cmd);
+        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int run_out(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int run_out(char *out, size_t len, const char *fmt, ...)
+{
+        char cmd[2048];
+        va_list ap;
+        FILE *p;
+        size_t n;
+
+        va_start(ap, fmt);
+        vsnprintf(cmd, sizeof(cmd), fmt, ap);
+        va_end(ap);
+        p = popen(cmd, "r");
+        if (!p)
+                return -1;
+        n = fread(out, 1, len - 1, p);
+        out[n] = '\0';
+        return pclose(p);
+}
+
+/* A namespace with a veth pair and a tbf root on v0, and a process in it. */
+static void setup(void)
+{
+        char path[128];
+
+        snprintf(ns, sizeof(ns), "chaosd-t-net-%d", (int)getpid());
+        if (geteuid() != 0)
+                return;
+        if (run("ip netns add %s && ip -n %s link add v0 type veth peer name v1 && ip -n %s link set v0 up && "
+                "ip -n %s link set v1 up && tc -n %s qdisc add dev v0 root handle 1: tbf rate 1mbit burst 32kb "
+                "latency 400ms",
+                ns, ns, ns, ns, ns) != 0)
+                return;
+        snprintf(path, sizeof(path), "/run/netns/%s", ns);
+        holder = fork();
+        if (holder == 0) {
+                int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+                if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
+                        _exit(1);
+                for (;;)
+                        pause();
+        }
+        /* chaosd refuses targets in its own cgroup: give the holder one. */
+        (void)run("d=$( [ -d /sys/fs/cgroup/freezer ] && echo /sys/fs/cgroup/freezer || echo /sys/fs/cgroup )/%s; "
+                  "mkdir -p $d && echo %d > $d/cgroup.procs",
+                  ns, (int)holder);
+        usleep(200 * 1000);
+}
+
+static void teardown(void)
+{
+        if (holder > 0) {
+                kill(holder, SIGKILL);
+                waitpid(holder, NULL, 0);
+                holder = -1;
+        }
+        (void)run("ip netns del %s 2>/dev/null; rmdir /sys/fs/cgroup/freezer/%s /sys/fs/cgroup/%s 2>/dev/null", ns, ns,
+                  ns);
+}
+
+static void snapshot(char *out, size_t len)
+{
+        run_out(out, len, "tc -j -n %s qdisc show dev v0; tc -j -n %s filter show dev v0 ingress 2>/dev/null; "
+                          "ip -n %s -br link show type ifb",
+                ns, ns, ns);
+}
+
+/* Apply a fault that the host cannot take; returns the apply error. */
+static int try_fault(const char *json, char *msg, size_t len, int *applied)
+{
+        struct target_spec ts = { .kind = TARGET_PID, .pid = holder };
+        struct target t;
+        struct fault *f = NULL;
+        struct error e = { 0 }, e2 = { 0 };
+        cJSON *j = cJSON_Parse(json);
+        int r;
+
+        ck_assert_msg(target_resolve(&ts, &t, &e) == 0, "resolve: %s", e.msg);
+        ck_assert_msg(fault_new(j, 0, &f, &e) == 0, "parse: %s", e.msg);
+        r = f->ops->apply(f, &t, &e);
+        *applied = r == 0;
+        snprintf(msg, len, "%s", e.msg);
+        ck_assert_msg(f->ops->revert(f, &t, &e2) == 0, "revert: %s", e2.msg);
+        ck_assert_msg(f->ops->revert(f, &t, &e2) == 0, "second revert: %s", e2.msg);
+        fault_free(f);
+        cJSON_Delete(j);
+        target_release(&t);
+        return r;
+}
+
+static void check_missing(const char *json, const char *needle1, const char *needle2)
+{
+        char before[8192], after[8192], msg[1024];
+        int applied;
+
+        REQUIRE_ROOT();
+        if (holder <= 0)
+                SKIP_TEST("could not make a test namespace");
+        snapshot(before, sizeof(before));
+        ck_assert_msg(strstr(before, "\"tbf\""), "no tbf before: %s", before);
+        (void)try_fault(json, msg, sizeof(msg), &applied);
+        if (applied)
+                SKIP_TEST("this kernel has the module (%s); the kernel lane covers it", needle2);
+        snapshot(after, sizeof(after));
+        printf("%s: error: %s\n", __func__, msg);
+        ck_assert_msg(strstr(msg, needle1) && strstr(msg, needle2), "error does not name %s/%s: %s", needle1,
+                      needle2, msg);
+        ck_assert_msg(strcmp(before, after) == 0, "left something behind:\nbefore: %s\nafter:  %s", before, after);
+        printf("PASS: %s: failed cleanly naming %s; tc -j qdisc/filter/ifb unchanged: %s\n", json, needle1, after);
+}
+
+START_TEST(test_netem_missing_egress)
+{
+        check_missing("{\"type\":\"network\",\"delay\":\"100ms\",\"interface\":\"v0\"}", "CONFIG_NET_SCH_NETEM",
+                      "sch_netem");
+}
+END_TEST
+
+START_TEST(test_netem_missing_ingress)
+{
+        /* The ifb is created before netem is tried on it: revert removes it. */
+        check_missing("{\"type\":\"network\",\"delay\":\"100ms\",\"direction\":\"ingress\"}", "CONFIG_NET_SCH_NETEM",
+                      "sch_netem");
+}
+END_TEST
+
+START_TEST(test_netem_missing_filtered)
+{
+        /* With peers the prio root comes first: sch_prio is missing here too. */
+        check_missing("{\"type\":\"network\",\"delay\":\"100ms\",\"peers\":[\"10.9.0.0/16\",\"fd00::/8\"]}",
+                      "CONFIG_NET_SCH_", "sch_");
+}
+END_TEST
+
+START_TEST(test_partition_missing_gact)
+{
+        check_missing("{\"type\":\"partition\",\"peers\":[\"10.9.0.1\"]}", "CONFIG_NET_ACT_GACT", "gact");
+}
+END_TEST
+
+int main(int argc, char **argv)
+{
+        Suite *s;
+        TCase *tc;
+
+        if (argc > 1 && strcmp(argv[1], "drive") == 0)
+                return drive(argc, argv);
+        s = suite_create("network_host");
+        tc = tcase_create("missing_modules");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 30);
+        tcase_add_test(tc, test_netem_missing_egress);
+        tcase_add_test(tc, test_netem_missing_ingress);
+        tcase_add_test(tc, test_netem_missing_filtered);
+        tcase_add_test(tc, test_partition_missing_gact);
+        suite_add_tcase(s, tc);
+        return run_suite(s);
+}
