@@ -1,0 +1,151 @@
+#!/bin/bash
+# The kernel lane: boot a stock Debian cloud kernel under qemu (TCG; no KVM
+# needed) with an initramfs of the project's binaries and tests, run every
+# tests/kernel/*.sh (except this file) inside it, and report their
+# PASS/FAIL/SKIP lines. There the kernel has sch_netem, ifb, act_gact... and
+# cgroup v2, which the host lacks.
+#
+#   BUILD=/abs/build tests/kernel/run.sh [script.sh...]
+#
+# The kernel .deb comes from `apt-get download` and is cached (default
+# /var/cache/chaosd-kernel, else $BUILD/kernel-cache), so reruns need no
+# network. Exits non-zero on any FAIL, a boot failure or the timeout; SKIPs
+# visibly only when qemu or the kernel package cannot be had.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+SRC=$(cd "$HERE/../.." && pwd)
+BUILD=${BUILD:-$SRC/build}
+TIMEOUT=${KERNEL_LANE_TIMEOUT:-600}
+CACHE=${CHAOSD_KERNEL_CACHE:-/var/cache/chaosd-kernel}
+WORK=$BUILD/kernel-lane
+LOG=$WORK/console.log
+MODULES="veth ifb sch_netem sch_prio sch_tbf sch_htb sch_fq_codel sch_ingress sch_sfq cls_u32 cls_basic cls_matchall
+         act_mirred act_gact"
+
+skip() { echo "SKIP: kernel lane: $*"; exit 0; }
+die() { echo "FAIL: kernel lane: $*"; exit 1; }
+
+command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed (package qemu-system-x86)"
+for t in cpio depmod modprobe dpkg; do command -v $t >/dev/null || skip "$t not installed"; done
+[ -x /bin/busybox ] && /bin/busybox --list | grep -qx insmod || skip "busybox-static not installed"
+[ -x "$BUILD/chaosd" ] || [ -x "$BUILD/tests/integration/test_network_host" ] || die "nothing built in $BUILD (make tests)"
+
+mkdir -p "$CACHE" 2>/dev/null && [ -w "$CACHE" ] || CACHE=$BUILD/kernel-cache
+mkdir -p "$CACHE" "$WORK"
+
+# ---- the kernel ----
+deb=$(ls -t "$CACHE"/linux-image-*-cloud-amd64_*.deb 2>/dev/null | grep -v 'linux-image-cloud-amd64_' | head -1)
+if [ -z "$deb" ]; then
+        pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-/{print $2; exit}')
+        [ -n "$pkg" ] || skip "no linux-image-cloud-amd64 in apt's lists (apt-get update?)"
+        (cd "$CACHE" && apt-get download "$pkg" >/dev/null 2>&1) || skip "apt-get download $pkg failed (offline?)"
+        deb=$(ls -t "$CACHE"/linux-image-*-cloud-amd64_*.deb 2>/dev/null | grep -v 'linux-image-cloud-amd64_' | head -1)
+        [ -n "$deb" ] || skip "kernel package not downloaded"
+fi
+kroot=$CACHE/$(basename "$deb" .deb)
+if [ ! -f "$kroot/.ok" ]; then
+        rm -rf "$kroot"
+        dpkg -x "$deb" "$kroot" || die "dpkg -x $deb"
+        kver=$(ls "$kroot/lib/modules" | head -1)
+        # The .deb ships no modules.dep: make one.
+        depmod -b "$kroot" "$kver" || die "depmod"
+        touch "$kroot/.ok"
+fi
+kver=$(ls "$kroot/lib/modules" | head -1)
+vmlinuz=$kroot/boot/vmlinuz-$kver
+[ -f "$vmlinuz" ] || die "no vmlinuz in $deb"
+
+# ---- the initramfs ----
+root=$WORK/root
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,etc,build,tests/kernel,var/run}
+cp /bin/busybox "$root/bin/busybox"
+for a in $(/bin/busybox --list); do
+        case $a in ip|tc|bash|busybox) continue ;; esac
+        [ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
+done
+
+# Copy a dynamic binary with the libraries ldd lists (same paths).
+copy_bin() { # copy_bin SRC [DEST-in-root]
+        local src=$1 dst=${2:-$1} lib
+        mkdir -p "$root$(dirname "$dst")"
+        cp -L "$src" "$root$dst" || return 1
+        for lib in $(ldd "$src" 2>/dev/null | grep -o '/[^ ]*'); do
+                [ -e "$root$lib" ] || { mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"; }
+        done
+}
+copy_bin /bin/bash /bin/bash || die "bash"
+copy_bin /usr/sbin/ip /usr/sbin/ip || die "iproute2 ip"
+copy_bin /usr/sbin/tc /usr/sbin/tc || die "iproute2 tc"
+mkdir -p "$root/usr/lib/x86_64-linux-gnu/tc"
+cp /usr/lib/x86_64-linux-gnu/tc/*.dist "$root/usr/lib/x86_64-linux-gnu/tc/" 2>/dev/null
+# The project: every built binary, at the same place under /build.
+(cd "$BUILD" && find . -path ./kernel-lane -prune -o -path ./obj -prune -o -path ./kernel-cache -prune -o \
+        -type f -perm -u+x -print) | while read -r f; do
+        case $f in *.a|*.o|*.d|*.log) continue ;; esac
+        copy_bin "$BUILD/${f#./}" "/build/${f#./}" 2>/dev/null || true
+done
+cp "$SRC/tests/lib.sh" "$root/tests/lib.sh"
+scripts=()
+for s in "$SRC"/tests/kernel/*.sh; do
+        [ "$(basename "$s")" = run.sh ] && continue
+        if [ $# -gt 0 ]; then
+                case " $* " in *" $(basename "$s") "*) ;; *) continue ;; esac
+        fi
+        cp "$s" "$root/tests/kernel/"
+        scripts+=("$(basename "$s")")
+done
+[ ${#scripts[@]} -gt 0 ] || skip "no tests/kernel/*.sh to run"
+[ -d "$SRC/tests/data" ] && cp -r "$SRC/tests/data" "$root/tests/"
+[ -d "$SRC/examples" ] && cp -r "$SRC/examples" "$root/"
+
+# Modules with their dependencies, in load order.
+: >"$root/modules.list"
+for m in $MODULES; do
+        modprobe -d "$kroot" -S "$kver" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" {print $2}'
+done | awk '!seen[$0]++' | while read -r ko; do
+        mkdir -p "$root$(dirname "${ko#$kroot}")"
+        cp "$ko" "$root${ko#$kroot}"
+        echo "${ko#$kroot}" >>"$root/modules.list"
+done
+echo "root:x:0:0:root:/:/bin/sh" >"$root/etc/passwd"
+echo "root:x:0:" >"$root/etc/group"
+
+cat >"$root/init" <<'INIT'
+#!/bin/busybox sh
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+mount -t cgroup2 none /sys/fs/cgroup
+mount -t tmpfs tmp /tmp
+mount -t tmpfs run /run
+mkdir -p /run/netns /var/run
+for ko in $(cat /modules.list); do insmod "$ko" 2>/dev/null; done
+ip link set lo up
+echo "=== kernel-lane: up $(uname -r) $(nproc) cpu"
+for s in /tests/kernel/*.sh; do
+        echo "=== kernel-lane: $(basename "$s")"
+        BUILD=/build bash "$s" 2>&1
+        echo "=== kernel-lane: $(basename "$s") rc=$?"
+done
+echo "=== kernel-lane: done"
+poweroff -f
+INIT
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$WORK/initrd.gz" || die "cpio"
+
+# ---- boot ----
+echo "kernel lane: $kver, scripts: ${scripts[*]}, initramfs $(du -h "$WORK/initrd.gz" | cut -f1)"
+start=$(date +%s)
+timeout "$TIMEOUT" qemu-system-x86_64 -m 1024 -smp 2 -nographic -no-reboot -nodefaults -serial stdio \
+        -kernel "$vmlinuz" -initrd "$WORK/initrd.gz" \
+        -append "console=ttyS0 quiet panic=-1" </dev/null >"$LOG" 2>&1
+rc=$?
+tr -d '\r' <"$LOG" >"$LOG.txt"
+grep -E '^(PASS|FAIL|SKIP): |^=== kernel-lane' "$LOG.txt"
+echo "kernel lane: $(( $(date +%s) - start ))s in qemu (console: $LOG.txt)"
+[ $rc = 124 ] && die "timed out after ${TIMEOUT}s"
+grep -q '^=== kernel-lane: done' "$LOG.txt" || { tail -30 "$LOG.txt"; die "the VM did not finish its tests (boot failure? rc=$rc)"; }
+grep -q '^FAIL: ' "$LOG.txt" && exit 1
+exit 0
