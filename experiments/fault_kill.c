@@ -10,7 +10,9 @@
  *   regex     POSIX extended regex searched in the command line (arguments
  *             joined by spaces). "process" and "regex" are exclusive.
  *   count     at most N processes signalled per round (default: all that
- *             match), lowest PIDs first, so rounds are reproducible.
+ *             match): the newest (highest PID) first and the target's main
+ *             process last, so that "count": 1 takes a worker before the
+ *             process whose death ends the container.
  *   interval  repeat every interval (100ms..24h) until the experiment ends.
  *
  * Which processes: for a container or cgroup target, those listed in its
@@ -153,11 +155,24 @@ static int kill_parse(struct fault *f, const cJSON *json, struct error *e)
         return 0;
 }
 
-static int cmp_pid(const void *a, const void *b)
+/* Descending PIDs. */
+static int cmp_pid_desc(const void *a, const void *b)
 {
         pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
 
-        return (x > y) - (x < y);
+        return (x < y) - (x > y);
+}
+
+/* Order of choice: newest first, the main process last. */
+static void order(pid_t *pids, size_t n, pid_t main_pid)
+{
+        qsort(pids, n, sizeof(*pids), cmp_pid_desc);
+        for (size_t i = 0; i + 1 < n; i++)
+                if (pids[i] == main_pid) {
+                        memmove(pids + i, pids + i + 1, (n - i - 1) * sizeof(*pids));
+                        pids[n - 1] = main_pid;
+                        break;
+                }
 }
 
 /* Parent PID from /proc/PID/stat (field 4, after the parenthesised comm). */
@@ -385,7 +400,7 @@ static int kill_round(struct fault *f, struct target *t, int first, struct error
         r = candidates(kp, t, &pids, &n, e);
         if (r < 0)
                 return r;
-        qsort(pids, n, sizeof(*pids), cmp_pid);
+        order(pids, n, t->pid);
         limit = kp->count > 0 ? (size_t)kp->count : n;
         c = calloc(n ? n : 1, sizeof(*c));
         sent = calloc(n ? n : 1, sizeof(*sent));

@@ -227,7 +227,7 @@ static void teardown_containers(void)
                     (int)getpid()) < 0)
                 return;
         for (id = strtok_r(ids, "\n", &save); id; id = strtok_r(NULL, "\n", &save)) {
-                (void)run("echo THAWED > /sys/fs/cgroup/freezer/docker/%s/freezer.state 2>/dev/null", id);
+                (void)run("d=/sys/fs/cgroup/freezer/docker/%s; [ -d $d ] && echo THAWED > $d/freezer.state", id);
                 (void)run("docker rm -f %s >/dev/null 2>&1", id);
         }
 }

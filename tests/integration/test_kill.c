@@ -1,0 +1,515 @@
+/* Integration tests of the kill fault (root, real Docker containers from
+ * chaosd-busybox:latest), through the daemon-less path: target_resolve +
+ * fault_new + apply/tick.
+ *
+ * Effects are observed from outside: the container's cgroup.procs (found
+ * from /proc/PID/cgroup), /proc/PID/stat of each process, docker inspect
+ * for the container's exit. Containers are named
+ * chaosd-test-kill-<runner pid>-<tag> and removed by the runner's teardown
+ * even when a test fails. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fault.h"
+#include "target.h"
+#include "testutil.h"
+
+#define IMAGE "chaosd-busybox:latest"
+#define PREFIX "chaosd-test-kill"
+
+static pid_t runner;
+static char victim[PATH_MAX];
+
+/* ---- small helpers: shell commands are fine in tests (observers) ---- */
+
+static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int run(const char *fmt, ...)
+{
+        char cmd[4096];
+        va_list ap;
+        int st;
+
+        va_start(ap, fmt);
+        vsnprintf(cmd, sizeof(cmd), fmt, ap);
+        va_end(ap);
+        st = system(cmd);
+        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int run_out(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int run_out(char *out, size_t len, const char *fmt, ...)
+{
+        char cmd[4096];
+        va_list ap;
+        FILE *p;
+        size_t n;
+
+        va_start(ap, fmt);
+        vsnprintf(cmd, sizeof(cmd), fmt, ap);
+        va_end(ap);
+        p = popen(cmd, "re");
+        if (!p)
+                return -1;
+        n = fread(out, 1, len - 1, p);
+        out[n] = '\0';
+        while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+                out[--n] = '\0';
+        return pclose(p) == 0 ? 0 : -1;
+}
+
+static int read_file(const char *path, char *buf, size_t len)
+{
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n;
+
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, len - 1);
+        close(fd);
+        if (n < 0)
+                return -1;
+        buf[n] = '\0';
+        while (n > 0 && buf[n - 1] == '\n')
+                buf[--n] = '\0';
+        return 0;
+}
+
+static void sleep_ms(long ms)
+{
+        struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+        nanosleep(&ts, NULL);
+}
+
+static double now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Field 3 (state) and 14 (utime) of /proc/PID/stat; 0 / -1 when gone. */
+static char pstate(pid_t pid, unsigned long long *utime)
+{
+        char path[64], buf[1024], st;
+        unsigned long long ut = 0;
+        char *p;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        if (read_file(path, buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')))
+                return 0;
+        if (sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu", &st, &ut) != 2)
+                return 0;
+        if (utime)
+                *utime = ut;
+        return st;
+}
+
+static int cgroup_is_v2(void)
+{
+        return access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
+}
+
+/* The freezer cgroup directory of PID, read independently of lib/. */
+static int observed_dir(pid_t pid, char *out, size_t len)
+{
+        char path[64], buf[8192], *line, *save = NULL;
+        int v2 = cgroup_is_v2();
+
+        snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+        if (read_file(path, buf, sizeof(buf)) < 0)
+                return -1;
+        for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                if (v2 && strncmp(line, "0::", 3) == 0) {
+                        snprintf(out, len, "/sys/fs/cgroup%s", line + 3);
+                        return 0;
+                }
+                if (!v2 && strstr(line, ":freezer:")) {
+                        snprintf(out, len, "/sys/fs/cgroup/freezer%s", strstr(line, ":freezer:") + 9);
+                        return 0;
+                }
+        }
+        return -1;
+}
+
+static int have_docker(void)
+{
+        return run("docker image inspect " IMAGE " >/dev/null 2>&1") == 0;
+}
+
+static void ctr_name(char *out, size_t len, const char *tag)
+{
+        snprintf(out, len, PREFIX "-%d-%s", (int)runner, tag);
+}
+
+/* Start a container running ARGS (the static victim is mounted at /v/victim). */
+static pid_t ctr_start(const char *tag, const char *args, char *name, size_t len)
+{
+        char out[256];
+        pid_t pid = 0;
+
+        ctr_name(name, len, tag);
+        (void)run("docker rm -f %s >/dev/null 2>&1", name);
+        ck_assert_msg(run("docker run -d --name %s -v %s:/v/victim:ro " IMAGE " %s >/dev/null", name, victim,
+                          args) == 0,
+                      "docker run %s failed", name);
+        if (run_out(out, sizeof(out), "docker inspect -f '{{.State.Pid}}' %s", name) == 0)
+                pid = atoi(out);
+        ck_assert_msg(pid > 0, "no pid for %s", name);
+        return pid;
+}
+
+/* Unchecked teardown, in the runner: thaw (a frozen v1 cgroup would keep
+ * its tasks from dying) and remove every container of this run. */
+static void teardown_containers(void)
+{
+        char ids[8192], *id, *save = NULL;
+
+        if (run_out(ids, sizeof(ids), "docker ps -aq --no-trunc --filter name=" PREFIX "-%d- 2>/dev/null",
+                    (int)getpid()) < 0)
+                return;
+        for (id = strtok_r(ids, "\n", &save); id; id = strtok_r(NULL, "\n", &save)) {
+                (void)run("d=/sys/fs/cgroup/freezer/docker/%s; [ -d $d ] && echo THAWED > $d/freezer.state", id);
+                (void)run("docker rm -f %s >/dev/null 2>&1", id);
+        }
+}
+
+static int resolve(const char *target_json, struct target *t, struct error *e)
+{
+        cJSON *j = cJSON_Parse(target_json);
+        struct target_spec ts;
+        int r;
+
+        ck_assert_ptr_nonnull(j);
+        r = target_spec_parse(j, "$.target", &ts, e);
+        cJSON_Delete(j);
+        if (r < 0)
+                return r;
+        return target_resolve(&ts, t, e);
+}
+
+static struct fault *new_fault(const char *json)
+{
+        cJSON *j = cJSON_Parse(json);
+        struct fault *f = NULL;
+        struct error e;
+
+        ck_assert_ptr_nonnull(j);
+        ck_assert_msg(fault_new(j, 0, &f, &e) == 0, "%s: %s", json, e.msg);
+        f->json = NULL;
+        cJSON_Delete(j);
+        return f;
+}
+
+static void resolve_ctr(const char *name, struct target *t)
+{
+        char spec[256];
+        struct error e;
+
+        snprintf(spec, sizeof(spec), "{\"container\":\"%s\"}", name);
+        ck_assert_msg(resolve(spec, t, &e) == 0, "%s", e.msg);
+}
+
+/* Live (not zombie) processes of DIR whose comm is COMM; their PIDs in
+ * PIDS (up to 16). */
+static int live(const char *dir, const char *comm, pid_t *pids)
+{
+        char path[PATH_MAX], procs[8192], c[64], *line, *save = NULL;
+        int n = 0;
+
+        snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+        if (read_file(path, procs, sizeof(procs)) < 0)
+                return -1;
+        for (line = strtok_r(procs, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                pid_t pid = atoi(line);
+                char st = pstate(pid, NULL);
+
+                snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+                if (!st || st == 'Z' || read_file(path, c, sizeof(c)) < 0 || strcmp(c, comm) != 0)
+                        continue;
+                if (pids && n < 16)
+                        pids[n] = pid;
+                n++;
+        }
+        return n;
+}
+
+/* Wait up to MS for live(DIR, COMM) to equal WANT. */
+static int wait_live(const char *dir, const char *comm, int want, long ms)
+{
+        double end = now_ms() + ms;
+        int n;
+
+        while ((n = live(dir, comm, NULL)) != want && now_ms() < end)
+                sleep_ms(20);
+        return n;
+}
+
+static int alive(pid_t pid)
+{
+        char st = pstate(pid, NULL);
+
+        return st && st != 'Z';
+}
+
+static int readback_count(const struct fault *f)
+{
+        const cJSON *c = cJSON_GetObjectItem(f->readback, "count");
+
+        return cJSON_IsNumber(c) ? c->valueint : -1;
+}
+
+#define SLEEPERS_2 "sh -c 'sleep 1000 & sleep 1000 & exec sleep 1001'"
+#define SLEEPERS_3 "sh -c 'sleep 1000 & sleep 1000 & sleep 1000 & exec sleep 1001'"
+
+START_TEST(kill_by_name_count_one)
+{
+        char name[128], dir[PATH_MAX];
+        pid_t main_pid, before[16], after[16], gone = 0;
+        const cJSON *it;
+        struct target t;
+        struct fault *f;
+        struct error e;
+        int n;
+
+        REQUIRE_ROOT();
+        if (!have_docker())
+                SKIP_TEST("docker or image " IMAGE " not available");
+        main_pid = ctr_start("name", SLEEPERS_2, name, sizeof(name));
+        ck_assert_int_eq(observed_dir(main_pid, dir, sizeof(dir)), 0);
+        ck_assert_int_eq(wait_live(dir, "sleep", 3, 5000), 3);
+        ck_assert_int_eq(live(dir, "sleep", before), 3);
+        resolve_ctr(name, &t);
+
+        f = new_fault("{\"type\":\"kill\",\"process\":\"sleep\",\"count\":1}");
+        ck_assert_msg(f->ops->apply(f, &t, &e) == 0, "apply: %s", e.msg);
+        ck_assert_int_eq(f->done, 1);
+        ck_assert_int_eq(wait_live(dir, "sleep", 2, 3000), 2);
+        /* Give a second signal a chance to show up: still exactly two. */
+        sleep_ms(300);
+        ck_assert_int_eq(live(dir, "sleep", after), 2);
+        ck_assert_msg(alive(main_pid), "the main process was chosen with count 1");
+        for (int i = 0; i < 3; i++) {
+                int found = 0;
+
+                for (int j = 0; j < 2; j++)
+                        found |= before[i] == after[j];
+                if (!found)
+                        gone = before[i];
+        }
+        ck_assert_int_gt(gone, 0);
+        ck_assert_int_eq(readback_count(f), 1);
+        it = cJSON_GetArrayItem(cJSON_GetObjectItem(f->readback, "signalled"), 0);
+        ck_assert_int_eq(cJSON_GetObjectItem(it, "pid")->valueint, gone);
+        ck_assert_str_eq(cJSON_GetObjectItem(it, "comm")->valuestring, "sleep");
+        ck_assert_str_eq(cJSON_GetObjectItem(it, "signal")->valuestring, "KILL");
+        /* The intent was journalled with the identity that was hit. */
+        it = cJSON_GetArrayItem(cJSON_GetObjectItem(f->saved, "intent"), 0);
+        ck_assert_int_eq(cJSON_GetObjectItem(it, "pid")->valueint, gone);
+        ck_assert(cJSON_GetObjectItem(it, "start_time")->valuedouble > 0);
+        n = f->ops->revert(f, &t, &e);
+        ck_assert_int_eq(n, 0);
+        fault_free(f);
+
+        /* No such process: an error, nothing signalled. */
+        f = new_fault("{\"type\":\"kill\",\"process\":\"nginx\"}");
+        ck_assert_int_eq(f->ops->apply(f, &t, &e), -ESRCH);
+        ck_assert_int_eq(live(dir, "sleep", NULL), 2);
+        fault_free(f);
+        target_release(&t);
+}
+END_TEST
+
+START_TEST(kill_by_regex)
+{
+        char name[128], dir[PATH_MAX];
+        struct target t;
+        struct fault *f;
+        struct error e;
+        pid_t main_pid;
+
+        REQUIRE_ROOT();
+        if (!have_docker())
+                SKIP_TEST("docker or image " IMAGE " not available");
+        main_pid = ctr_start("regex", SLEEPERS_2, name, sizeof(name));
+        ck_assert_int_eq(observed_dir(main_pid, dir, sizeof(dir)), 0);
+        ck_assert_int_eq(wait_live(dir, "sleep", 3, 5000), 3);
+        resolve_ctr(name, &t);
+        f = new_fault("{\"type\":\"kill\",\"regex\":\"^sleep 1000$\",\"signal\":\"SIGKILL\"}");
+        ck_assert_msg(f->ops->apply(f, &t, &e) == 0, "apply: %s", e.msg);
+        ck_assert_int_eq(wait_live(dir, "sleep", 1, 3000), 1);
+        ck_assert_msg(alive(main_pid), "\"sleep 1001\" does not match ^sleep 1000$ but was killed");
+        ck_assert_int_eq(readback_count(f), 2);
+        fault_free(f);
+        target_release(&t);
+}
+END_TEST
+
+START_TEST(kill_interval_ticks)
+{
+        char name[128], dir[PATH_MAX];
+        struct target t;
+        struct fault *f;
+        struct error e;
+        pid_t main_pid;
+
+        REQUIRE_ROOT();
+        if (!have_docker())
+                SKIP_TEST("docker or image " IMAGE " not available");
+        main_pid = ctr_start("tick", SLEEPERS_3, name, sizeof(name));
+        ck_assert_int_eq(observed_dir(main_pid, dir, sizeof(dir)), 0);
+        ck_assert_int_eq(wait_live(dir, "sleep", 4, 5000), 4);
+        resolve_ctr(name, &t);
+        f = new_fault("{\"type\":\"kill\",\"regex\":\"^sleep 1000$\",\"count\":1,\"interval\":\"100ms\"}");
+        ck_assert_uint_eq(f->tick_us, 100000);
+        ck_assert_ptr_nonnull(f->ops->tick);
+        ck_assert_msg(f->ops->apply(f, &t, &e) == 0, "apply: %s", e.msg);
+        ck_assert_int_eq(f->done, 0); /* repeats until the experiment ends */
+        ck_assert_int_eq(wait_live(dir, "sleep", 3, 3000), 3);
+        ck_assert_msg(f->ops->tick(f, &t, &e) == 0, "tick 1: %s", e.msg);
+        ck_assert_int_eq(wait_live(dir, "sleep", 2, 3000), 2);
+        ck_assert_msg(f->ops->tick(f, &t, &e) == 0, "tick 2: %s", e.msg);
+        ck_assert_int_eq(wait_live(dir, "sleep", 1, 3000), 1);
+        /* Nothing left to match: a later round is not an error. */
+        ck_assert_msg(f->ops->tick(f, &t, &e) == 0, "tick 3: %s", e.msg);
+        ck_assert(alive(main_pid));
+        ck_assert_int_eq(readback_count(f), 3);
+        ck_assert_int_eq(cJSON_GetObjectItem(f->readback, "rounds")->valueint, 4);
+        ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(f->readback, "signalled")), 3);
+        fault_free(f);
+        target_release(&t);
+}
+END_TEST
+
+static int ctr_exit_code(const char *name, long ms)
+{
+        double end = now_ms() + ms;
+        char out[64];
+
+        while (now_ms() < end) {
+                if (run_out(out, sizeof(out), "docker inspect -f '{{.State.Running}} {{.State.ExitCode}}' %s",
+                            name) == 0 &&
+                    strncmp(out, "false ", 6) == 0)
+                        return atoi(out + 6);
+                sleep_ms(50);
+        }
+        return -1;
+}
+
+/* Without process/regex only the main process is signalled; the signal
+ * named is the one delivered (the shell's TERM trap exits 7). */
+START_TEST(kill_main_process_by_default)
+{
+        char name[128];
+        struct target t;
+        struct fault *f;
+        struct error e;
+
+        REQUIRE_ROOT();
+        if (!have_docker())
+                SKIP_TEST("docker or image " IMAGE " not available");
+        ctr_start("main", "sh -c 'trap \"exit 7\" TERM; sleep 1000 & wait'", name, sizeof(name));
+        sleep_ms(300); /* let the shell install its trap */
+        resolve_ctr(name, &t);
+        f = new_fault("{\"type\":\"kill\",\"signal\":\"TERM\"}");
+        ck_assert_msg(f->ops->apply(f, &t, &e) == 0, "apply: %s", e.msg);
+        ck_assert_int_eq(ctr_exit_code(name, 5000), 7);
+        ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(f->readback, "signalled"), 0),
+                                             "comm")->valuestring, "sh");
+        fault_free(f);
+        target_release(&t);
+}
+END_TEST
+
+/* The target was bound to a main process that has since been replaced
+ * (docker restart: same container, new process): never signal the new
+ * one. */
+START_TEST(kill_stale_identity_never_signalled)
+{
+        char name[128], out[64];
+        struct target t;
+        struct fault *f;
+        struct error e;
+        pid_t old_pid, new_pid;
+
+        REQUIRE_ROOT();
+        if (!have_docker())
+                SKIP_TEST("docker or image " IMAGE " not available");
+        old_pid = ctr_start("stale", "sleep 1000", name, sizeof(name));
+        resolve_ctr(name, &t);
+        ck_assert_int_eq(t.pid, old_pid);
+        ck_assert_int_eq(run("docker restart -t 0 %s >/dev/null", name), 0);
+        ck_assert_int_eq(run_out(out, sizeof(out), "docker inspect -f '{{.State.Pid}}' %s", name), 0);
+        new_pid = atoi(out);
+        ck_assert_int_gt(new_pid, 0);
+        ck_assert_int_ne(new_pid, old_pid);
+
+        f = new_fault("{\"type\":\"kill\"}");
+        ck_assert_int_eq(f->ops->apply(f, &t, &e), -ESRCH);
+        sleep_ms(300);
+        ck_assert_msg(alive(new_pid), "the new main process was killed through a stale identity");
+        fault_free(f);
+
+        /* Same PID, other start time: the journal's identity of a process
+         * that no longer exists. */
+        t.pid = new_pid;
+        t.start_time += 1;
+        f = new_fault("{\"type\":\"kill\"}");
+        ck_assert_int_eq(f->ops->apply(f, &t, &e), -ESRCH);
+        sleep_ms(300);
+        ck_assert_msg(alive(new_pid), "a process with the same PID but another start time was killed");
+        fault_free(f);
+        target_release(&t);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+        Suite *s = suite_create("kill");
+        TCase *d = tcase_create("docker");
+
+        tcase_add_unchecked_fixture(d, NULL, teardown_containers);
+        tcase_add_test(d, kill_by_name_count_one);
+        tcase_add_test(d, kill_by_regex);
+        tcase_add_test(d, kill_interval_ticks);
+        tcase_add_test(d, kill_main_process_by_default);
+        tcase_add_test(d, kill_stale_identity_never_signalled);
+        tcase_set_timeout(d, 120);
+        suite_add_tcase(s, d);
+        return s;
+}
+
+int main(int argc, char **argv)
+{
+        char self[PATH_MAX];
+        ssize_t n;
+
+        runner = getpid();
+        /* The static victim is built next to us: BUILD/tests/helpers/victim. */
+        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n > 0) {
+                self[n] = '\0';
+                *strrchr(self, '/') = '\0';
+                snprintf(victim, sizeof(victim), "%s/../helpers/victim", self);
+        }
+        if (getenv("VICTIM"))
+                snprintf(victim, sizeof(victim), "%s", getenv("VICTIM"));
+        if (!realpath(victim, self)) {
+                fprintf(stderr, "victim not found at %s (build it: make tests)\n", victim);
+                return 1;
+        }
+        snprintf(victim, sizeof(victim), "%s", self);
+        return run_suite(suite());
+}
