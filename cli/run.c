@@ -108,16 +108,19 @@ static int follow(struct cli *c, struct view *v, cJSON **io_exp, int *ret_interr
                         sleep_ms(POLL_MS);
                         r = cli_call(c, "GET", path, NULL, 0, NULL, &next, e);
                 }
-                if (r == -HTTP_EUNREACHABLE) {
-                        if (!unreachable_since)
-                                unreachable_since = now_ms();
-                        if (now_ms() - unreachable_since > UNREACHABLE_GRACE_MS)
-                                return error_wrap(e, "while waiting for %s", fmt_str(*io_exp, "id"));
+                if (r == -HTTP_EUNREACHABLE && unreachable_since == 0)
+                        unreachable_since = now_ms();
+                if (r == -HTTP_EUNREACHABLE && now_ms() - unreachable_since <= UNREACHABLE_GRACE_MS) {
                         stop_sent = 0; /* a stop that did not arrive is sent again */
+                        sleep_ms(POLL_MS);
                         continue;
                 }
-                if (r < 0)
+                if (r < 0) {
+                        /* End the progress line so the error starts on its own. */
+                        if (v->tty && !v->quiet)
+                                printf("\n");
                         return error_wrap(e, "while waiting for %s", fmt_str(*io_exp, "id"));
+                }
                 unreachable_since = 0;
                 cJSON_Delete(*io_exp);
                 *io_exp = next;

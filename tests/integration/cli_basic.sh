@@ -249,6 +249,21 @@ n1=$(count)
 kill -INT $F; wait $F; RC=$?
 [ "$RC" = 0 ] && t_pass events-follow-sigint || t_fail events-follow-sigint "exit $RC: $(cat "$T/follow.err")"
 
+# run --wait rides out a daemon crash: SIGKILL chaosd mid-experiment, start
+# it again on the same state dir; the wait ends completed (exit 0) and the
+# container is thawed.
+spec cli-crash "{\"container\":\"$C\"}" 6s >"$T/crash.json"
+$W "$CHAOSCTL" run --wait "$T/crash.json" >"$T/out.c" 2>"$T/err.c" & P=$!
+t_wait 10 grep -q running "$T/out.c"
+kill -KILL "$CHAOSD_PID"; wait "$CHAOSD_PID" 2>/dev/null
+sleep 1
+frozen && t_pass crash-pause-holds || t_fail crash-pause-holds "freezer.state $(cat "$FRZ") while chaosd is down"
+t_start_chaosd "$T/d" --max-duration 10m || t_fail cli-daemon-restart "chaosd did not come back"
+wait $P; RC=$?
+cp "$T/out.c" "$T/out"; cp "$T/err.c" "$T/err"
+expect run-wait-across-restart 0 "" "cli-crash  completed"
+thawed && t_pass crash-thawed || t_fail crash-thawed "freezer.state $(cat "$FRZ")"
+
 # The client frees everything and touches no invalid memory.
 if command -v valgrind >/dev/null; then
         VG="valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=99"
