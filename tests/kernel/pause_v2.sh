@@ -1,0 +1,134 @@
+#!/bin/bash
+# Kernel lane (cgroup v2): the pause fault on cgroup.freeze + cgroup.events.
+#  1. test_pause's daemon-less Check cases "cgroup" (a victim in a cgroup
+#     made here: freeze, verify, seen frozen from outside, thaw, revert on a
+#     removed cgroup) and "unsafe" (PID 1, ourselves, our own cgroup);
+#  2. the product path, when chaosd and chaosctl are built: a 3 s pause of a
+#     cgroup target seen frozen from outside (cgroup.events, the victim's
+#     utime standing still), then thawed by the deadline and running again.
+# Runs inside the lane's VM (BUILD=/build) or on any cgroup v2 host as root.
+. "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
+
+if [ "$(id -u)" != 0 ]; then t_skip pause_v2 "needs root"; exit 0; fi
+if [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
+        t_skip pause_v2 "cgroup v2 is not mounted at /sys/fs/cgroup"
+        exit 0
+fi
+
+# ---- 1. the Check cases, run here on v2 ----
+TP=$BUILD/tests/integration/test_pause
+for case in cgroup unsafe; do
+        if [ ! -x "$TP" ]; then
+                t_fail "pause_v2 check:$case" "$TP not built"
+                continue
+        fi
+        out=$(CK_RUN_CASE=$case CK_DEFAULT_TIMEOUT=60 "$TP" 2>&1)
+        rc=$?
+        # Indented, so that only our own verdict lines count.
+        echo "$out" | sed 's/^/    /'
+        if [ $rc = 0 ] && echo "$out" | grep -q 'Checks: [1-9][0-9]*, Failures: 0, Errors: 0'; then
+                if echo "$out" | grep -q '^SKIP: '; then
+                        t_skip "pause_v2 check:$case" "$(echo "$out" | grep '^SKIP: ' | head -1)"
+                else
+                        t_pass "pause_v2 check:$case (cgroup v2, daemon-less)"
+                fi
+        else
+                t_fail "pause_v2 check:$case" "rc=$rc"
+        fi
+done
+
+# ---- 2. through the daemon ----
+if [ ! -x "$CHAOSD" ] || [ ! -x "$CHAOSCTL" ]; then
+        t_skip "pause_v2 daemon" "chaosd/chaosctl not built in $BUILD"
+        exit $T_FAILED
+fi
+if [ ! -x "$VICTIM" ]; then
+        t_fail "pause_v2 daemon" "victim not built at $VICTIM"
+        exit 1
+fi
+
+rel=/chaosd-lane-pause-$$
+cg=/sys/fs/cgroup$rel
+dir=/tmp/chaosd-lane-pause-$$
+mkdir "$cg" || { t_fail "pause_v2 daemon" "mkdir $cg"; exit 1; }
+t_cleanup "sleep 0.3; rmdir $cg"
+# The victim joins the cgroup before it execs: nothing else of ours is there.
+(echo "$BASHPID" >"$cg/cgroup.procs" && exec "$VICTIM" spin 120) &
+vpid=$!
+t_cleanup "echo 0 > $cg/cgroup.freeze; kill -9 $vpid"
+
+# Bounded waits counted in 50 ms steps: busybox's date has no %N, so
+# lib.sh's t_wait cannot be used inside the VM.
+wait_for() { # wait_for SECONDS CMD...
+        local n=$(($1 * 20)); shift
+        until "$@" >/dev/null 2>&1; do
+                n=$((n - 1))
+                [ $n -gt 0 ] || return 1
+                sleep 0.05
+        done
+}
+ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
+utime() { awk '{print $14}' "/proc/$vpid/stat" 2>/dev/null || echo gone; }
+frozen() { grep -qx "frozen $1" "$cg/cgroup.events"; }
+runs() { # does the victim's utime rise within 3 s?
+        local a b i
+        a=$(utime)
+        for i in $(seq 1 30); do
+                sleep 0.1
+                b=$(utime)
+                [ "$b" != gone ] && [ "$b" -gt "$a" ] && return 0
+        done
+        return 1
+}
+
+if ! runs; then
+        t_fail "pause_v2 daemon" "victim is not running in $cg"
+        exit 1
+fi
+# A private daemon (not lib.sh's t_start_chaosd: the VM has no curl).
+mkdir -p "$dir"
+export CHAOSD_SOCKET=$dir/chaosd.sock
+"$CHAOSD" --socket "$CHAOSD_SOCKET" --state-dir "$dir/state" 2>>"$dir/chaosd.log" &
+cpid=$!
+t_cleanup "kill -TERM $cpid; sleep 0.3; kill -KILL $cpid"
+if ! wait_for 10 "$CHAOSCTL" ls; then
+        t_fail "pause_v2 daemon" "chaosd did not start: $(tail -5 "$dir/chaosd.log" 2>/dev/null)"
+        exit 1
+fi
+cat >"$dir/spec.json" <<EOF
+{"name": "lane-pause-v2", "target": {"cgroup": "$rel"}, "duration": "3s", "faults": [{"type": "pause"}]}
+EOF
+start=$(ms)
+if ! "$CHAOSCTL" run "$dir/spec.json" --json >"$dir/run.json" 2>"$dir/run.err"; then
+        t_fail "pause_v2 daemon" "chaosctl run: $(cat "$dir/run.err")"
+        exit 1
+fi
+if wait_for 2 frozen 1; then
+        a=$(utime); sleep 0.5; b=$(utime)
+        if [ "$a" = "$b" ] && grep -qx 1 "$cg/cgroup.freeze"; then
+                t_pass "pause_v2 daemon: frozen 1, cgroup.freeze 1, victim utime still at $a"
+        else
+                t_fail "pause_v2 daemon" "frozen but utime $a -> $b"
+        fi
+        state=$(awk '{print $3}' "/proc/$vpid/stat")
+        case $state in
+        S|D) t_pass "pause_v2 daemon: victim in state $state while frozen" ;;
+        *) t_fail "pause_v2 daemon" "victim in state $state while frozen" ;;
+        esac
+else
+        t_fail "pause_v2 daemon" "cgroup.events never said frozen 1: $(cat "$cg/cgroup.events" | tr '\n' ' ')"
+fi
+# The 3 s deadline passes; the daemon thaws.
+if wait_for 10 frozen 0; then
+        took=$(( $(ms) - start ))
+        if runs; then
+                t_pass "pause_v2 daemon: thawed by the deadline (${took} ms after submit for a 3 s pause), victim runs again"
+        else
+                t_fail "pause_v2 daemon" "frozen 0 but the victim does not run"
+        fi
+        grep -qx 0 "$cg/cgroup.freeze" && t_pass "pause_v2 daemon: cgroup.freeze restored to 0" ||
+                t_fail "pause_v2 daemon" "cgroup.freeze is $(cat "$cg/cgroup.freeze")"
+else
+        t_fail "pause_v2 daemon" "still frozen 10 s after a 3 s pause"
+fi
+exit $T_FAILED
