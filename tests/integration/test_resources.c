@@ -1,0 +1,733 @@
+/* Resource faults against real Docker containers on this host's cgroup v1:
+ * effects measured from outside (cpuacct.usage deltas, memory.usage_in_bytes,
+ * pids.current, blkio files, a direct-I/O write's rate), every touched file
+ * compared byte for byte before apply and after revert, and stressors
+ * dying with the process that forked them (chaosd SIGKILLed) with the
+ * journal's saved state reverting cleanly afterwards.
+ *
+ * Measured figures are printed as "PASS: ..." lines so they can be quoted.
+ * Root, dockerd and the chaosd-busybox image are needed; otherwise SKIP. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgsave.h"
+#include "cleanup.h"
+#include "fault.h"
+#include "fsutil.h"
+#include "proc.h"
+#include "stressor.h"
+#include "target.h"
+#include "testutil.h"
+
+#define IMAGE "chaosd-busybox:latest"
+#define MiB (1024.0 * 1024.0)
+
+static pid_t main_pid;
+static char skip_reason[256];
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+        char cmd[2048];
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        vsnprintf(cmd, sizeof(cmd), fmt, ap);
+        va_end(ap);
+        r = system(cmd);
+        return r == -1 ? -1 : WEXITSTATUS(r);
+}
+
+static int can_run(void)
+{
+        if (geteuid() != 0) {
+                snprintf(skip_reason, sizeof(skip_reason), "needs root");
+                return 0;
+        }
+        if (sh("docker image inspect %s >/dev/null 2>&1", IMAGE) != 0) {
+                snprintf(skip_reason, sizeof(skip_reason), "dockerd or image %s unavailable (run tests/setup.sh)", IMAGE);
+                return 0;
+        }
+        return 1;
+}
+
+#define REQUIRE_DOCKER()                                      \
+        do {                                                  \
+                if (!can_run())                               \
+                        SKIP_TEST("%s", skip_reason);         \
+        } while (0)
+
+/* Start a container named chaosd-res-<main pid>-TAG; main() removes every
+ * container with that prefix, even after a failed test. */
+static void container(const char *tag, const char *args, const char *cmd, struct target *t)
+{
+        struct target_spec ts = { .kind = TARGET_CONTAINER };
+        struct error e = { 0 };
+        char name[128];
+
+        snprintf(name, sizeof(name), "chaosd-res-%d-%s", (int)main_pid, tag);
+        (void)sh("docker rm -f %s >/dev/null 2>&1", name);
+        ck_assert_int_eq(sh("docker run -d --name %s %s %s %s >/dev/null", name, args, IMAGE, cmd), 0);
+        snprintf(ts.container, sizeof(ts.container), "%s", name);
+        snprintf(ts.runtime, sizeof(ts.runtime), "docker");
+        ck_assert_msg(target_resolve(&ts, t, &e) == 0, "%s", e.msg);
+        ck_assert_int_eq(t->cgv, CG_V1);
+}
+
+static void container_rm(struct target *t)
+{
+        (void)sh("docker rm -f %s >/dev/null 2>&1", t->container_name);
+        target_release(t);
+}
+
+static double now_s(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t read_u64(const struct target *t, const char *ctl, const char *file)
+{
+        char dir[4096];
+        struct error e = { 0 };
+        uint64_t v;
+
+        ck_assert_msg(target_cgroup_dir(t, ctl, dir, sizeof(dir), &e) == 0, "%s", e.msg);
+        ck_assert_msg(cgsave_read_u64(dir, file, &v, &e) == 0, "%s", e.msg);
+        return v;
+}
+
+/* CPUs used by the container over SECONDS, from cpuacct.usage. */
+static double measure_cpu(const struct target *t, double seconds)
+{
+        uint64_t u0 = read_u64(t, "cpuacct", "cpuacct.usage"), u1;
+        double t0 = now_s(), t1;
+
+        usleep((useconds_t)(seconds * 1e6));
+        u1 = read_u64(t, "cpuacct", "cpuacct.usage");
+        t1 = now_s();
+        return (double)(u1 - u0) / 1e9 / (t1 - t0);
+}
+
+/* Idle jiffies (idle + iowait) of the CPUs the target may run on (its
+ * cpuset), from /proc/stat's per-CPU lines. */
+static double host_idle_jiffies(const struct target *t)
+{
+        char dir[4096], cpus[256], *buf = NULL, *save = NULL;
+        struct error e;
+        unsigned char allowed[1024] = { 0 };
+        double sum = 0;
+
+        ck_assert_int_eq(target_cgroup_dir(t, "cpuset", dir, sizeof(dir), &e), 0);
+        ck_assert_int_ge(cg_read(dir, "cpuset.effective_cpus", cpus, sizeof(cpus), &e), 0);
+        for (char *tok = strtok_r(cpus, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+                unsigned a, b;
+                int n = sscanf(tok, "%u-%u", &a, &b);
+
+                if (n == 1)
+                        b = a;
+                for (unsigned c = a; n >= 1 && c <= b && c < sizeof(allowed); c++)
+                        allowed[c] = 1;
+        }
+        ck_assert_int_ge(fs_read_alloc("/proc/stat", 1 << 16, &buf, &e), 0);
+        save = NULL;
+        for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                unsigned cpu;
+                unsigned long long v[5];
+
+                if (sscanf(line, "cpu%u %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1], &v[2], &v[3], &v[4]) == 6 &&
+                    cpu < sizeof(allowed) && allowed[cpu])
+                        sum += (double)(v[3] + v[4]);
+        }
+        free(buf);
+        return sum;
+}
+
+/* A CPU figure is only meaningful when the load under test could have had
+ * more CPU: this machine is shared with other builds and tests. A window
+ * in which the host had under 0.25 CPU idle is discarded as starved (a
+ * starved stressor or container can only read low, never high), up to
+ * four windows. Returns 1 and the figure when a window was not starved,
+ * 0 when every window was. */
+static int measure_fair(const struct target *t, double seconds, const char *what, double *ret)
+{
+        long hz = sysconf(_SC_CLK_TCK);
+
+        for (int i = 0; i < 4; i++) {
+                double i0 = host_idle_jiffies(t), idle;
+
+                *ret = measure_cpu(t, seconds);
+                idle = (host_idle_jiffies(t) - i0) / (double)hz / seconds;
+                printf("  %s window %d: %.3f CPU, its CPUs idle %.2f CPU%s\n", what, i + 1, *ret, idle,
+                       idle < 0.25 ? " (starved: discarded)" : "");
+                fflush(stdout);
+                if (idle >= 0.25)
+                        return 1;
+        }
+        return 0;
+}
+
+static struct fault *new_fault(const char *spec, cJSON **json)
+{
+        struct fault *f = NULL;
+        struct error e = { 0 };
+
+        *json = cJSON_Parse(spec);
+        ck_assert_ptr_nonnull(*json);
+        ck_assert_msg(fault_new(*json, 0, &f, &e) == 0, "%s", e.msg);
+        return f;
+}
+
+static void op(struct fault *f, struct target *t, int (*fn)(struct fault *, struct target *, struct error *),
+               const char *what)
+{
+        struct error e = { 0 };
+
+        ck_assert_msg(fn(f, t, &e) == 0, "%s: %s", what, e.msg);
+}
+
+static void drop(struct fault *f, cJSON *j)
+{
+        fault_free(f);
+        cJSON_Delete(j);
+}
+
+/* ---- byte-exact snapshots of every file a resource fault may touch ---- */
+
+static const struct {
+        const char *ctl, *file;
+} watched[] = {
+        { "cpu", "cpu.cfs_quota_us" },
+        { "cpu", "cpu.cfs_period_us" },
+        { "cpu", "cpu.shares" },
+        { "cpuset", "cpuset.cpus" },
+        { "memory", "memory.limit_in_bytes" },
+        { "memory", "memory.memsw.limit_in_bytes" },
+        { "memory", "memory.soft_limit_in_bytes" },
+        { "pids", "pids.max" },
+        { "blkio", "blkio.throttle.read_bps_device" },
+        { "blkio", "blkio.throttle.write_bps_device" },
+        { "blkio", "blkio.throttle.read_iops_device" },
+        { "blkio", "blkio.throttle.write_iops_device" },
+};
+
+struct snapshot {
+        char raw[ARRAY_SIZE(watched)][512];
+        ssize_t len[ARRAY_SIZE(watched)];
+};
+
+/* Raw bytes, newline and all: "byte for byte" means exactly that. */
+static void snap(const struct target *t, struct snapshot *s)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(watched); i++) {
+                char dir[4096], path[4200];
+                struct error e = { 0 };
+                int fd;
+
+                ck_assert_msg(target_cgroup_dir(t, watched[i].ctl, dir, sizeof(dir), &e) == 0, "%s", e.msg);
+                snprintf(path, sizeof(path), "%s/%s", dir, watched[i].file);
+                fd = open(path, O_RDONLY | O_CLOEXEC);
+                ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
+                s->len[i] = read(fd, s->raw[i], sizeof(s->raw[i]));
+                close(fd);
+                ck_assert_int_ge(s->len[i], 0);
+        }
+}
+
+static int snap_diff(const struct snapshot *a, const struct snapshot *b)
+{
+        int n = 0;
+
+        for (size_t i = 0; i < ARRAY_SIZE(watched); i++)
+                if (a->len[i] != b->len[i] || memcmp(a->raw[i], b->raw[i], (size_t)a->len[i]) != 0) {
+                        printf("  differs: %s: \"%.*s\" -> \"%.*s\"\n", watched[i].file, (int)a->len[i],
+                               a->raw[i], (int)b->len[i], b->raw[i]);
+                        n++;
+                }
+        fflush(stdout);
+        return n;
+}
+
+/* ---- the Must-show measurements ---- */
+
+START_TEST(quota_throttles_busy_container)
+{
+        struct target t;
+        struct snapshot before, after;
+        struct fault *f;
+        cJSON *j;
+        double base, under, back;
+        int fair;
+
+        REQUIRE_DOCKER();
+        container("quota", "--cpus 1 --memory 256m", "sh -c 'while :; do :; done'", &t);
+        snap(&t, &before);
+        sleep(1);
+        base = measure_cpu(&t, 2);
+        f = new_fault("{\"type\":\"cpu\",\"quota\":0.2}", &j);
+        op(f, &t, f->ops->apply, "apply");
+        op(f, &t, f->ops->verify, "verify");
+        usleep(300000);
+        fair = measure_fair(&t, 5, "quota 0.2", &under);
+        op(f, &t, f->ops->revert, "revert");
+        usleep(300000);
+        fair &= measure_fair(&t, 3, "after revert", &back);
+        snap(&t, &after);
+        ck_assert_int_eq(snap_diff(&before, &after), 0);
+        if (!fair) {
+                printf("SKIP: quota_throttles_busy_container: host CPUs saturated by other work in every window\n");
+                drop(f, j);
+                container_rm(&t);
+                return;
+        }
+        printf("quota 0.2: before %.3f CPU, under quota %.3f CPU (5 s), after revert %.3f CPU\n", base, under, back);
+        ck_assert_msg(under > 0.17 && under < 0.23, "under quota 0.2 measured %.3f CPU", under);
+        ck_assert_msg(back > 0.8, "after revert measured %.3f CPU (still throttled?)", back);
+        printf("PASS: quota 0.2 measured %.3f CPU over 5 s; %.3f CPU after revert (before: %.3f)\n", under, back,
+               base);
+        fflush(stdout);
+        drop(f, j);
+        container_rm(&t);
+}
+END_TEST
+
+static void load_case(const char *tag, const char *args, double load, double want, double tol)
+{
+        struct target t;
+        struct snapshot before, after;
+        struct fault *f;
+        cJSON *j;
+        char spec[128];
+        double idle, got, gone;
+        int fair;
+        const cJSON *info;
+
+        container(tag, args, "sleep 3600", &t);
+        snap(&t, &before);
+        idle = measure_cpu(&t, 1);
+        snprintf(spec, sizeof(spec), "{\"type\":\"cpu\",\"load\":%g}", load);
+        f = new_fault(spec, &j);
+        op(f, &t, f->ops->apply, "apply");
+        op(f, &t, f->ops->verify, "verify");
+        info = cJSON_GetObjectItemCaseSensitive(f->readback, "load");
+        usleep(500000);
+        fair = measure_fair(&t, 5, "load", &got);
+        op(f, &t, f->ops->revert, "revert");
+        ck_assert_int_eq(stressor_count_alive(f), 0);
+        gone = measure_cpu(&t, 1);
+        snap(&t, &after);
+        printf("load %g in %s: allowance %.2f CPU (%s), %d worker(s); idle %.3f, loaded %.3f, after revert %.3f CPU\n",
+               load, args[0] ? args : "an unlimited container",
+               cJSON_GetObjectItemCaseSensitive(info, "allowance_cpus")->valuedouble,
+               cJSON_GetObjectItemCaseSensitive(info, "allowance_from")->valuestring,
+               (int)cJSON_GetObjectItemCaseSensitive(info, "workers")->valuedouble, idle, got, gone);
+        ck_assert_int_eq(snap_diff(&before, &after), 0);
+        ck_assert_msg(gone < 0.05, "%.3f CPU still used after revert", gone);
+        if (!fair) {
+                printf("SKIP: load %g in %s: host CPUs saturated by other work in every window\n", load,
+                       args[0] ? args : "an unlimited container");
+                fflush(stdout);
+                drop(f, j);
+                container_rm(&t);
+                return;
+        }
+        ck_assert_msg(got > want - tol && got < want + tol, "load %g measured %.3f CPU, want %.2f ± %.2f", load, got,
+                      want, tol);
+        printf("PASS: load %g in %s measured %.3f CPU (want %.2f ± %.2f); %.3f after revert\n", load,
+               args[0] ? args : "an unlimited container", got, want, tol, gone);
+        fflush(stdout);
+        drop(f, j);
+        container_rm(&t);
+}
+
+START_TEST(load_is_relative_to_the_container)
+{
+        long host = sysconf(_SC_NPROCESSORS_ONLN);
+
+        REQUIRE_DOCKER();
+        load_case("load1", "--cpus 1 --memory 256m", 50, 0.5, 0.1);
+        /* A cpuset of one CPU: 50% is half of that CPU. */
+        load_case("loadset", "--cpuset-cpus 0", 50, 0.5, 0.1);
+        /* No limit at all: 50% of the host's CPUs. */
+        load_case("loadhost", "", 50, 0.5 * (double)host, 0.1 * (double)host);
+}
+END_TEST
+
+START_TEST(consume_half_of_limit)
+{
+        struct target t;
+        struct snapshot before, after;
+        struct fault *f;
+        cJSON *j;
+        double base, held = 0, gone;
+        pid_t *procs = NULL;
+        size_t n = 0;
+        char dir[4096];
+        struct error e = { 0 };
+
+        REQUIRE_DOCKER();
+        container("consume", "--cpus 1 --memory 256m", "sleep 3600", &t);
+        snap(&t, &before);
+        base = (double)read_u64(&t, "memory", "memory.usage_in_bytes");
+        f = new_fault("{\"type\":\"memory\",\"consume\":\"50%\",\"ramp\":\"1s\"}", &j);
+        op(f, &t, f->ops->apply, "apply");
+        op(f, &t, f->ops->verify, "verify");
+        /* The stressor runs inside the container's memory cgroup. */
+        ck_assert_int_eq(target_cgroup_dir(&t, "memory", dir, sizeof(dir), &e), 0);
+        ck_assert_int_eq(cg_procs(dir, &procs, &n, &e), 0);
+        ck_assert_int_ge(n, 2);
+        free(procs);
+        /* Ramp of 1 s: wait until the usage stops growing (bounded). */
+        for (int i = 0; i < 50; i++) {
+                double u = (double)read_u64(&t, "memory", "memory.usage_in_bytes") - base;
+
+                if (u > 100 * MiB && u - held < 1 * MiB)
+                        break;
+                held = u;
+                usleep(200000);
+        }
+        held = (double)read_u64(&t, "memory", "memory.usage_in_bytes") - base;
+        op(f, &t, f->ops->revert, "revert");
+        usleep(200000);
+        gone = (double)read_u64(&t, "memory", "memory.usage_in_bytes") - base;
+        snap(&t, &after);
+        printf("consume 50%% of 256 MiB: usage +%.1f MiB while held, %+.1f MiB after revert\n", held / MiB,
+               gone / MiB);
+        ck_assert_msg(held > 112 * MiB && held < 144 * MiB, "usage grew by %.1f MiB, want 128 ± 16", held / MiB);
+        ck_assert_msg(gone < 16 * MiB, "%.1f MiB still charged after revert", gone / MiB);
+        ck_assert_int_eq(snap_diff(&before, &after), 0);
+        printf("PASS: consume 50%% of a 256 MiB limit measured +%.1f MiB (want 128 ± 16); %+.1f MiB after revert\n",
+               held / MiB, gone / MiB);
+        fflush(stdout);
+        drop(f, j);
+        container_rm(&t);
+}
+END_TEST
+
+/* Every limit at once, with the awkward orderings on the real kernel: a
+ * memory limit above memory+swap (memsw first), a new period. */
+START_TEST(every_file_restored_exactly)
+{
+        struct target t;
+        struct snapshot before, mid, after;
+        struct fault *f[4];
+        cJSON *j[4];
+        static const char *const specs[] = {
+                "{\"type\":\"cpu\",\"quota\":0.3,\"period\":\"50ms\",\"weight\":50,\"cpus\":\"0\"}",
+                "{\"type\":\"memory\",\"limit\":\"1GiB\",\"high\":\"200MiB\"}",
+                "{\"type\":\"pids\",\"max\":5}",
+                "{\"type\":\"io\",\"device\":\"/dev/vda\",\"rbps\":\"1MiB\",\"wbps\":\"2MiB\",\"riops\":100,\"wiops\":50}",
+        };
+        char rb[4][512];
+
+        REQUIRE_DOCKER();
+        container("restore", "--cpus 1 --memory 256m --pids-limit 100", "sleep 3600", &t);
+        snap(&t, &before);
+        for (int i = 0; i < 4; i++) {
+                char *s;
+
+                f[i] = new_fault(specs[i], &j[i]);
+                op(f[i], &t, f[i]->ops->apply, specs[i]);
+                op(f[i], &t, f[i]->ops->verify, specs[i]);
+                s = cJSON_PrintUnformatted(f[i]->readback);
+                snprintf(rb[i], sizeof(rb[i]), "%s", s);
+                free(s);
+        }
+        snap(&t, &mid);
+        printf("readback: %s\n          %s\n          %s\n          %s\n", rb[0], rb[1], rb[2], rb[3]);
+        printf("changed files while applied:\n");
+        ck_assert_int_ge(snap_diff(&before, &mid), 10);
+        for (int i = 3; i >= 0; i--)
+                op(f[i], &t, f[i]->ops->revert, "revert");
+        snap(&t, &after);
+        ck_assert_int_eq(snap_diff(&before, &after), 0);
+        /* Revert again: idempotent, still identical. */
+        for (int i = 3; i >= 0; i--)
+                op(f[i], &t, f[i]->ops->revert, "second revert");
+        snap(&t, &mid);
+        ck_assert_int_eq(snap_diff(&before, &mid), 0);
+        printf("PASS: %zu watched cgroup files byte-identical after revert (and after a second revert)\n",
+               ARRAY_SIZE(watched));
+        fflush(stdout);
+        for (int i = 0; i < 4; i++)
+                drop(f[i], j[i]);
+        container_rm(&t);
+}
+END_TEST
+
+START_TEST(limit_below_usage_refused)
+{
+        struct target t;
+        struct snapshot before, after;
+        struct fault *hog, *lim;
+        cJSON *j1, *j2;
+        struct error e = { 0 };
+        int r;
+
+        REQUIRE_DOCKER();
+        container("below", "--memory 256m", "sleep 3600", &t);
+        hog = new_fault("{\"type\":\"memory\",\"consume\":\"64MiB\"}", &j1);
+        op(hog, &t, hog->ops->apply, "consume");
+        for (int i = 0; i < 100 && read_u64(&t, "memory", "memory.usage_in_bytes") < 64 * MiB; i++)
+                usleep(50000);
+        ck_assert_uint_ge(read_u64(&t, "memory", "memory.usage_in_bytes"), 64 * MiB);
+        snap(&t, &before);
+        lim = new_fault("{\"type\":\"memory\",\"limit\":\"32MiB\"}", &j2);
+        r = lim->ops->apply(lim, &t, &e);
+        ck_assert_int_eq(r, -EBUSY);
+        ck_assert_ptr_nonnull(strstr(e.msg, "allow_oom"));
+        op(lim, &t, lim->ops->revert, "revert refused");
+        snap(&t, &after);
+        ck_assert_int_eq(snap_diff(&before, &after), 0);
+        printf("PASS: limit 32MiB under 64MiB of usage refused: %s\n", e.msg);
+        fflush(stdout);
+        op(hog, &t, hog->ops->revert, "revert consume");
+        drop(hog, j1);
+        drop(lim, j2);
+        container_rm(&t);
+}
+END_TEST
+
+START_TEST(pids_max_stops_forks)
+{
+        struct target t;
+        struct fault *f;
+        cJSON *j;
+        uint64_t peak = 0;
+        int rc;
+
+        REQUIRE_DOCKER();
+        container("pids", "--memory 256m", "sleep 3600", &t);
+        f = new_fault("{\"type\":\"pids\",\"max\":4}", &j);
+        op(f, &t, f->ops->apply, "apply");
+        op(f, &t, f->ops->verify, "verify");
+        /* sleep 3600 + the exec'd shell = 2; three more sleeps must fail. */
+        rc = sh("docker exec %s sh -c 'for i in 1 2 3 4 5; do sleep 3 & done; wait' >/dev/null 2>&1",
+                t.container_name);
+        peak = read_u64(&t, "pids", "pids.current");
+        op(f, &t, f->ops->revert, "revert");
+        ck_assert_int_eq(sh("docker exec %s sh -c 'for i in 1 2 3 4 5; do sleep 1 & done; wait'", t.container_name), 0);
+        ck_assert_msg(peak <= 4, "pids.current %llu above pids.max 4", (unsigned long long)peak);
+        printf("PASS: pids.max 4: forks beyond it failed (exec rc %d, pids.current %llu); 5 forks fine after revert\n",
+               rc, (unsigned long long)peak);
+        fflush(stdout);
+        drop(f, j);
+        container_rm(&t);
+}
+END_TEST
+
+static double direct_write_mibps(const struct target *t)
+{
+        double t0 = now_s();
+
+        ck_assert_int_eq(sh("docker exec %s dd if=/dev/zero of=/ddtest bs=256k count=12 oflag=direct 2>/dev/null",
+                            t->container_name),
+                         0);
+        return 3.0 / (now_s() - t0);
+}
+
+START_TEST(io_throttles_writes)
+{
+        struct target t;
+        struct fault *f;
+        cJSON *j;
+        double free_rate, slow;
+
+        REQUIRE_DOCKER();
+        container("io", "--memory 256m", "sleep 3600", &t);
+        free_rate = direct_write_mibps(&t);
+        f = new_fault("{\"type\":\"io\",\"device\":\"/dev/vda\",\"wbps\":\"1MiB\"}", &j);
+        op(f, &t, f->ops->apply, "apply");
+        op(f, &t, f->ops->verify, "verify");
+        slow = direct_write_mibps(&t);
+        op(f, &t, f->ops->revert, "revert");
+        printf("io wbps 1MiB/s: direct 3 MiB write at %.1f MiB/s before, %.2f MiB/s throttled\n", free_rate, slow);
+        ck_assert_msg(slow < 1.5, "throttled write ran at %.2f MiB/s", slow);
+        printf("PASS: io wbps 1MiB measured %.2f MiB/s (unthrottled %.1f MiB/s)\n", slow, free_rate);
+        fflush(stdout);
+        drop(f, j);
+        container_rm(&t);
+}
+END_TEST
+
+/* chaosd SIGKILLed mid-experiment: a stand-in daemon applies a cpu load and
+ * a memory consume, journalling f->saved through the checkpoint hook into
+ * a file; it is SIGKILLed; its stressors must die with it (parent-death
+ * signal); reconcile (revert from the journalled state alone, in another
+ * process) then finds nothing running and restores every file. */
+static char journal_path[256];
+
+static int journal_checkpoint(struct fault *f, struct error *e)
+{
+        _cleanup_free_ char *s = cJSON_PrintUnformatted(f->saved);
+        char tmp[300];
+        FILE *fp;
+
+        snprintf(tmp, sizeof(tmp), "%s.%d", journal_path, f->index);
+        fp = fopen(tmp, "we");
+        if (!fp)
+                return error_sys(e, errno, "journal");
+        fputs(s, fp);
+        fclose(fp);
+        return 0;
+}
+
+static cJSON *journal_load(int index)
+{
+        char path[300];
+        _cleanup_free_ char *buf = NULL;
+        struct error e;
+
+        snprintf(path, sizeof(path), "%s.%d", journal_path, index);
+        ck_assert_int_ge(fs_read_alloc(path, 1 << 20, &buf, &e), 0);
+        return cJSON_Parse(buf);
+}
+
+static int count_stressors(const cJSON *saved)
+{
+        const cJSON *it;
+        int n = 0;
+
+        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(saved, "stressors")) {
+                struct error e;
+                uint64_t st;
+                char state;
+                pid_t pid = (pid_t)cJSON_GetObjectItemCaseSensitive(it, "pid")->valuedouble;
+                uint64_t want = (uint64_t)cJSON_GetObjectItemCaseSensitive(it, "start_time")->valuedouble;
+
+                if (proc_start_time(pid, &st, &e) == 0 && st == want && proc_state(pid, &state, &e) == 0 &&
+                    state != 'Z')
+                        n++;
+        }
+        return n;
+}
+
+START_TEST(sigkill_daemon_leaves_no_stressor)
+{
+        static const char *const specs[] = {
+                "{\"type\":\"cpu\",\"quota\":0.5,\"load\":100,\"workers\":2}",
+                "{\"type\":\"memory\",\"consume\":\"32MiB\",\"limit\":\"200MiB\"}",
+        };
+        struct target t;
+        struct snapshot before, after;
+        int sync_pipe[2], running = 0, left = -1;
+        pid_t daemon;
+        char c;
+
+        REQUIRE_DOCKER();
+        snprintf(journal_path, sizeof(journal_path), "/tmp/chaosd-res-journal-%d", (int)getpid());
+        container("crash", "--cpus 1 --memory 256m", "sleep 3600", &t);
+        snap(&t, &before);
+        ck_assert_int_eq(pipe(sync_pipe), 0);
+        daemon = fork();
+        ck_assert_int_ge(daemon, 0);
+        if (daemon == 0) {
+                for (int i = 0; i < 2; i++) {
+                        cJSON *j = cJSON_Parse(specs[i]);
+                        struct fault *f = NULL;
+                        struct error e;
+
+                        if (fault_new(j, i, &f, &e) < 0)
+                                _exit(1);
+                        f->checkpoint = journal_checkpoint;
+                        if (f->ops->apply(f, &t, &e) < 0 || f->ops->verify(f, &t, &e) < 0) {
+                                fprintf(stderr, "stand-in daemon: %s\n", e.msg);
+                                _exit(1);
+                        }
+                }
+                if (write(sync_pipe[1], "k", 1) != 1)
+                        _exit(1);
+                pause();
+                _exit(0);
+        }
+        close(sync_pipe[1]);
+        ck_assert_int_eq(read(sync_pipe[0], &c, 1), 1);
+        close(sync_pipe[0]);
+        for (int i = 0; i < 2; i++) {
+                cJSON *s = journal_load(i);
+
+                running += count_stressors(s);
+                cJSON_Delete(s);
+        }
+        ck_assert_int_eq(running, 3);
+        kill(daemon, SIGKILL);
+        waitpid(daemon, NULL, 0);
+        for (int k = 0; k < 100 && left != 0; k++) {
+                left = 0;
+                for (int i = 0; i < 2; i++) {
+                        cJSON *s = journal_load(i);
+
+                        left += count_stressors(s);
+                        cJSON_Delete(s);
+                }
+                if (left)
+                        usleep(20000);
+        }
+        ck_assert_msg(left == 0, "%d stressors outlived the SIGKILLed daemon", left);
+        /* Reconcile: revert from the journal alone. */
+        for (int i = 1; i >= 0; i--) {
+                cJSON *j = cJSON_Parse(specs[i]);
+                struct fault *f = NULL;
+                struct error e = { 0 };
+                char path[300];
+
+                ck_assert_int_eq(fault_new(j, i, &f, &e), 0);
+                f->saved = journal_load(i);
+                op(f, &t, f->ops->revert, "reconcile revert");
+                drop(f, j);
+                snprintf(path, sizeof(path), "%s.%d", journal_path, i);
+                unlink(path);
+        }
+        snap(&t, &after);
+        ck_assert_int_eq(snap_diff(&before, &after), 0);
+        printf("PASS: SIGKILL of the applying process: %d stressors running before, %d after; reconcile restored "
+               "every file byte for byte\n",
+               running, left);
+        fflush(stdout);
+        container_rm(&t);
+}
+END_TEST
+
+int main(void)
+{
+        Suite *s = suite_create("resources");
+        const struct {
+                const char *name;
+                const TTest *test;
+        } tests[] = {
+                { "quota", quota_throttles_busy_container },
+                { "load", load_is_relative_to_the_container },
+                { "consume", consume_half_of_limit },
+                { "restore", every_file_restored_exactly },
+                { "below", limit_below_usage_refused },
+                { "pids", pids_max_stops_forks },
+                { "io", io_throttles_writes },
+                { "crash", sigkill_daemon_leaves_no_stressor },
+        };
+        int rc;
+
+        main_pid = getpid();
+        /* One case per test: CK_RUN_CASE=load runs just that one. */
+        for (size_t i = 0; i < ARRAY_SIZE(tests); i++) {
+                TCase *tc = tcase_create(tests[i].name);
+
+                tcase_set_timeout(tc, 120);
+                tcase_add_test(tc, tests[i].test);
+                suite_add_tcase(s, tc);
+        }
+        rc = run_suite(s);
+        /* Containers of failed tests: only ours, by name prefix. */
+        if (geteuid() == 0)
+                (void)sh("docker ps -aq --filter name=chaosd-res-%d- | xargs -r docker rm -f >/dev/null 2>&1",
+                         (int)main_pid);
+        return rc;
+}
