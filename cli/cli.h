@@ -68,7 +68,7 @@ extern volatile sig_atomic_t cli_interrupted;
 int cli_catch_signals(struct error *e);
 
 /* A request to the daemon with the status checked: a non-2xx answer becomes
- * a negative errno and a message (http_error()). RET (optional) receives the
+ * a negative errno and a message (cli_http_error()). RET (optional) receives the
  * answer even on an HTTP error (a 422 carries the experiment); RET_JSON
  * (optional) the parsed body of a successful answer. */
 int cli_call(struct cli *c, const char *method, const char *path, const char *body, size_t body_len,

@@ -62,10 +62,10 @@ int verb_events(struct cli *c, int argc, char **argv, struct error *e)
                 if (r < 0)
                         return r;
         }
-        r = http_stream(&c->http, k.follow ? "/v1/events?follow=1" : "/v1/events", on_line, &k,
+        r = cli_http_stream(&c->http, k.follow ? "/v1/events?follow=1" : "/v1/events", on_line, &k,
                         k.follow ? &cli_interrupted : NULL, &resp, e);
         if (r >= 0)
-                r = http_error(&resp, e);
-        http_response_free(&resp);
+                r = cli_http_error(&resp, e);
+        cli_http_response_free(&resp);
         return r < 0 ? r : EXIT_OK;
 }

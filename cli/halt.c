@@ -20,7 +20,7 @@ int verb_halt(struct cli *c, int argc, char **argv, struct error *e)
         r = cli_call(c, "POST", "/v1/halt", NULL, 0, &resp, &x, e);
         if (r >= 0 && c->json)
                 cli_print_raw(&resp);
-        http_response_free(&resp);
+        cli_http_response_free(&resp);
         if (r < 0 || c->json)
                 return r < 0 ? r : EXIT_OK;
         printf("halted %d experiment%s\n", (int)fmt_int(x, "halted", 0), fmt_int(x, "halted", 0) == 1 ? "" : "s");

@@ -217,7 +217,7 @@ static int perform(struct http_client *h, const char *method, const char *path, 
         return 0;
 }
 
-int http_request(struct http_client *h, const char *method, const char *path, const char *body,
+int cli_http_request(struct http_client *h, const char *method, const char *path, const char *body,
                  size_t body_len, struct http_response *ret, struct error *e)
 {
         struct sink s = { .r = ret };
@@ -225,7 +225,7 @@ int http_request(struct http_client *h, const char *method, const char *path, co
         return perform(h, method, path, body, body_len, &s, e);
 }
 
-int http_stream(struct http_client *h, const char *path, int (*line)(const char *s, size_t len, void *ud),
+int cli_http_stream(struct http_client *h, const char *path, int (*line)(const char *s, size_t len, void *ud),
                 void *ud, volatile sig_atomic_t *stop, struct http_response *ret, struct error *e)
 {
         struct sink s = { .r = ret, .line = line, .ud = ud, .stop = stop };
@@ -233,7 +233,7 @@ int http_stream(struct http_client *h, const char *path, int (*line)(const char 
         return perform(h, "GET", path, NULL, 0, &s, e);
 }
 
-int http_error(const struct http_response *r, struct error *e)
+int cli_http_error(const struct http_response *r, struct error *e)
 {
         cJSON *j, *msg, *path;
         int code;
@@ -275,14 +275,14 @@ int http_error(const struct http_response *r, struct error *e)
         return -code;
 }
 
-void http_response_free(struct http_response *r)
+void cli_http_response_free(struct http_response *r)
 {
         free(r->body);
         r->body = NULL;
         r->len = 0;
 }
 
-void http_client_free(struct http_client *h)
+void cli_http_client_free(struct http_client *h)
 {
         if (h->curl)
                 curl_easy_cleanup(h->curl);

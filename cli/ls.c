@@ -20,7 +20,7 @@ int verb_ls(struct cli *c, int argc, char **argv, struct error *e)
         r = cli_call(c, "GET", "/v1/experiments", NULL, 0, &resp, &list, e);
         if (r >= 0 && c->json)
                 cli_print_raw(&resp);
-        http_response_free(&resp);
+        cli_http_response_free(&resp);
         if (r < 0 || c->json)
                 return r < 0 ? r : EXIT_OK;
 

@@ -137,15 +137,15 @@ int cli_call(struct cli *c, const char *method, const char *path, const char *bo
         struct http_response *r = ret ? ret : &local;
         int rc;
 
-        rc = http_request(&c->http, method, path, body, body_len, r, e);
+        rc = cli_http_request(&c->http, method, path, body, body_len, r, e);
         if (rc >= 0)
-                rc = http_error(r, e);
+                rc = cli_http_error(r, e);
         if (rc >= 0 && ret_json) {
                 *ret_json = cJSON_ParseWithLength(r->body, r->len);
                 if (!*ret_json)
                         rc = error_set(e, EPROTO, "chaosd answered %s %s with invalid JSON", method, path);
         }
-        http_response_free(&local);
+        cli_http_response_free(&local);
         return rc;
 }
 
@@ -213,7 +213,7 @@ int main(int argc, char **argv)
         }
         optind = 0; /* full re-initialisation of getopt for the verb */
         r = v->run(&c, argc, argv, &e);
-        http_client_free(&c.http);
+        cli_http_client_free(&c.http);
         curl_global_cleanup();
         if (fflush(stdout) != 0 && r >= 0)
                 r = error_sys(&e, errno, "writing output");

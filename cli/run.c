@@ -184,7 +184,7 @@ int verb_run(struct cli *c, int argc, char **argv, struct error *e)
         if (r < 0) {
                 _cleanup_(cJSON_Deletep) cJSON *failed = resp.status == 422 ? failed_experiment(&resp) : NULL;
 
-                http_response_free(&resp);
+                cli_http_response_free(&resp);
                 if (failed && report)
                         (void)write_report(report, failed, &(struct error){ 0 });
                 if (failed && c->json) {
@@ -202,7 +202,7 @@ int verb_run(struct cli *c, int argc, char **argv, struct error *e)
                         return error_wrap(e, "%s: not started", name);
                 return r;
         }
-        http_response_free(&resp);
+        cli_http_response_free(&resp);
 
         v.quiet = c->json;
         v.tty = isatty(STDOUT_FILENO);

@@ -25,7 +25,7 @@ int verb_stop(struct cli *c, int argc, char **argv, struct error *e)
         r = cli_call(c, "DELETE", path, NULL, 0, &resp, &x, e);
         if (r >= 0 && c->json)
                 cli_print_raw(&resp);
-        http_response_free(&resp);
+        cli_http_response_free(&resp);
         if (r == -ENOENT)
                 return error_wrap(e, "%s", argv[optind]);
         if (r < 0)

@@ -133,11 +133,11 @@ START_TEST(missing_socket_is_unreachable)
         struct http_response r = { 0 };
         struct error e = { 0 };
 
-        ck_assert_int_eq(http_request(&h, "GET", "/v1/health", NULL, 0, &r, &e), -HTTP_EUNREACHABLE);
+        ck_assert_int_eq(cli_http_request(&h, "GET", "/v1/health", NULL, 0, &r, &e), -HTTP_EUNREACHABLE);
         ck_assert_ptr_nonnull(strstr(e.msg, sock_path));
         ck_assert_ptr_nonnull(strstr(e.msg, "No such file or directory"));
-        http_response_free(&r);
-        http_client_free(&h);
+        cli_http_response_free(&r);
+        cli_http_client_free(&h);
 }
 END_TEST
 
@@ -155,17 +155,17 @@ START_TEST(post_sends_body_and_reads_answer)
         char *req;
 
         start_server(answer, 0);
-        ck_assert_int_eq(http_request(&h, "POST", "/v1/experiments", body, strlen(body), &r, &e), 0);
+        ck_assert_int_eq(cli_http_request(&h, "POST", "/v1/experiments", body, strlen(body), &r, &e), 0);
         ck_assert_int_eq(r.status, 201);
         ck_assert_str_eq(r.body, "{\"id\":\"abc123\"}\n");
-        ck_assert_int_eq(http_error(&r, &e), 0);
+        ck_assert_int_eq(cli_http_error(&r, &e), 0);
         req = slurp(req_path);
         ck_assert_msg(strncmp(req, "POST /v1/experiments HTTP/1.1\r\n", 31) == 0, "request line: %s", req);
         ck_assert_ptr_nonnull(strcasestr(req, "Content-Type: application/json\r\n"));
         ck_assert_ptr_null(strcasestr(req, "Expect:"));
         ck_assert_str_eq(strstr(req, "\r\n\r\n") + 4, body);
-        http_response_free(&r);
-        http_client_free(&h);
+        cli_http_response_free(&r);
+        cli_http_client_free(&h);
 }
 END_TEST
 
@@ -180,14 +180,14 @@ START_TEST(delete_uses_method)
         struct error e = { 0 };
 
         start_server(answer, 0);
-        ck_assert_int_eq(http_request(&h, "DELETE", "/v1/experiments/deadbeef", NULL, 0, &r, &e), 0);
+        ck_assert_int_eq(cli_http_request(&h, "DELETE", "/v1/experiments/deadbeef", NULL, 0, &r, &e), 0);
         ck_assert_int_eq(r.status, 404);
-        ck_assert_int_eq(http_error(&r, &e), -ENOENT);
+        ck_assert_int_eq(cli_http_error(&r, &e), -ENOENT);
         ck_assert_str_eq(e.msg, "no experiment 'deadbeef'");
         ck_assert_msg(strncmp(slurp(req_path), "DELETE /v1/experiments/deadbeef HTTP/1.1\r\n", 42) == 0, "%s",
                       slurp(req_path));
-        http_response_free(&r);
-        http_client_free(&h);
+        cli_http_response_free(&r);
+        cli_http_client_free(&h);
 }
 END_TEST
 
@@ -196,7 +196,7 @@ static void check_error(long status, const char *body, int want_r, const char *w
         struct http_response r = { .status = status, .body = (char *)body, .len = strlen(body) };
         struct error e = { 0 };
 
-        ck_assert_int_eq(http_error(&r, &e), want_r);
+        ck_assert_int_eq(cli_http_error(&r, &e), want_r);
         ck_assert_str_eq(e.msg, want_msg);
         ck_assert_str_eq(e.path, want_path);
 }
@@ -249,7 +249,7 @@ START_TEST(stream_splits_lines_across_chunks)
         struct lines l = { 0 };
 
         start_server(answer, 0);
-        ck_assert_int_eq(http_stream(&h, "/v1/events", collect, &l, NULL, &r, &e), 0);
+        ck_assert_int_eq(cli_http_stream(&h, "/v1/events", collect, &l, NULL, &r, &e), 0);
         ck_assert_int_eq(r.status, 200);
         ck_assert_int_eq(l.n, 4);
         ck_assert_str_eq(l.got[0], "{\"seq\":1}");
@@ -257,8 +257,8 @@ START_TEST(stream_splits_lines_across_chunks)
         ck_assert_str_eq(l.got[2], "");
         ck_assert_str_eq(l.got[3], "{\"seq\":3}");
         ck_assert_msg(strncmp(slurp(req_path), "GET /v1/events HTTP/1.1\r\n", 25) == 0, "%s", slurp(req_path));
-        http_response_free(&r);
-        http_client_free(&h);
+        cli_http_response_free(&r);
+        cli_http_client_free(&h);
 }
 END_TEST
 
@@ -279,11 +279,11 @@ START_TEST(stream_stops_on_flag)
 
         stop = 0;
         start_server(answer, 60000);
-        ck_assert_int_eq(http_stream(&h, "/v1/events?follow=1", collect, &l, &stop, &r, &e), 0);
+        ck_assert_int_eq(cli_http_stream(&h, "/v1/events?follow=1", collect, &l, &stop, &r, &e), 0);
         ck_assert_int_eq(l.n, 1);
         ck_assert_int_eq(stop, 1);
-        http_response_free(&r);
-        http_client_free(&h);
+        cli_http_response_free(&r);
+        cli_http_client_free(&h);
 }
 END_TEST
 
@@ -300,12 +300,12 @@ START_TEST(stream_error_is_not_lines)
         struct lines l = { 0 };
 
         start_server(answer, 0);
-        ck_assert_int_eq(http_stream(&h, "/v1/events", collect, &l, NULL, &r, &e), 0);
+        ck_assert_int_eq(cli_http_stream(&h, "/v1/events", collect, &l, NULL, &r, &e), 0);
         ck_assert_int_eq(l.n, 0);
-        ck_assert_int_eq(http_error(&r, &e), -EACCES);
+        ck_assert_int_eq(cli_http_error(&r, &e), -EACCES);
         ck_assert_str_eq(e.msg, "not allowed");
-        http_response_free(&r);
-        http_client_free(&h);
+        cli_http_response_free(&r);
+        cli_http_client_free(&h);
 }
 END_TEST
 
@@ -317,10 +317,10 @@ START_TEST(closed_without_answer)
         struct error e = { 0 };
 
         start_server(answer, 0);
-        ck_assert_int_eq(http_request(&h, "GET", "/v1/health", NULL, 0, &r, &e), -EPROTO);
+        ck_assert_int_eq(cli_http_request(&h, "GET", "/v1/health", NULL, 0, &r, &e), -EPROTO);
         ck_assert_ptr_nonnull(strstr(e.msg, "closed the connection"));
-        http_response_free(&r);
-        http_client_free(&h);
+        cli_http_response_free(&r);
+        cli_http_client_free(&h);
 }
 END_TEST
 
