@@ -27,7 +27,7 @@ struct follower;
 struct api {
         struct daemon *d;
         struct MHD_Daemon *mhd;
-        struct loop_source *mhd_src, *timer;
+        struct loop_source *mhd_src, *timer, *kick;
         int listen_fd;
         gid_t group;
         char path[108];
@@ -49,8 +49,6 @@ struct follower {
         int follow, suspended;
         void *wait;
 };
-
-static void api_kick(struct api *a);
 
 static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, char *text, const char *ctype)
 {
@@ -97,16 +95,22 @@ static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status, co
         return reply_json(c, status, j);
 }
 
+static void api_defer_kick(struct api *a);
+
 /* --- /v1/events ---------------------------------------------------------- */
 
 static void follower_wake(void *ud)
 {
         struct follower *f = ud;
 
+        /* Resume, then have the loop run MHD on its next turn: with an
+         * external event loop MHD does not wake itself, and running it from
+         * here would re-enter it from inside a request handler (events are
+         * emitted while one is being handled). */
         if (f->suspended) {
                 f->suspended = 0;
                 MHD_resume_connection(f->conn);
-                api_kick(f->api);
+                api_defer_kick(f->api);
         }
 }
 
@@ -353,6 +357,21 @@ static void on_timer(struct loop_source *src, uint32_t ev, void *ud)
         api_kick(ud);
 }
 
+static void on_kick(struct loop_source *src, uint32_t ev, void *ud)
+{
+        struct api *a = ud;
+
+        loop_remove(a->d->loop, a->kick);
+        a->kick = NULL;
+        api_kick(a);
+}
+
+static void api_defer_kick(struct api *a)
+{
+        if (!a->kick)
+                (void)loop_add_timer(a->d->loop, 1, 0, on_kick, a, &a->kick, NULL);
+}
+
 static void on_mhd(struct loop_source *src, uint32_t ev, void *ud)
 {
         api_kick(ud);
@@ -456,6 +475,7 @@ void api_stop(struct daemon *d)
                 (void)MHD_run(a->mhd);
         loop_remove(d->loop, a->mhd_src);
         loop_remove(d->loop, a->timer);
+        loop_remove(d->loop, a->kick);
         MHD_stop_daemon(a->mhd);
         close(a->listen_fd);
         (void)unlink(a->path);

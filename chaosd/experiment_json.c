@@ -42,7 +42,6 @@ cJSON *experiment_to_json(const struct experiment *x, int full)
                         cJSON_DeleteItemFromObject(j, "spec");
                         cJSON_DeleteItemFromObject(j, "targets");
                         cJSON_DeleteItemFromObject(j, "faults");
-                        cJSON_AddNumberToObject(j, "faults_active", 0);
                 }
                 return j;
         }

@@ -14,6 +14,8 @@ int error_set(struct error *e, int code, const char *fmt, ...)
 {
         va_list ap;
 
+        if (!e)
+                return -(code > 0 ? code : EIO);
         va_start(ap, fmt);
         vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
         va_end(ap);
@@ -26,6 +28,8 @@ int error_sys(struct error *e, int code, const char *fmt, ...)
         va_list ap;
         size_t n;
 
+        if (!e)
+                return -(code > 0 ? code : EIO);
         va_start(ap, fmt);
         vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
         va_end(ap);
@@ -40,6 +44,8 @@ int error_path(struct error *e, const char *path, const char *fmt, ...)
         char reason[ERROR_MSG_MAX];
         va_list ap;
 
+        if (!e)
+                return -EINVAL;
         va_start(ap, fmt);
         vsnprintf(reason, sizeof(reason), fmt, ap);
         va_end(ap);
@@ -53,6 +59,8 @@ int error_wrap(struct error *e, const char *fmt, ...)
         char ctx[ERROR_MSG_MAX], old[ERROR_MSG_MAX];
         va_list ap;
 
+        if (!e)
+                return -EIO;
         va_start(ap, fmt);
         vsnprintf(ctx, sizeof(ctx), fmt, ap);
         va_end(ap);

@@ -1,6 +1,7 @@
 /* Error objects: functions return a negative errno and fill a struct error
  * with the errno and a message; callers prefix context with error_wrap().
- * Only main() prints. Modelled on crun's libcrun_error_t. */
+ * Only main() prints. Modelled on crun's libcrun_error_t. Every function
+ * accepts a NULL error object, for callers that only want the code. */
 #pragma once
 #include <stdarg.h>
 

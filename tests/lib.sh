@@ -57,5 +57,11 @@ t_start_chaosd() {
         "$CHAOSD" --socket "$CHAOSD_SOCKET" --state-dir "$dir/state" "$@" 2>>"$dir/chaosd.log" &
         CHAOSD_PID=$!
         t_cleanup "kill -TERM $CHAOSD_PID; sleep 0.3; kill -KILL $CHAOSD_PID"
-        t_wait 5 "$CHAOSCTL" --socket "$CHAOSD_SOCKET" ls
+        t_wait 5 curl -sf --unix-socket "$CHAOSD_SOCKET" http://chaosd/v1/health
 }
+# The API, through curl as an independent client: t_api [curl args...] PATH
+t_api() { curl -s --max-time 20 --unix-socket "$CHAOSD_SOCKET" "${@:1:$#-1}" "http://chaosd${!#}"; }
+# A JSON field of stdin: json_get '["faults"][0]["state"]'
+json_get() { python3 -c 'import json,sys; v=json.load(sys.stdin); print(eval("v"+sys.argv[1]))' "$1"; }
+# Freezer state of a docker container (cgroup v1 host, cgroupfs driver)
+t_freezer_file() { echo "/sys/fs/cgroup/freezer/docker/$(docker inspect -f '{{.Id}}' "$1")/freezer.state"; }
