@@ -17,7 +17,7 @@ fi
 
 # ---- 1. the Check cases, run here on v2 ----
 TP=$BUILD/tests/integration/test_pause
-for case in cgroup unsafe; do
+for case in cgroup unsafe stuck; do
         if [ ! -x "$TP" ]; then
                 t_fail "pause_v2 check:$case" "$TP not built"
                 continue
