@@ -220,6 +220,23 @@ spec cli-none '{"container":"cli-basic-no-such-container"}' 10s >"$T/none.json"
 ctl run "$T/none.json"
 expect run-no-target 1 "cli-basic-no-such-container"
 
+# Injection fails after the experiment exists (a container paused by
+# docker is not ours to take over): 422, exit 1, and --report still holds
+# the failed experiment.
+C3=cli-basic-paused-$$
+if t_container $C3 "$TEST_IMAGE" sleep 3600 && docker pause $C3 >/dev/null; then
+        t_cleanup docker unpause $C3
+        spec cli-taken "{\"container\":\"$C3\"}" 10s >"$T/taken.json"
+        rm -f "$T/taken-report.json"
+        ctl run --report "$T/taken-report.json" "$T/taken.json"
+        expect run-injection-failed 1 "could not be injected"
+        r=$(pyjson "$T/taken-report.json" '(j["state"], j["faults"][0]["state"])' 2>&1)
+        [ "$r" = "('failed', 'failed')" ] && t_pass run-injection-failed-report || t_fail run-injection-failed-report "$r"
+        docker unpause $C3 >/dev/null
+else
+        t_fail run-injection-failed "could not start and docker-pause $C3"
+fi
+
 # events: human lines, --json lines, and --follow.
 ctl events
 expect events-human 0 "" "$ID"
