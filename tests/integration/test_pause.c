@@ -133,9 +133,39 @@ static char pstate(pid_t pid, unsigned long long *utime)
         return st;
 }
 
+/* The cgroup root, as lib/cgroupfs sees it: CHAOSD_CGROUP_ROOT and
+ * CHAOSD_CGROUP_VERSION let the kernel lane point both at a v1 freezer
+ * hierarchy it mounted next to the v2 tree. */
+static const char *cg_root_dir(void)
+{
+        const char *r = getenv("CHAOSD_CGROUP_ROOT");
+
+        return r && *r ? r : "/sys/fs/cgroup";
+}
+
 static int cgroup_is_v2(void)
 {
-        return access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
+        const char *v = getenv("CHAOSD_CGROUP_VERSION");
+        char path[PATH_MAX];
+
+        if (v && *v)
+                return strcmp(v, "2") == 0;
+        snprintf(path, sizeof(path), "%s/cgroup.controllers", cg_root_dir());
+        return access(path, F_OK) == 0;
+}
+
+/* Where freezer cgroups live: the unified root, or the v1 hierarchy. */
+static const char *freezer_base(void)
+{
+        static char base[PATH_MAX];
+
+        snprintf(base, sizeof(base), cgroup_is_v2() ? "%s" : "%s/freezer", cg_root_dir());
+        return base;
+}
+
+static int have_freezer(void)
+{
+        return cgroup_is_v2() || access(freezer_base(), F_OK) == 0;
 }
 
 /* The freezer cgroup directory of PID, read independently of lib/. */
@@ -149,11 +179,11 @@ static int observed_dir(pid_t pid, char *out, size_t len)
                 return -1;
         for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 if (v2 && strncmp(line, "0::", 3) == 0) {
-                        snprintf(out, len, "/sys/fs/cgroup%s", line + 3);
+                        snprintf(out, len, "%s%s", freezer_base(), line + 3);
                         return 0;
                 }
                 if (!v2 && strstr(line, ":freezer:")) {
-                        snprintf(out, len, "/sys/fs/cgroup/freezer%s", strstr(line, ":freezer:") + 9);
+                        snprintf(out, len, "%s%s", freezer_base(), strstr(line, ":freezer:") + 9);
                         return 0;
                 }
         }
@@ -420,8 +450,7 @@ static pid_t cg_child = -1;
 static void cg_setup(void)
 {
         snprintf(test_cg_rel, sizeof(test_cg_rel), "/chaosd-test-pause-%d", (int)runner);
-        snprintf(test_cg_dir, sizeof(test_cg_dir), "%s%s", cgroup_is_v2() ? "/sys/fs/cgroup" : "/sys/fs/cgroup/freezer",
-                 test_cg_rel);
+        snprintf(test_cg_dir, sizeof(test_cg_dir), "%s%s", freezer_base(), test_cg_rel);
 }
 
 /* Thaw, kill what is inside (only ever our victim) and remove the test
@@ -478,7 +507,7 @@ START_TEST(pause_cgroup_target)
         int ok;
 
         REQUIRE_ROOT();
-        if (!cgroup_is_v2() && access("/sys/fs/cgroup/freezer", F_OK) < 0)
+        if (!have_freezer())
                 SKIP_TEST("no v1 freezer hierarchy and no cgroup v2");
         cg_setup();
         ck_assert_msg(mkdir(test_cg_dir, 0755) == 0, "mkdir %s: %s", test_cg_dir, strerror(errno));
@@ -539,11 +568,11 @@ START_TEST(pause_refuses_unsafe_targets)
         ck_assert_msg(strstr(e.msg, "itself"), "%s", e.msg);
 
         /* A cgroup holding this test process. */
-        if (!cgroup_is_v2() && access("/sys/fs/cgroup/freezer", F_OK) < 0)
+        if (!have_freezer())
                 SKIP_TEST("no freezer hierarchy");
         ck_assert_int_eq(observed_dir(getpid(), orig, sizeof(orig)), 0);
         snprintf(rel, sizeof(rel), "/chaosd-test-self-%d", (int)getpid());
-        snprintf(dir, sizeof(dir), "%s%s", cgroup_is_v2() ? "/sys/fs/cgroup" : "/sys/fs/cgroup/freezer", rel);
+        snprintf(dir, sizeof(dir), "%s%s", freezer_base(), rel);
         ck_assert_int_eq(mkdir(dir, 0755), 0);
         snprintf(pidbuf, sizeof(pidbuf), "%d", (int)getpid());
         /* Moved with our own writes: a shell would sit in the cgroup too. */
@@ -596,7 +625,7 @@ START_TEST(pause_stuck_freezing_thaws_back)
         int fd, r;
 
         REQUIRE_ROOT();
-        if (!cgroup_is_v2() && access("/sys/fs/cgroup/freezer", F_OK) < 0)
+        if (!have_freezer())
                 SKIP_TEST("no v1 freezer hierarchy and no cgroup v2");
         fuse_setup();
         fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
