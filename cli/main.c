@@ -49,11 +49,16 @@ int cli_catch_signals(struct error *e)
 int cli_getopt(struct cli *c, int argc, char **argv, const char *shortopts, const struct option *longopts,
                struct error *e)
 {
+        char all[64];
+
+        /* -s is common to every verb, like --socket. */
+        snprintf(all, sizeof(all), ":s:%s", shortopts + 1);
         opterr = 0;
         for (;;) {
-                int opt = getopt_long(argc, argv, shortopts, longopts, NULL);
+                int opt = getopt_long(argc, argv, all, longopts, NULL);
 
                 switch (opt) {
+                case 's':
                 case CLI_OPT_SOCKET:
                         c->socket = optarg;
                         c->http.socket = optarg;

@@ -120,6 +120,14 @@ spec cli-short "{\"container\":\"$C\"}" 2s >"$T/pause2.json"
 
 ctl ls; expect ls-empty 0 "" "no experiments"
 
+# Not root and not in the socket's group: the socket cannot be opened.
+if command -v setpriv >/dev/null; then
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$CHAOSCTL" ls >"$T/out" 2>"$T/err"; RC=$?
+        expect unprivileged-refused 3 "Permission denied (run as root or as a member of the socket's group)"
+else
+        t_skip unprivileged-refused "no setpriv"
+fi
+
 # run (no --wait): prints the ID; the container is frozen when it returns.
 ctl run "$T/pause60.json"
 expect run-prints-id 0
