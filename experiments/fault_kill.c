@@ -30,7 +30,8 @@
  *
  * One-shot: nothing to revert. Before each round the chosen identities are
  * written to f->saved ("intent") and checkpointed; f->readback lists what was
- * signalled (pid, comm, signal) and the running count.
+ * signalled (pid, comm, signal), the running count, and after verify, for
+ * SIGKILL, how many of the last round have exited.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -72,6 +73,17 @@ static void kill_free(void *priv)
         free(p);
 }
 
+/* kill is one-shot and has nothing to revert: a stop signal would leave
+ * the processes stopped after the experiment ends. "pause" is the fault
+ * that stops a target and gives it back. */
+static int check_not_stop(int sig, const char *p, struct error *e)
+{
+        if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
+                return error_path(e, p, "SIG%s would leave the processes stopped after the experiment; use the "
+                                  "\"pause\" fault, which is reverted", proc_signal_name(sig));
+        return 0;
+}
+
 static int parse_signal(const cJSON *json, const char *path, int *ret, struct error *e)
 {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(json, "signal");
@@ -88,14 +100,14 @@ static int parse_signal(const cJSON *json, const char *path, int *ret, struct er
                 if (r < 0)
                         return r;
                 *ret = (int)n;
-                return 0;
+                return check_not_stop(*ret, p, e);
         }
         if (!cJSON_IsString(v))
                 return error_path(e, p, "must be a signal name such as \"SIGTERM\" or a number");
         if (proc_signal_parse(v->valuestring, ret) < 0)
                 return error_path(e, p, "\"%.32s\" is not a signal (use a name such as \"SIGKILL\", \"TERM\" or "
                                   "a number 1..%d)", v->valuestring, SIGRTMAX);
-        return 0;
+        return check_not_stop(*ret, p, e);
 }
 
 static int kill_parse(struct fault *f, const cJSON *json, struct error *e)
@@ -504,6 +516,44 @@ static int kill_tick(struct fault *f, struct target *t, struct error *e)
         return kill_round(f, t, 0, e);
 }
 
+/* Read back what the last round did: for SIGKILL, how many of the
+ * signalled processes are gone (exited or zombie) within a short bound.
+ * Never fails: a SIGKILL to a frozen or D-state task is delivered, its
+ * exit just waits for the task to run again. */
+static int kill_verify(struct fault *f, struct target *t, struct error *e)
+{
+        const struct kill_params *kp = f->priv;
+        const cJSON *intent = cJSON_GetObjectItemCaseSensitive(f->saved, "intent");
+        int n = cJSON_GetArraySize(intent), gone = 0;
+
+        if (!f->readback || kp->sig != SIGKILL || n == 0)
+                return 0;
+        for (int tries = 0; tries < 40; tries++) {
+                const cJSON *it;
+
+                gone = 0;
+                cJSON_ArrayForEach(it, intent) {
+                        const cJSON *pid = cJSON_GetObjectItemCaseSensitive(it, "pid");
+                        const cJSON *st = cJSON_GetObjectItemCaseSensitive(it, "start_time");
+                        struct error ign;
+                        uint64_t now;
+                        char state;
+
+                        if (!cJSON_IsNumber(pid) || !cJSON_IsNumber(st))
+                                continue;
+                        if (proc_start_time((pid_t)pid->valueint, &now, &ign) < 0 ||
+                            now != (uint64_t)st->valuedouble ||
+                            (proc_state((pid_t)pid->valueint, &state, &ign) == 0 && state == 'Z'))
+                                gone++;
+                }
+                if (gone == n)
+                        break;
+                usleep(5000);
+        }
+        set_num(f->readback, "exited", gone);
+        return 0;
+}
+
 static int kill_revert(struct fault *f, struct target *t, struct error *e)
 {
         /* A signal cannot be taken back; nothing else was changed. */
@@ -515,6 +565,7 @@ const struct fault_ops fault_kill_ops = {
         .flags = FAULT_ONESHOT,
         .parse = kill_parse,
         .apply = kill_apply,
+        .verify = kill_verify,
         .revert = kill_revert,
         .tick = kill_tick,
         .free_priv = kill_free,

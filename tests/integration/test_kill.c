@@ -296,6 +296,8 @@ START_TEST(kill_by_name_count_one)
         f = new_fault("{\"type\":\"kill\",\"process\":\"sleep\",\"count\":1}");
         ck_assert_msg(f->ops->apply(f, &t, &e) == 0, "apply: %s", e.msg);
         ck_assert_int_eq(f->done, 1);
+        ck_assert_msg(f->ops->verify(f, &t, &e) == 0, "verify: %s", e.msg);
+        ck_assert_int_eq(cJSON_GetObjectItem(f->readback, "exited")->valueint, 1);
         ck_assert_int_eq(wait_live(dir, "sleep", 2, 3000), 2);
         /* Give a second signal a chance to show up: still exactly two. */
         sleep_ms(300);

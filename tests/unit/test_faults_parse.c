@@ -126,6 +126,9 @@ START_TEST(kill_parse_invalid)
         expect_bad("{\"type\":\"kill\",\"signal\":9.5}", 0, "$.faults[0].signal");
         expect_bad("{\"type\":\"kill\",\"signal\":true}", 0, "$.faults[0].signal");
         expect_bad("{\"type\":\"kill\",\"signal\":[9]}", 3, "$.faults[3].signal");
+        expect_bad("{\"type\":\"kill\",\"signal\":\"SIGSTOP\"}", 0, "$.faults[0].signal");
+        expect_bad("{\"type\":\"kill\",\"signal\":19}", 0, "$.faults[0].signal");
+        expect_bad("{\"type\":\"kill\",\"signal\":\"TSTP\"}", 0, "$.faults[0].signal");
         expect_bad("{\"type\":\"kill\",\"process\":\"\"}", 0, "$.faults[0].process");
         expect_bad("{\"type\":\"kill\",\"process\":7}", 0, "$.faults[0].process");
         expect_bad("{\"type\":\"kill\",\"regex\":\"(\"}", 0, "$.faults[0].regex");
