@@ -91,7 +91,13 @@ kernel: tests
 demo: all
 	BUILD=$(abspath $(BUILD)) tests/demo.sh
 
-bench: tests
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libchaos.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libchaos.a $(LIBS)
+
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+
+bench: tests $(BENCH_BINS)
 	BUILD=$(abspath $(BUILD)) bench/run.sh
 
 install: all
