@@ -127,11 +127,12 @@ static int v1_freeze(const char *dir, unsigned timeout_ms, struct error *e)
 {
         uint64_t deadline = now_ms() + timeout_ms;
         enum freezer_state s = FREEZER_FREEZING;
+        struct error ign;
         int i, r;
 
         for (i = 0; i < 1000; i++) {
                 if (i % 50 == 49) {
-                        (void)cg_write(dir, "freezer.state", "THAWED", e);
+                        (void)cg_write(dir, "freezer.state", "THAWED", &ign);
                         sleep_us(10000);
                 }
                 r = cg_write(dir, "freezer.state", "FROZEN", e);
