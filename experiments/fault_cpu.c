@@ -222,6 +222,28 @@ static int cpu_allowance(const struct target *t, const struct cpu_dirs *d, doubl
         return 0;
 }
 
+/* An empty v2 cpuset.cpus means "my parent's CPUs". Once set, the kernel
+ * refuses (ENOSPC) to empty it again while the cgroup has processes, so
+ * the prior could never be restored: refuse before touching anything. */
+static int v2_cpuset_restorable(const struct fault *f, const struct target *t, const struct cpu_dirs *d, struct error *e)
+{
+        char cpus[4096], events[512];
+        struct error ign;
+
+        if (t->cgv != CG_V2)
+                return 0;
+        if (cg_read(d->cpuset, "cpuset.cpus", cpus, sizeof(cpus), e) < 0)
+                return error_wrap(e, "cpuset controller not enabled for %s", t->cgroup);
+        if (cpus[0] || cg_read(d->cpuset, "cgroup.events", events, sizeof(events), &ign) < 0 ||
+            !strstr(events, "populated 1"))
+                return 0;
+        return error_set(e, EOPNOTSUPP,
+                         "%s.cpus: cpuset.cpus of %s is empty (it inherits its parent's CPUs) and the kernel cannot "
+                         "empty it again while it has processes, so it could not be restored; give the cgroup "
+                         "an explicit cpuset.cpus first",
+                         f->path, t->cgroup);
+}
+
 static int cpu_apply(struct fault *f, struct target *t, struct error *e)
 {
         const struct cpu_params *p = f->priv;
@@ -233,6 +255,9 @@ static int cpu_apply(struct fault *f, struct target *t, struct error *e)
         if (r < 0)
                 return r;
         if (p->cpus[0]) {
+                r = v2_cpuset_restorable(f, t, &d, e);
+                if (r < 0)
+                        return r;
                 r = cgsave_write(f, d.cpuset, "cpuset.cpus", p->cpus, e);
                 if (r < 0)
                         return error_wrap(e, "set cpus");
