@@ -203,6 +203,9 @@ int verb_run(struct cli *c, int argc, char **argv, struct error *e)
                 return r;
         }
         cli_http_response_free(&resp);
+        /* The ID goes into the URL of every poll. */
+        if (cli_check_id(fmt_str(exp, "id"), e) < 0)
+                return error_set(e, EPROTO, "chaosd answered without a usable experiment ID");
 
         v.quiet = c->json;
         v.tty = isatty(STDOUT_FILENO);
