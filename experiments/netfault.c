@@ -286,9 +286,16 @@ static int add_clsact(struct nl_sock *sk, int ifindex, const char *ifname, struc
         return r < 0 ? qdisc_error(e, r, "clsact", ifname) : 0;
 }
 
-static uint16_t hook_prio(const struct tcf_match *m)
+static uint16_t hook_prio(const struct tcf_match *m, uint32_t parent)
 {
-        return m->family == AF_INET ? NF_PRIO_V4 : m->family == AF_INET6 ? NF_PRIO_V6 : NF_PRIO_ALL;
+        uint16_t p = m->family == AF_INET ? NF_PRIO_V4 : m->family == AF_INET6 ? NF_PRIO_V6 : NF_PRIO_ALL;
+
+        return parent == HOOK_EGRESS ? p + NF_PRIO_EGRESS_OFF : p;
+}
+
+static uint16_t prio_off(uint32_t parent)
+{
+        return parent == HOOK_EGRESS ? NF_PRIO_EGRESS_OFF : 0;
 }
 
 static int add_filters(struct nl_sock *sk, const struct netfault *nf, int ifindex, const char *ifname, uint32_t parent,
@@ -305,7 +312,7 @@ static int add_filters(struct nl_sock *sk, const struct netfault *nf, int ifinde
                 _cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
                 /* In chaosd's own prio any priority will do; in a shared
                  * hook the reserved ones mark the filters as chaosd's. */
-                uint16_t prio = in_hook ? hook_prio(&v[i]) : (uint16_t)(v[i].family == AF_INET ? 1 : v[i].family == AF_INET6 ? 2 : 3);
+                uint16_t prio = in_hook ? hook_prio(&v[i], parent) : (uint16_t)(v[i].family == AF_INET ? 1 : v[i].family == AF_INET6 ? 2 : 3);
 
                 r = tcf_u32_msg(ifindex, parent, prio, &v[i], a, &m, e);
                 if (r < 0)
@@ -337,7 +344,8 @@ static int del_hook_filters(struct nl_sock *sk, int ifindex, uint32_t parent, st
                 _cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
                 int r;
 
-                r = nlx_tc_msg(RTM_DELTFILTER, 0, ifindex, parent, 0, ((uint32_t)own[i].prio << 16) | htons(own[i].proto),
+                r = nlx_tc_msg(RTM_DELTFILTER, 0, ifindex, parent, 0,
+                               ((uint32_t)(own[i].prio + prio_off(parent)) << 16) | htons(own[i].proto),
                                &m, e);
                 if (r < 0)
                         return r;
@@ -465,7 +473,9 @@ static int precheck(struct nl_sock *sk, const struct netfault *nf, const struct 
                         for (k = 0; k < 2; k++) {
                                 int c = 0;
 
-                                r = qtree_count_filters(sk, ifc->ifindex, k ? HOOK_EGRESS : HOOK_INGRESS, p, &c, e);
+                                uint32_t hp = k ? HOOK_EGRESS : HOOK_INGRESS;
+
+                                r = qtree_count_filters(sk, ifc->ifindex, hp, p + prio_off(hp), &c, e);
                                 if (r < 0)
                                         return r;
                                 n += c;
@@ -726,7 +736,7 @@ static int check_hook(struct nl_sock *sk, const struct netfault *nf, int ifindex
         if (r < 0)
                 return r;
         for (uint16_t p = NF_PRIO_V4; p <= NF_PRIO_ALL; p++) {
-                r = qtree_count_filters(sk, ifindex, parent, p, &c, e);
+                r = qtree_count_filters(sk, ifindex, parent, p + prio_off(parent), &c, e);
                 if (r < 0)
                         return r;
                 got += c;

@@ -4,7 +4,10 @@
  *   - qdisc handles c4a0: (root of an interface or of chaosd's ifb) and
  *     c4a1: (netem leaf under the c4a0: prio when traffic is filtered);
  *   - filter priorities 0xc4a0 (IPv4), 0xc4a1 (IPv6), 0xc4a2 (all) in the
- *     clsact/ingress hook, which may be shared with the user's filters;
+ *     ingress hook and 0xc4a3..0xc4a5 in the egress hook of clsact, which
+ *     may be shared with the user's filters (distinct per hook because u32
+ *     keeps one table list per qdisc: equal priorities in both hooks would
+ *     show up in each other's dumps);
  *   - ifb devices named c4a0ifb<ifindex>;
  *   - a clsact qdisc only when chaosd created it (recorded in the journal).
  * A second fault on an interface that already carries any of these is
@@ -21,6 +24,7 @@
 #define NF_PRIO_V4 0xc4a0
 #define NF_PRIO_V6 0xc4a1
 #define NF_PRIO_ALL 0xc4a2
+#define NF_PRIO_EGRESS_OFF 3 /* egress hook: 0xc4a3..0xc4a5 */
 #define NF_IFB_PREFIX "c4a0ifb"
 #define NF_MAX_IFACES 16
 

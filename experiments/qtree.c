@@ -310,6 +310,8 @@ int qtree_save(struct nl_sock *sk, int ifindex, cJSON **ret, struct error *e)
         return 0;
 }
 
+static int put_options(struct nl_msg *m, int type, const char *kind, const cJSON *o, struct error *e);
+
 static uint32_t jnum(const cJSON *o, const char *k)
 {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -332,6 +334,53 @@ static int put_hex(struct nl_msg *m, int type, const cJSON *o, const char *key, 
         return 0;
 }
 
+/* Dumps are not always valid requests: htb dumps its version as HTB_VER
+ * (0x30011) but accepts only the major (3), and reports direct_pkts, a
+ * counter. Patch what is known in a copy of the options. */
+static void fixup_options(const char *kind, int type, void *buf, size_t len)
+{
+        struct nlattr *a = buf;
+        int rem = (int)len;
+
+        for (; nla_ok(a, rem); a = nla_next(a, &rem)) {
+                int t = nla_type(a);
+
+                if (type == RTM_NEWQDISC && strcmp(kind, "htb") == 0 && t == TCA_HTB_INIT &&
+                    nla_len(a) >= (int)sizeof(struct tc_htb_glob)) {
+                        struct tc_htb_glob *g = nla_data(a);
+
+                        g->version = TC_HTB_PROTOVER;
+                        g->direct_pkts = 0;
+                }
+                /* fq_codel keeps times in 1024 ns units and dumps them
+                 * rounded down to microseconds; dump+1 lands in the same
+                 * unit again (fed back as is, each round trip loses 1 us). */
+                if (type == RTM_NEWQDISC && strcmp(kind, "fq_codel") == 0 &&
+                    (t == TCA_FQ_CODEL_TARGET || t == TCA_FQ_CODEL_INTERVAL || t == TCA_FQ_CODEL_CE_THRESHOLD) &&
+                    nla_len(a) >= 4)
+                        *(uint32_t *)nla_data(a) += 1;
+                /* Hardware state bits are reported, not requested. */
+                if (type == RTM_NEWTFILTER && strcmp(kind, "u32") == 0 && t == TCA_U32_FLAGS && nla_len(a) >= 4)
+                        *(uint32_t *)nla_data(a) &= TCA_CLS_FLAGS_SKIP_HW | TCA_CLS_FLAGS_SKIP_SW;
+        }
+}
+
+static int put_options(struct nl_msg *m, int type, const char *kind, const cJSON *o, struct error *e)
+{
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "options");
+        _cleanup_free_ void *buf = NULL;
+        size_t len;
+
+        if (!cJSON_IsString(v) || !v->valuestring[0])
+                return 0;
+        if (nlx_unhex(v->valuestring, &buf, &len) < 0)
+                return error_set(e, EINVAL, "saved options are not hex");
+        fixup_options(kind, type, buf, len);
+        if (nla_put(m, TCA_OPTIONS, (int)len, buf) < 0)
+                return error_set(e, ENOBUFS, "netlink message too large");
+        return 0;
+}
+
 /* Re-create one saved object. TYPE: RTM_NEWQDISC/TCLASS/TFILTER. */
 static int create_obj(struct nl_sock *sk, int ifindex, int type, int flags, const cJSON *o, struct error *e)
 {
@@ -349,7 +398,7 @@ static int create_obj(struct nl_sock *sk, int ifindex, int type, int flags, cons
                 return error_set(e, ENOBUFS, "netlink message too large");
         if (cJSON_GetObjectItemCaseSensitive(o, "chain") && nla_put_u32(m, TCA_CHAIN, jnum(o, "chain")) < 0)
                 return error_set(e, ENOBUFS, "netlink message too large");
-        r = put_hex(m, TCA_OPTIONS, o, "options", e);
+        r = put_options(m, type, kind->valuestring, o, e);
         if (r >= 0)
                 r = put_hex(m, TCA_STAB, o, "stab", e);
         if (r < 0)

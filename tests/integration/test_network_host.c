@@ -51,7 +51,13 @@ static int save_state(struct fault *f, const char *path, struct error *e)
         cJSON_AddItemToObject(st, "fault", cJSON_Duplicate(f->json, 1));
         cJSON_AddItemToObject(st, "saved", f->saved ? cJSON_Duplicate(f->saved, 1) : cJSON_CreateNull());
         s = cJSON_PrintUnformatted(st);
-        r = fs_write(path, s, e);
+        {
+                FILE *fp = fopen(path, "we");
+
+                r = fp && fputs(s, fp) >= 0 ? 0 : error_sys(e, errno, "write %s", path);
+                if (fp && fclose(fp) != 0 && r == 0)
+                        r = error_sys(e, errno, "write %s", path);
+        }
         free(s);
         cJSON_Delete(st);
         return r;

@@ -77,6 +77,9 @@ copy_bin() { # copy_bin SRC [DEST-in-root]
 copy_bin /bin/bash /bin/bash || die "bash"
 copy_bin /usr/sbin/ip /usr/sbin/ip || die "iproute2 ip"
 copy_bin /usr/sbin/tc /usr/sbin/tc || die "iproute2 tc"
+# busybox's awk has no math (sqrt); the tests' statistics need a real one.
+copy_bin "$(readlink -f /usr/bin/awk)" /usr/bin/awk || die "awk"
+copy_bin /usr/bin/date /usr/bin/date || die "date" # busybox date has no %N
 mkdir -p "$root/usr/lib/x86_64-linux-gnu/tc"
 cp /usr/lib/x86_64-linux-gnu/tc/*.dist "$root/usr/lib/x86_64-linux-gnu/tc/" 2>/dev/null
 # The project: every built binary, at the same place under /build.
@@ -117,6 +120,7 @@ export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
+ln -sf /proc/self/fd /dev/fd; ln -sf /proc/self/fd/0 /dev/stdin; ln -sf /proc/self/fd/1 /dev/stdout; ln -sf /proc/self/fd/2 /dev/stderr
 mount -t cgroup2 none /sys/fs/cgroup
 mount -t tmpfs tmp /tmp
 mount -t tmpfs run /run
@@ -142,7 +146,7 @@ timeout "$TIMEOUT" qemu-system-x86_64 -m 1024 -smp 2 -nographic -no-reboot -node
         -kernel "$vmlinuz" -initrd "$WORK/initrd.gz" \
         -append "console=ttyS0 quiet panic=-1" </dev/null >"$LOG" 2>&1
 rc=$?
-tr -d '\r' <"$LOG" >"$LOG.txt"
+tr -d '\r' <"$LOG" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' >"$LOG.txt"
 grep -E '^(PASS|FAIL|SKIP): |^=== kernel-lane' "$LOG.txt"
 echo "kernel lane: $(( $(date +%s) - start ))s in qemu (console: $LOG.txt)"
 [ $rc = 124 ] && die "timed out after ${TIMEOUT}s"

@@ -1,0 +1,271 @@
+#!/bin/bash
+# Network faults on a real netem kernel (the kernel lane's VM): two network
+# namespaces joined by a veth pair the test made, traffic only between them.
+# The faults are applied to namespace "a" through the fault module itself
+# (test_network_host's driver: fault_new + target_resolve({"pid": holder})
+# + apply/verify, and revert from the saved state file in a new process, as
+# after a crash). Effects are measured from outside with ping, wget and
+# /proc/net/snmp; the prior root qdisc tree (htb with classes, a leaf
+# fq_codel and a u32 filter) is compared with `tc -j` before and after.
+. "$(dirname "$0")/../lib.sh"
+IP=/usr/sbin/ip
+TC=/usr/sbin/tc
+DRV=$BUILD/tests/integration/test_network_host
+ST=/tmp/net-state.json
+[ -x "$DRV" ] || { t_skip network "no $DRV"; exit 0; }
+$TC qdisc add dev lo root netem delay 1ms 2>/dev/null && $TC qdisc del dev lo root ||
+        { t_fail network "this kernel cannot create netem (modules not loaded?)"; exit 1; }
+
+# ---- topology: a (10.0.0.1, fd00::1) <-veth-> b (10.0.0.2/.3, fd00::2/::3) ----
+$IP netns add a && $IP netns add b || { t_fail setup "ip netns add"; exit 1; }
+t_cleanup "$IP netns del a; $IP netns del b"
+$IP -n a link add va type veth peer name vb netns b
+$IP -n a addr add 10.0.0.1/24 dev va
+$IP -n a addr add fd00::1/64 dev va nodad
+$IP -n b addr add 10.0.0.2/24 dev vb
+$IP -n b addr add 10.0.0.3/24 dev vb
+$IP -n b addr add fd00::2/64 dev vb nodad
+$IP -n b addr add fd00::3/64 dev vb nodad
+for n in a b; do $IP -n $n link set lo up; done
+$IP -n a link set va up
+$IP -n b link set vb up
+# The user's own egress tree on va, which every fault must give back intact.
+$TC -n a qdisc add dev va root handle 1: htb default 10
+$TC -n a class add dev va parent 1: classid 1:1 htb rate 500mbit
+$TC -n a class add dev va parent 1:1 classid 1:10 htb rate 200mbit ceil 500mbit
+$TC -n a qdisc add dev va parent 1:10 handle 10: fq_codel
+$TC -n a filter add dev va parent 1: protocol ip prio 1 u32 match ip dst 10.0.0.99/32 flowid 1:10
+mkdir -p /tmp/www && echo hello >/tmp/www/index.html
+$IP netns exec b httpd -p 8080 -h /tmp/www
+$IP netns exec b httpd -p 9090 -h /tmp/www
+
+# The target: a process in namespace a, in a cgroup of its own (chaosd
+# refuses targets that share its cgroup).
+$IP netns exec a sleep 100000 &
+HOLDER=$!
+t_cleanup "kill $HOLDER"
+mkdir -p /sys/fs/cgroup/nettarget && echo $HOLDER >/sys/fs/cgroup/nettarget/cgroup.procs
+t_cleanup "rmdir /sys/fs/cgroup/nettarget"
+sleep 0.3
+
+# fq_codel lists its active flows as classes: not configuration, left out.
+tree() { $TC -j -n a qdisc show dev va; $TC -j -n a class show dev va | grep -v '^class fq_codel'; $TC -j -n a filter show dev va; }
+BEFORE=$(tree)
+
+apply() { # apply NAME JSON: inject on a, print readback
+        if ! out=$("$DRV" drive apply $HOLDER "$2" $ST 2>&1); then
+                t_fail "$1" "apply: $out"
+                return 1
+        fi
+        echo "  $1 readback: $out"
+}
+revert() { # revert NAME: revert from the saved state, check the tree is back
+        local out after
+        if ! out=$("$DRV" drive revert $HOLDER $ST 2>&1); then
+                t_fail "$1 revert" "$out"
+                return 1
+        fi
+        after=$(tree)
+        if [ "$after" = "$BEFORE" ]; then
+                t_pass "$1: reverted, prior htb tree back unchanged (tc -j qdisc/class/filter identical)"
+        else
+                t_fail "$1 revert" "tree differs: before=$BEFORE after=$after"
+        fi
+}
+
+# ping_stats NS DEST COUNT INTERVAL [ping6] -> "tx rx avg_ms sd_ms dups"
+ping_stats() {
+        local cmd=ping
+        [ "${5:-}" = 6 ] && cmd=ping6
+        $IP netns exec "$1" $cmd -c "$3" -i "$4" -W 3 "$2" 2>/dev/null | awk '
+                /time=/ { for (i = 1; i <= NF; i++) if ($i ~ /^time=/) { v = substr($i, 6) + 0 }
+                          if ($0 ~ /DUP/) dups++; else { n++; s += v; ss += v * v } }
+                /packets transmitted/ { tx = $1; rx = $4 }
+                END { avg = n ? s / n : 0; var = n ? ss / n - avg * avg : 0; if (var < 0) var = 0
+                      printf "%d %d %.3f %.3f %d\n", tx, rx, avg, sqrt(var), dups + 0 }'
+}
+fcmp() { awk "BEGIN { exit !($1) }"; }
+# rtt_iqr NS DEST COUNT INTERVAL -> interquartile range of the RTTs (ms):
+# robust against the guest's occasional scheduling outliers.
+rtt_iqr() {
+        $IP netns exec "$1" ping -c "$3" -i "$4" -W 3 "$2" 2>/dev/null | grep -v DUP |
+                sed -n 's/.*time=\([0-9.]*\).*/\1/p' | sort -n |
+                awk '{ v[NR] = $1 } END { if (NR < 4) { print 0; exit } printf "%.2f\n", v[int(NR * 3 / 4)] - v[int(NR / 4) + 1] }'
+}
+
+read -r _ _ BASE4 BASESD _ < <(ping_stats a 10.0.0.2 20 0.05)
+read -r _ _ BASE6 _ _ < <(ping_stats a fd00::2 20 0.05 6)
+read -r _ _ BASE4o _ _ < <(ping_stats a 10.0.0.3 20 0.05)
+read -r _ _ BASE6o _ _ < <(ping_stats a fd00::3 20 0.05 6)
+echo "  baseline RTT: 10.0.0.2 $BASE4 ms (sd $BASESD), fd00::2 $BASE6 ms, .3 $BASE4o ms, ::3 $BASE6o ms"
+
+# ---- delay ----
+if apply delay '{"type":"network","delay":"100ms"}'; then
+        read -r tx rx avg sd _ < <(ping_stats a 10.0.0.2 30 0.05)
+        inc=$(awk "BEGIN { printf \"%.1f\", $avg - $BASE4 }")
+        if fcmp "$inc >= 95 && $inc <= 105"; then t_pass "delay 100ms: mean RTT +$inc ms over $rx pings"
+        else t_fail "delay 100ms" "mean RTT +$inc ms (want 95..105)"; fi
+        DELAYIQR=$(rtt_iqr a 10.0.0.2 40 0.05)
+        revert delay
+fi
+
+# ---- jitter ----
+if apply jitter '{"type":"network","delay":"100ms","jitter":"10ms","distribution":"normal"}'; then
+        iqr=$(rtt_iqr a 10.0.0.2 60 0.05)
+        # normal(sigma 10 ms) has an IQR of ~13.5 ms.
+        if fcmp "$iqr > 6 && $iqr > 3 * ${DELAYIQR:-0}"; then
+                t_pass "jitter 10ms (normal): RTT interquartile range $iqr ms vs $DELAYIQR ms with delay alone"
+        else t_fail "jitter" "RTT IQR $iqr ms vs ${DELAYIQR:-?} ms without jitter"; fi
+        revert jitter
+fi
+
+# ---- loss ----
+if apply loss '{"type":"network","loss":"20%"}'; then
+        read -r tx rx _ _ _ < <(ping_stats a 10.0.0.2 1000 0.01)
+        pct=$(awk "BEGIN { printf \"%.1f\", ($tx - $rx) * 100 / ($tx ? $tx : 1) }")
+        if [ "$tx" -ge 1000 ] && fcmp "$pct >= 15 && $pct <= 25"; then
+                t_pass "loss 20%: measured $pct% lost ($rx/$tx received)"
+        else t_fail "loss 20%" "measured $pct% ($rx/$tx)"; fi
+        revert loss
+fi
+
+# ---- duplicate ----
+if apply duplicate '{"type":"network","duplicate":"50%"}'; then
+        read -r tx rx _ _ dups < <(ping_stats a 10.0.0.2 200 0.02)
+        if [ "$dups" -ge 60 ] && [ "$dups" -le 140 ]; then
+                t_pass "duplicate 50%: $dups duplicate replies for $tx echo requests"
+        else t_fail "duplicate 50%" "$dups duplicates for $tx requests"; fi
+        revert duplicate
+fi
+
+# ---- corrupt ----
+snmp_errs() { # checksum and header errors counted by b's stack
+        $IP netns exec b cat /proc/net/snmp | awk '
+                /^Ip: [0-9]/ { split(prev, h); for (i = 2; i <= NF; i++) if (h[i] == "InHdrErrors" || h[i] == "InCsumErrors") s += $i }
+                /^Icmp: [0-9]/ { split(prev, h); for (i = 2; i <= NF; i++) if (h[i] == "InCsumErrors" || h[i] == "InErrors") s += $i }
+                { prev = $0 } END { print s + 0 }'
+}
+if apply corrupt '{"type":"network","corrupt":"50%"}'; then
+        e0=$(snmp_errs)
+        read -r tx rx _ _ _ < <(ping_stats a 10.0.0.2 200 0.02)
+        e1=$(snmp_errs)
+        lost=$((tx - rx)); errs=$((e1 - e0))
+        if [ "$lost" -ge 40 ] && [ "$errs" -ge 20 ]; then
+                t_pass "corrupt 50%: $lost/$tx echoes lost, b's stack counted $errs checksum/header errors"
+        else t_fail "corrupt 50%" "$lost/$tx lost, $errs errors counted at b"; fi
+        revert corrupt
+fi
+
+# ---- peers (IPv4 and IPv6) ----
+if apply peers '{"type":"network","delay":"100ms","peers":["10.0.0.2/32","fd00::2/128"]}'; then
+        read -r _ _ in4 _ _ < <(ping_stats a 10.0.0.2 20 0.05)
+        read -r _ _ out4 _ _ < <(ping_stats a 10.0.0.3 20 0.05)
+        read -r _ _ in6 _ _ < <(ping_stats a fd00::2 20 0.05 6)
+        read -r _ _ out6 _ _ < <(ping_stats a fd00::3 20 0.05 6)
+        i4=$(awk "BEGIN { printf \"%.1f\", $in4 - $BASE4 }"); o4=$(awk "BEGIN { printf \"%.1f\", $out4 - $BASE4o }")
+        i6=$(awk "BEGIN { printf \"%.1f\", $in6 - $BASE6 }"); o6=$(awk "BEGIN { printf \"%.1f\", $out6 - $BASE6o }")
+        if fcmp "$i4 >= 95 && $i4 <= 105 && $o4 < 5"; then
+                t_pass "peers IPv4: inside 10.0.0.2 +$i4 ms, outside 10.0.0.3 +$o4 ms"
+        else t_fail "peers IPv4" "inside +$i4 ms, outside +$o4 ms"; fi
+        if fcmp "$i6 >= 95 && $i6 <= 105 && $o6 < 5"; then
+                t_pass "peers IPv6: inside fd00::2 +$i6 ms, outside fd00::3 +$o6 ms"
+        else t_fail "peers IPv6" "inside +$i6 ms, outside +$o6 ms"; fi
+        revert peers
+fi
+
+# ---- ports ----
+fetch_ms() { # fetch_ms PORT -> median ms of 7 HTTP GETs from a to b
+        $IP netns exec a bash -c 'for i in 1 2 3 4 5 6 7; do s=$(date +%s%N); wget -q -O /dev/null "http://10.0.0.2:'$1'/"; e=$(date +%s%N); echo $(( (e - s) / 1000 )); done' |
+                sort -n | awk '{ v[NR] = $1 } END { printf "%.1f\n", v[4] / 1000 }'
+}
+B8080=$(fetch_ms 8080); B9090=$(fetch_ms 9090)
+if apply ports '{"type":"network","delay":"100ms","ports":[8080],"protocol":"tcp"}'; then
+        p8080=$(fetch_ms 8080); p9090=$(fetch_ms 9090)
+        read -r _ _ icmp _ _ < <(ping_stats a 10.0.0.2 20 0.05)
+        d8080=$(awk "BEGIN { printf \"%.1f\", $p8080 - $B8080 }"); d9090=$(awk "BEGIN { printf \"%.1f\", $p9090 - $B9090 }")
+        ic=$(awk "BEGIN { printf \"%.1f\", $icmp - $BASE4 }")
+        # An HTTP GET crosses a->b at least twice (SYN, request): >= +190 ms.
+        if fcmp "$d8080 >= 190 && $d9090 < 5 && $ic < 5"; then
+                t_pass "ports tcp/8080: GET to :8080 +$d8080 ms, to :9090 +$d9090 ms, ICMP +$ic ms"
+        else t_fail "ports" "GET :8080 +$d8080 ms, :9090 +$d9090 ms, ICMP +$ic ms"; fi
+        revert ports
+fi
+
+# ---- ingress ----
+if apply ingress '{"type":"network","delay":"100ms","direction":"ingress"}'; then
+        read -r _ rx avg _ _ < <(ping_stats a 10.0.0.2 20 0.05)
+        inc=$(awk "BEGIN { printf \"%.1f\", $avg - $BASE4 }")
+        ifb=$($IP -n a -br link show type ifb | awk '{print $1}')
+        if fcmp "$inc >= 95 && $inc <= 110"; then t_pass "ingress delay 100ms (ifb $ifb + mirred): mean RTT +$inc ms"
+        else t_fail "ingress delay" "mean RTT +$inc ms"; fi
+        revert ingress
+        left=$($IP -n a -br link show type ifb; $TC -n a qdisc show dev va ingress)
+        [ -z "$left" ] && t_pass "ingress revert: no ifb and no clsact left" || t_fail "ingress revert" "left: $left"
+fi
+
+# ---- partition ----
+icmp_in_echos() { $IP netns exec "$1" cat /proc/net/snmp | awk '/^Icmp: [0-9]/ { split(prev, h); for (i = 2; i <= NF; i++) if (h[i] == "InEchos") print $i } { prev = $0 }'; }
+if apply partition '{"type":"partition","peers":["10.0.0.2/32","fd00::2/128"]}'; then
+        b0=$(icmp_in_echos b); a0=$(icmp_in_echos a)
+        read -r tx1 rx1 _ _ _ < <(ping_stats a 10.0.0.2 10 0.05)
+        read -r tx2 rx2 _ _ _ < <($IP netns exec b true; ping_stats b 10.0.0.1 10 0.05)
+        read -r tx3 rx3 _ _ _ < <(ping_stats a fd00::2 10 0.05 6)
+        read -r tx4 rx4 _ _ _ < <(ping_stats a 10.0.0.3 10 0.05)
+        b1=$(icmp_in_echos b); a1=$(icmp_in_echos a)
+        if [ "$rx1" = 0 ] && [ "$rx2" = 0 ] && [ "$rx3" = 0 ] && [ $((b1 - b0)) -eq 0 ] && [ $((a1 - a0)) -eq 0 ] &&
+                [ "$rx4" -ge 8 ]; then
+                t_pass "partition: a->b $rx1/$tx1, b->a $rx2/$tx2, a->fd00::2 $rx3/$tx3 replies; echo requests reaching b +$((b1 - b0)), reaching a +$((a1 - a0)); outside peer .3 $rx4/$tx4"
+        else t_fail "partition" "a->b $rx1/$tx1, b->a $rx2/$tx2, v6 $rx3/$tx3, InEchos b +$((b1 - b0)) a +$((a1 - a0)), outside $rx4/$tx4"; fi
+        revert partition
+        read -r tx rx _ _ _ < <(ping_stats a 10.0.0.2 10 0.05)
+        read -r tx2 rx2 _ _ _ < <(ping_stats b 10.0.0.1 10 0.05)
+        [ "$rx" -ge 9 ] && [ "$rx2" -ge 9 ] && t_pass "partition revert: traffic flows again ($rx/$tx a->b, $rx2/$tx2 b->a)" ||
+                t_fail "partition revert" "$rx/$tx a->b, $rx2/$tx2 b->a"
+        left=$($TC -n a qdisc show dev va ingress)
+        [ -z "$left" ] && t_pass "partition revert: clsact removed" || t_fail "partition revert" "left: $left"
+fi
+
+# ---- everything at once composes into one netem ----
+if apply compose '{"type":"network","delay":"50ms","jitter":"5ms","correlation":"25%","loss":"1%","loss_correlation":"10%","duplicate":"1%","corrupt":"0.5%","reorder":"5%","gap":3,"rate":"100mbit","limit":5000}'; then
+        n=$($TC -n a qdisc show dev va | grep -c netem)
+        line=$($TC -n a qdisc show dev va | grep netem)
+        if [ "$n" = 1 ] && echo "$line" | grep -q 'delay 50ms  5ms 25%' && echo "$line" | grep -q 'rate 100Mbit' &&
+                echo "$line" | grep -q 'reorder 5%' && echo "$line" | grep -q 'gap 3'; then
+                t_pass "compose: one netem qdisc as tc reads it: $line"
+        else t_fail "compose" "tc shows: $line"; fi
+        revert compose
+fi
+
+# ---- a second experiment on the same interface is refused ----
+if apply first '{"type":"network","delay":"10ms"}'; then
+        cp $ST /tmp/first.json
+        if out=$("$DRV" drive apply $HOLDER '{"type":"network","loss":"5%"}' /tmp/second.json 2>&1); then
+                t_fail "second experiment" "was not refused: $out"
+        elif echo "$out" | grep -q "already carries"; then
+                q=$($TC -n a qdisc show dev va root)
+                echo "$q" | grep -q 'delay 10ms' && t_pass "second experiment refused (\"$(echo "$out" | head -1)\"), first intact: $q" ||
+                        t_fail "second experiment" "first fault damaged: $q"
+        else t_fail "second experiment" "unexpected error: $out"; fi
+        cp /tmp/first.json $ST
+        revert first
+fi
+
+# ---- revert when the target's namespace died with it ----
+unshare -n sleep 100000 &
+H2=$!
+t_cleanup "kill $H2"
+mkdir -p /sys/fs/cgroup/nettarget2 && echo $H2 >/sys/fs/cgroup/nettarget2/cgroup.procs
+t_cleanup "rmdir /sys/fs/cgroup/nettarget2"
+sleep 0.3
+$IP link add x0 type veth peer name x1 && $IP link set x1 netns /proc/$H2/ns/net
+if out=$("$DRV" drive apply $H2 '{"type":"network","delay":"10ms"}' /tmp/dead.json 2>&1); then
+        kill $H2; wait $H2 2>/dev/null
+        sleep 0.5
+        if out=$("$DRV" drive revert $H2 /tmp/dead.json 2>&1); then
+                t_pass "revert after the target and its netns died: rc 0, nothing to restore"
+        else t_fail "revert dead target" "$out"; fi
+else
+        t_fail "dead-target apply" "$out"
+fi
+$IP link del x0 2>/dev/null
+exit $T_FAILED
