@@ -356,6 +356,55 @@ START_TEST(pause_container)
 }
 END_TEST
 
+/* More busy tasks than CPUs: some are not running when FROZEN is written
+ * and reach the freezer only at a later scheduler tick. runc's tight retry
+ * loop (thaw after 50 back-to-back writes) never froze this here. */
+START_TEST(pause_busy_container)
+{
+        char name[128], dir[PATH_MAX], spec[256], cmd[512];
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        struct target t;
+        struct fault *f;
+        struct error e;
+        double t0, worst = 0;
+        pid_t pid;
+        size_t off;
+
+        REQUIRE_ROOT();
+        if (!have_docker())
+                SKIP_TEST("docker or image " IMAGE " not available");
+        off = (size_t)snprintf(cmd, sizeof(cmd), "sh -c '");
+        for (long i = 0; i < cpus + 1 && off < sizeof(cmd) - 64; i++)
+                off += (size_t)snprintf(cmd + off, sizeof(cmd) - off, "/v/victim spin 600 & ");
+        snprintf(cmd + off, sizeof(cmd) - off, "exec /v/victim spin 600'");
+        pid = ctr_start("busy", cmd, name, sizeof(name));
+        ck_assert_msg(progresses(pid, 3000), "victim does not spin");
+        ck_assert_int_eq(observed_dir(pid, dir, sizeof(dir)), 0);
+        snprintf(spec, sizeof(spec), "{\"container\":\"%s\"}", name);
+        ck_assert_msg(resolve(spec, &t, &e) == 0, "%s", e.msg);
+        for (int round = 0; round < 10; round++) {
+                f = new_pause();
+                t0 = now_ms();
+                ck_assert_msg(f->ops->apply(f, &t, &e) == 0, "round %d: apply: %s", round, e.msg);
+                if (now_ms() - t0 > worst)
+                        worst = now_ms() - t0;
+                ck_assert_msg(f->ops->verify(f, &t, &e) == 0, "round %d: verify: %s", round, e.msg);
+                if (round == 0)
+                        assert_frozen(dir, pid);
+                else
+                        ck_assert_str_eq(observed_state(dir), "FROZEN");
+                ck_assert_msg(f->ops->revert(f, &t, &e) == 0, "round %d: revert: %s", round, e.msg);
+                ck_assert_str_eq(observed_state(dir), "THAWED");
+                fault_free(f);
+                sleep_ms(20);
+        }
+        printf("pause_busy_container: %ld spinners on %ld CPUs, 10 freezes, slowest apply %.2f ms\n", cpus + 2,
+               cpus, worst);
+        ck_assert(progresses(pid, 3000));
+        target_release(&t);
+}
+END_TEST
+
 START_TEST(pause_revert_after_container_removed)
 {
         char name[128], dir[PATH_MAX], spec[256];
@@ -733,6 +782,7 @@ static Suite *suite(void)
 
         tcase_add_unchecked_fixture(d, NULL, teardown_containers);
         tcase_add_test(d, pause_container);
+        tcase_add_test(d, pause_busy_container);
         tcase_add_test(d, pause_revert_after_container_removed);
         tcase_add_test(d, pause_pid_target);
         tcase_add_test(d, pause_refuses_already_paused);
