@@ -2,6 +2,7 @@
 #   make            build chaosd and chaosctl (out of tree in $(BUILD))
 #   make check      install what is missing (Debian, as root), build, run every test lane
 #   make demo       build, start chaosd and a demo container, pause it, show effect and revert
+#   make fuzz       libFuzzer targets for FUZZ_SECONDS each (make check runs them briefly)
 #   make bench      benchmarks against the baselines, written to docs/performance.md
 #   make install    install binaries, man pages and the systemd unit under $(PREFIX)
 
@@ -42,7 +43,7 @@ UNIT_BINS   := $(UNIT_SRCS:%.c=$(BUILD)/%)
 INTEG_BINS  := $(INTEG_SRCS:%.c=$(BUILD)/%)
 HELPER_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all check unit integration kernel deps demo bench install format clean tests
+.PHONY: all check unit integration kernel fuzz deps demo bench install format clean tests
 all: $(BUILD)/chaosd $(BUILD)/chaosctl
 
 $(BUILD)/obj/%.o: %.c
@@ -87,6 +88,11 @@ integration: tests
 
 kernel: tests
 	BUILD=$(abspath $(BUILD)) tests/run-all.sh kernel
+
+# libFuzzer targets (clang, ASan+UBSan), each for FUZZ_SECONDS on its corpus.
+FUZZ_SECONDS ?= 60
+fuzz:
+	BUILD=$(abspath $(BUILD)) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
 
 demo: all
 	BUILD=$(abspath $(BUILD)) tests/demo.sh

@@ -150,6 +150,35 @@ int httpc_request(const char *socket_path, const char *method, const char *path,
         return 0;
 }
 
+int httpc_parse(const char *buf, size_t len, struct httpc_reply *ret, struct error *e)
+{
+        http_parser_settings settings = { .on_body = on_body, .on_message_complete = on_complete };
+        struct parse_state st = { .r = ret };
+        http_parser parser;
+        size_t used;
+
+        memset(ret, 0, sizeof(*ret));
+        http_parser_init(&parser, HTTP_RESPONSE);
+        parser.data = &st;
+        used = http_parser_execute(&parser, &settings, buf, len);
+        if (!st.complete && HTTP_PARSER_ERRNO(&parser) == HPE_OK && used == len)
+                (void)http_parser_execute(&parser, &settings, buf, 0); /* EOF ends a body without length */
+        if (st.overflow || !st.complete || HTTP_PARSER_ERRNO(&parser) != HPE_OK) {
+                httpc_reply_free(ret);
+                return error_set(e, EPROTO, "%s", st.overflow ? "answer too large"
+                                 : !st.complete && HTTP_PARSER_ERRNO(&parser) == HPE_OK
+                                         ? "incomplete answer"
+                                         : http_errno_description(HTTP_PARSER_ERRNO(&parser)));
+        }
+        ret->status = (int)parser.status_code;
+        if (!ret->body) {
+                ret->body = strdup("");
+                if (!ret->body)
+                        return error_set(e, ENOMEM, "out of memory");
+        }
+        return 0;
+}
+
 void httpc_reply_free(struct httpc_reply *r)
 {
         free(r->body);

@@ -19,4 +19,6 @@ struct httpc_reply {
  * Times out after timeout_ms. */
 int httpc_request(const char *socket_path, const char *method, const char *path, const char *body,
                   int timeout_ms, struct httpc_reply *ret, struct error *e);
+/* Parse a complete response held in BUF (the fuzz target's entry point). */
+int httpc_parse(const char *buf, size_t len, struct httpc_reply *ret, struct error *e);
 void httpc_reply_free(struct httpc_reply *r);

@@ -3,13 +3,14 @@
 #   unit         Check binaries in $BUILD/tests/unit (no root)
 #   integration  Check binaries in $BUILD/tests/integration and tests/integration/*.sh (root, host kernel)
 #   kernel       tests/kernel/run.sh: a stock Debian kernel under qemu (netem, cgroup v2)
+#   fuzz         tests/fuzz/run.sh for FUZZ_SECONDS (default 10) per target
 # With no argument every lane runs. Each test's output goes to $BUILD/test-logs/.
 set -u
 BUILD=${BUILD:-$(pwd)/build}
 export BUILD
 LOGS=$BUILD/test-logs
 mkdir -p "$LOGS"
-lanes=${*:-unit integration kernel}
+lanes=${*:-unit integration kernel fuzz}
 passed=0 failed=0 skipped=0
 failures=()
 
@@ -50,6 +51,8 @@ for lane in $lanes; do
                 if [ "$(id -u)" != 0 ]; then echo "SKIP: integration lane: needs root"; skipped=$((skipped + 1)); continue; fi
                 for b in "$BUILD"/tests/integration/test_*; do [ -x "$b" ] && run_one "integ-$(basename "$b")" "$b"; done
                 for s in tests/integration/*.sh; do [ -f "$s" ] && run_one "integ-$(basename "$s" .sh)" bash "$s"; done ;;
+        fuzz)
+                run_one fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:-10}" tests/fuzz/run.sh ;;
         kernel)
                 if [ -x tests/kernel/run.sh ]; then run_one kernel-lane tests/kernel/run.sh
                 else echo "SKIP: kernel lane: tests/kernel/run.sh not present"; skipped=$((skipped + 1)); fi ;;
