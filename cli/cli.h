@@ -61,6 +61,12 @@ int cli_usage_error(const char *verb, struct error *e);
 /* Experiment IDs go into URL paths: only [A-Za-z0-9._-], 1..64 chars,
  * else -EINVAL (usage). */
 int cli_check_id(const char *id, struct error *e);
+/* METHOD /v1/experiments/ID, where ID may also be a unique prefix of an
+ * ID (as with docker): on a 404 the list is searched and the call repeated
+ * with the full ID. An ambiguous prefix is -EINVAL, none -ENOENT; messages
+ * name the ID. RET and RET_JSON as for cli_call(). */
+int cli_experiment_call(struct cli *c, const char *method, const char *id, struct http_response *ret,
+                        cJSON **ret_json, struct error *e);
 
 /* Set by SIGINT/SIGTERM once cli_catch_signals() ran (run --wait, events
  * --follow): those verbs end in order instead of dying mid-output. */

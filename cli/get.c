@@ -1,5 +1,4 @@
 /* chaosctl get ID: one experiment, with each fault's read-back. */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -74,7 +73,6 @@ int verb_get(struct cli *c, int argc, char **argv, struct error *e)
         static const struct option longopts[] = { CLI_COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
         _cleanup_(cJSON_Deletep) cJSON *x = NULL;
         struct http_response resp = { 0 };
-        char path[128];
         int opt, r;
 
         while ((opt = cli_getopt(c, argc, argv, ":", longopts, e)) != -1)
@@ -82,16 +80,10 @@ int verb_get(struct cli *c, int argc, char **argv, struct error *e)
                         return opt;
         if (argc - optind != 1)
                 return cli_usage_error("get", e);
-        r = cli_check_id(argv[optind], e);
-        if (r < 0)
-                return r;
-        snprintf(path, sizeof(path), "/v1/experiments/%s", argv[optind]);
-        r = cli_call(c, "GET", path, NULL, 0, &resp, &x, e);
+        r = cli_experiment_call(c, "GET", argv[optind], &resp, &x, e);
         if (r >= 0 && c->json)
                 cli_print_raw(&resp);
         cli_http_response_free(&resp);
-        if (r == -ENOENT)
-                return error_wrap(e, "%s", argv[optind]);
         if (r < 0)
                 return r;
         if (!c->json)

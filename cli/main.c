@@ -126,15 +126,6 @@ void cli_print_raw(const struct http_response *r)
                 putchar('\n');
 }
 
-int cli_check_id(const char *id, struct error *e)
-{
-        size_t n = strlen(id);
-
-        if (n == 0 || n > 64 || strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != n)
-                return error_set(e, EINVAL, "'%s' is not an experiment ID", id);
-        return 0;
-}
-
 int cli_call(struct cli *c, const char *method, const char *path, const char *body, size_t body_len,
              struct http_response *ret, cJSON **ret_json, struct error *e)
 {

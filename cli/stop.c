@@ -1,5 +1,4 @@
 /* chaosctl stop ID: revert an experiment's faults now. */
-#include <errno.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -10,7 +9,7 @@ int verb_stop(struct cli *c, int argc, char **argv, struct error *e)
         static const struct option longopts[] = { CLI_COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
         _cleanup_(cJSON_Deletep) cJSON *x = NULL;
         struct http_response resp = { 0 };
-        char path[128], line[512];
+        char line[512];
         int opt, r;
 
         while ((opt = cli_getopt(c, argc, argv, ":", longopts, e)) != -1)
@@ -18,16 +17,10 @@ int verb_stop(struct cli *c, int argc, char **argv, struct error *e)
                         return opt;
         if (argc - optind != 1)
                 return cli_usage_error("stop", e);
-        r = cli_check_id(argv[optind], e);
-        if (r < 0)
-                return r;
-        snprintf(path, sizeof(path), "/v1/experiments/%s", argv[optind]);
-        r = cli_call(c, "DELETE", path, NULL, 0, &resp, &x, e);
+        r = cli_experiment_call(c, "DELETE", argv[optind], &resp, &x, e);
         if (r >= 0 && c->json)
                 cli_print_raw(&resp);
         cli_http_response_free(&resp);
-        if (r == -ENOENT)
-                return error_wrap(e, "%s", argv[optind]);
         if (r < 0)
                 return r;
         if (!c->json) {

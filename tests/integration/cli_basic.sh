@@ -140,6 +140,8 @@ expect get-human 0 "" "State:     running"
 for want in "ID:        $ID" "Name:      cli-pause" " left)" "container $C" "pause" "freezer.state=FROZEN"; do
         grep -qF -- "$want" "$T/out" || t_fail get-human-fields "no '$want' in: $(cat "$T/out")"
 done
+ctl get "${ID:0:6}"
+expect get-id-prefix 0 "" "ID:        $ID"
 ctl get --json "$ID"
 expect get-json 0
 r=$(pyjson "$T/out" '(j["id"], j["state"], j["faults"][0]["readback"]["freezer.state"], j["targets"][0]["container_name"], 0 < j["remaining_ms"] <= 60000)')
