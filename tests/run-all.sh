@@ -46,7 +46,8 @@ for lane in $lanes; do
         echo "### lane: $lane"
         case $lane in
         unit)
-                for b in "$BUILD"/tests/unit/test_*; do [ -x "$b" ] && run_one "unit-$(basename "$b")" "$b"; done ;;
+                for b in "$BUILD"/tests/unit/test_*; do [ -x "$b" ] && run_one "unit-$(basename "$b")" "$b"; done
+                for s in tests/unit/*.sh; do [ -f "$s" ] && run_one "unit-$(basename "$s" .sh)" bash "$s"; done ;;
         integration)
                 if [ "$(id -u)" != 0 ]; then echo "SKIP: integration lane: needs root"; skipped=$((skipped + 1)); continue; fi
                 for b in "$BUILD"/tests/integration/test_*; do [ -x "$b" ] && run_one "integ-$(basename "$b")" "$b"; done
