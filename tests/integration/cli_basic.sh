@@ -58,7 +58,7 @@ expect validate-too-big 2 "larger than the limit"
 # The shared corpus of invalid specs: each rejected with exit 2 and the
 # path its .path file names.
 n=0 bad=0
-for f in tests/data/bad-specs/*.json; do
+for f in "$(dirname "$0")"/../data/bad-specs/*.json; do
         [ -f "$f" ] || continue
         n=$((n + 1))
         want=$(cat "${f%.json}.path" 2>/dev/null || echo '$')
