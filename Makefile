@@ -2,6 +2,7 @@
 #   make            build chaosd and chaosctl (out of tree in $(BUILD))
 #   make check      install what is missing (Debian, as root), build, run every test lane
 #   make demo       build, start chaosd and a demo container, pause it, show effect and revert
+#   make crashtest  SIGKILL chaosd mid-apply/mid-revert CYCLES times; count leftovers
 #   make fuzz       libFuzzer targets for FUZZ_SECONDS each (make check runs them briefly)
 #   make bench      benchmarks against the baselines, written to docs/performance.md
 #   make install    install binaries, man pages and the systemd unit under $(PREFIX)
@@ -43,7 +44,7 @@ UNIT_BINS   := $(UNIT_SRCS:%.c=$(BUILD)/%)
 INTEG_BINS  := $(INTEG_SRCS:%.c=$(BUILD)/%)
 HELPER_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all check unit integration kernel fuzz deps demo bench install format clean tests
+.PHONY: all check unit integration kernel fuzz crashtest deps demo bench install format clean tests
 all: $(BUILD)/chaosd $(BUILD)/chaosctl
 
 $(BUILD)/obj/%.o: %.c
@@ -93,6 +94,11 @@ kernel: tests
 FUZZ_SECONDS ?= 60
 fuzz:
 	BUILD=$(abspath $(BUILD)) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
+
+# SIGKILL chaosd at random points of apply and revert, CYCLES times (default 200).
+CYCLES ?= 200
+crashtest: tests
+	BUILD=$(abspath $(BUILD)) CYCLES=$(CYCLES) tests/crash/crashtest.sh
 
 demo: all
 	BUILD=$(abspath $(BUILD)) tests/demo.sh
