@@ -210,11 +210,11 @@ if apply partition '{"type":"partition","peers":["10.0.0.2/32","fd00::2/128"]}';
         read -r tx1 rx1 _ _ _ < <(ping_stats a 10.0.0.2 10 0.05)
         read -r tx2 rx2 _ _ _ < <($IP netns exec b true; ping_stats b 10.0.0.1 10 0.05)
         read -r tx3 rx3 _ _ _ < <(ping_stats a fd00::2 10 0.05 6)
-        read -r tx4 rx4 _ _ _ < <(ping_stats a 10.0.0.3 10 0.05)
         b1=$(icmp_in_echos b); a1=$(icmp_in_echos a)
+        read -r tx4 rx4 _ _ _ < <(ping_stats a 10.0.0.3 10 0.05)
         if [ "$rx1" = 0 ] && [ "$rx2" = 0 ] && [ "$rx3" = 0 ] && [ $((b1 - b0)) -eq 0 ] && [ $((a1 - a0)) -eq 0 ] &&
                 [ "$rx4" -ge 8 ]; then
-                t_pass "partition: a->b $rx1/$tx1, b->a $rx2/$tx2, a->fd00::2 $rx3/$tx3 replies; echo requests reaching b +$((b1 - b0)), reaching a +$((a1 - a0)); outside peer .3 $rx4/$tx4"
+                t_pass "partition: a->b $rx1/$tx1, b->a $rx2/$tx2, a->fd00::2 $rx3 replies (neighbour discovery cut too); echo requests reaching b +$((b1 - b0)), reaching a +$((a1 - a0)); outside peer .3 $rx4/$tx4"
         else t_fail "partition" "a->b $rx1/$tx1, b->a $rx2/$tx2, v6 $rx3/$tx3, InEchos b +$((b1 - b0)) a +$((a1 - a0)), outside $rx4/$tx4"; fi
         revert partition
         read -r tx rx _ _ _ < <(ping_stats a 10.0.0.2 10 0.05)
