@@ -2,6 +2,7 @@
  * (every rejection names its JSON path), pause against a fake cgroupfs tree
  * (CHAOSD_CGROUP_ROOT), and kill against children of this test process. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,11 +152,12 @@ END_TEST
 
 /* ---- pause against a fake cgroupfs tree ---- */
 
+static pid_t runner; /* the Check runner: names scratch paths its teardown can find */
 static char fake_root[256];
 
 static void fake_tree(const char *version)
 {
-        snprintf(fake_root, sizeof(fake_root), "/tmp/chaosd-unit-cg-%d", (int)getpid());
+        snprintf(fake_root, sizeof(fake_root), "/tmp/chaosd-unit-cg-%d", (int)runner);
         setenv("CHAOSD_CGROUP_ROOT", fake_root, 1);
         setenv("CHAOSD_CGROUP_VERSION", version, 1);
 }
@@ -195,6 +197,16 @@ static void fake_cleanup(void)
         /* Our own scratch directory under /tmp, named by our PID. */
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fake_root);
         ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Unchecked teardown (in the runner, also after a failed assertion). */
+static void scratch_cleanup(void)
+{
+        char cmd[256];
+
+        snprintf(cmd, sizeof(cmd), "rm -rf /tmp/chaosd-unit-cg-%d /tmp/chaosd-unit-comm-%d", (int)runner,
+                 (int)runner);
+        (void)!system(cmd);
 }
 
 static void cgroup_target(struct target *t, enum cg_version v, const char *rel)
@@ -513,6 +525,55 @@ START_TEST(kill_pid_target_descendants_by_name)
 }
 END_TEST
 
+/* comm holds 15 bytes: a longer "process" matches on argv[0]'s basename,
+ * and a name sharing only the first 15 bytes does not. */
+START_TEST(kill_long_process_name)
+{
+        char dir[128], link[192];
+        struct fault *f;
+        struct target t;
+        struct error e;
+        int p[2], status;
+        char c;
+        pid_t pid;
+
+        if (access("/bin/sleep", X_OK) < 0)
+                SKIP_TEST("no /bin/sleep to exec under a long name");
+        snprintf(dir, sizeof(dir), "/tmp/chaosd-unit-comm-%d", (int)runner);
+        snprintf(link, sizeof(link), "%s/a-very-long-process-name", dir);
+        ck_assert_int_eq(mkdir(dir, 0700), 0);
+        ck_assert_int_eq(symlink("/bin/sleep", link), 0);
+        ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                signal(SIGTERM, SIG_DFL);
+                execl(link, link, "30", (char *)NULL);
+                _exit(127);
+        }
+        close(p[1]);
+        ck_assert_int_eq(read(p[0], &c, 1), 0); /* EOF: the exec happened */
+        close(p[0]);
+        pid_target(&t, pid);
+        ck_assert_int_eq(proc_start_time(pid, &t.start_time, &e), 0);
+
+        f = parse_ok("{\"type\":\"kill\",\"process\":\"a-very-long-process-XXX\"}");
+        ck_assert_int_eq(f->ops->apply(f, &t, &e), -ESRCH);
+        fault_free(f);
+        ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), 0);
+
+        f = parse_ok("{\"type\":\"kill\",\"process\":\"a-very-long-process-name\"}");
+        ck_assert_msg(f->ops->apply(f, &t, &e) == 0, "%s", e.msg);
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(f->readback, "signalled"), 0),
+                                             "comm")->valuestring, "a-very-long-pro");
+        fault_free(f);
+        unlink(link);
+        rmdir(dir);
+}
+END_TEST
+
 static Suite *suite(void)
 {
         Suite *s = suite_create("faults");
@@ -527,11 +588,14 @@ static Suite *suite(void)
         tcase_add_test(fk, pause_v1_fake_refuses_frozen);
         tcase_add_test(fk, pause_revert_gone_or_replaced);
         tcase_add_test(fk, pause_v2_fake);
+        tcase_add_unchecked_fixture(fk, NULL, scratch_cleanup);
         tcase_set_timeout(fk, 30);
         tcase_add_test(k, kill_main_process_signal);
         tcase_add_test(k, kill_numeric_signal);
         tcase_add_test(k, kill_stale_identity_not_signalled);
         tcase_add_test(k, kill_pid_target_descendants_by_name);
+        tcase_add_test(k, kill_long_process_name);
+        tcase_add_unchecked_fixture(k, NULL, scratch_cleanup);
         tcase_set_timeout(k, 30);
         suite_add_tcase(s, p);
         suite_add_tcase(s, fk);
@@ -541,5 +605,6 @@ static Suite *suite(void)
 
 int main(void)
 {
+        runner = getpid();
         return run_suite(suite());
 }
