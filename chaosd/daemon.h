@@ -36,7 +36,14 @@ struct fault_inst {
         const char *state; /* pending applying active done reverted failed gone */
         char error[512];
         struct loop_source *tick;
+        /* Scenario steps (scenario.c): the window in which the fault is
+         * active, from the experiment's start; [0, duration) without steps. */
+        int step;
+        uint64_t start_us, end_us;
+        struct loop_source *step_timer;
 };
+
+struct probe_set;
 
 struct experiment {
         struct experiment *next;
@@ -52,10 +59,13 @@ struct experiment {
         uint64_t duration_us;
         int n_targets;
         struct target *targets;
-        struct loop_source **target_watch;
+        struct loop_source **target_watch; /* pidfd watch, or the re-resolve timer of a restart */
+        int64_t *restart_since_ms;          /* per target: waiting for its restart since (0: not) */
         int n_faults;
         struct fault_inst *faults;
         struct loop_source *deadline_timer;
+        struct probe_set *probes; /* probes.c */
+        char schedule_id[32];     /* started by this schedule (schedules.c) */
 };
 
 #define METRIC_BUCKETS 12
@@ -70,11 +80,13 @@ struct metrics {
         uint64_t created;
         struct histogram inject, revert;
         uint64_t errors_spec, errors_target, errors_inject, errors_revert, errors_auth;
+        uint64_t probe_failures, probe_aborts, schedule_runs, schedule_skipped;
         uint64_t http_requests;
 };
 
 struct events;
 struct api;
+struct schedules;
 
 struct daemon {
         struct api *api;
@@ -82,6 +94,7 @@ struct daemon {
         struct journal *journal;
         struct events *events;
         struct experiment *experiments; /* newest first */
+        struct schedules *schedules;    /* schedules.c */
         uint64_t max_duration_us;
         char boot_id[64];
         char state_dir[1024];
@@ -116,6 +129,17 @@ void experiment_free(struct experiment *x);
 /* Wire an experiment's timers and watchers into the loop (used by create and
  * by reconcile). */
 int experiment_arm(struct experiment *x, struct error *e);
+/* The pidfd watch and fault ticks of target IDX alone (after a restart). */
+int experiment_arm_target(struct experiment *x, int idx, struct error *e);
+/* Journal a fault's current state; journal the experiment's targets again
+ * (after one was re-resolved). */
+void experiment_journal_fault(struct fault_inst *fi);
+int experiment_journal_targets(struct experiment *x, struct error *e);
+/* A target's process exited: with on_restart "reapply" on a container,
+ * revert its faults and start waiting for the container to come back
+ * (chaosd/restart.c); returns 1 if it took over, 0 if the experiment
+ * should end as target-gone. */
+int restart_begin(struct experiment *x, int idx);
 /* The journal hook given to fault modules as f->checkpoint. */
 int experiment_checkpoint(struct fault *f, struct error *e);
 

@@ -12,6 +12,9 @@
 #include "cleanup.h"
 #include "daemon.h"
 #include "events.h"
+#include "probes.h"
+#include "scenario.h"
+#include "selector.h"
 
 #define HISTORY_KEEP 200
 
@@ -91,6 +94,11 @@ static void journal_fault(struct fault_inst *fi)
                 log_event("error", x->id, "journal", "%s", e.msg);
 }
 
+void experiment_journal_fault(struct fault_inst *fi)
+{
+        journal_fault(fi);
+}
+
 int experiment_checkpoint(struct fault *f, struct error *e)
 {
         struct fault_inst *fi = f->core;
@@ -131,11 +139,44 @@ static void disarm(struct experiment *x)
         for (int i = 0; i < x->n_faults; i++) {
                 loop_remove(l, x->faults[i].tick);
                 x->faults[i].tick = NULL;
+                loop_remove(l, x->faults[i].step_timer);
+                x->faults[i].step_timer = NULL;
         }
+        probes_stop(x);
         for (int i = 0; x->target_watch && i < x->n_targets; i++) {
                 loop_remove(l, x->target_watch[i]);
                 x->target_watch[i] = NULL;
         }
+}
+
+int experiment_revert_fault(struct fault_inst *fi)
+{
+        struct experiment *x = fi->x;
+        struct target *t = &x->targets[fi->target_idx];
+        int i = (int)(fi - x->faults);
+        struct error e;
+        uint64_t t0;
+
+        if (!fi->f || strcmp(fi->state, "pending") == 0 || strcmp(fi->state, "reverted") == 0 ||
+            strcmp(fi->state, "gone") == 0)
+                return 0;
+        loop_remove(x->d->loop, fi->tick);
+        fi->tick = NULL;
+        t0 = mono_us();
+        if (fi->f->ops->revert(fi->f, t, &e) < 0) {
+                snprintf(fi->error, sizeof(fi->error), "revert: %s", e.msg);
+                fi->state = "failed";
+                x->d->metrics.errors_revert++;
+                events_emit(x->d, x->id, "error", NULL, "fault %d (%s): revert failed: %s", i, fi->f->ops->type,
+                            e.msg);
+                journal_fault(fi);
+                return -1;
+        }
+        if (strcmp(fi->state, "failed") != 0)
+                fi->state = (fi->f->ops->flags & FAULT_ONESHOT) ? "done" : "reverted";
+        metrics_observe(&x->d->metrics.revert, (double)(mono_us() - t0) / 1e6);
+        journal_fault(fi);
+        return 0;
 }
 
 /* Revert every fault in reverse order; returns the number that failed. */
@@ -143,30 +184,8 @@ static int revert_all(struct experiment *x)
 {
         int failed = 0;
 
-        for (int i = x->n_faults - 1; i >= 0; i--) {
-                struct fault_inst *fi = &x->faults[i];
-                struct target *t = &x->targets[fi->target_idx];
-                struct error e;
-                uint64_t t0;
-
-                if (!fi->f || strcmp(fi->state, "pending") == 0 || strcmp(fi->state, "reverted") == 0 ||
-                    strcmp(fi->state, "gone") == 0)
-                        continue;
-                t0 = mono_us();
-                if (fi->f->ops->revert(fi->f, t, &e) < 0) {
-                        failed++;
-                        snprintf(fi->error, sizeof(fi->error), "revert: %s", e.msg);
-                        fi->state = "failed";
-                        x->d->metrics.errors_revert++;
-                        events_emit(x->d, x->id, "error", NULL, "fault %d (%s): revert failed: %s", i,
-                                    fi->f->ops->type, e.msg);
-                } else {
-                        if (strcmp(fi->state, "failed") != 0)
-                                fi->state = (fi->f->ops->flags & FAULT_ONESHOT) ? "done" : "reverted";
-                        metrics_observe(&x->d->metrics.revert, (double)(mono_us() - t0) / 1e6);
-                }
-                journal_fault(fi);
-        }
+        for (int i = x->n_faults - 1; i >= 0; i--)
+                failed += experiment_revert_fault(&x->faults[i]) < 0;
         return failed;
 }
 
@@ -192,6 +211,9 @@ void experiment_end(struct experiment *x, enum exp_state end, const char *reason
                     x->reason[0] ? ": " : "", x->reason);
         for (int i = 0; i < x->n_targets; i++)
                 target_release(&x->targets[i]);
+        /* Did the system recover? Not worth asking while shutting down. */
+        if (!x->d->quitting && probes_have_phase(x, PROBE_AFTER))
+                probes_start(x, PROBE_AFTER, NULL);
 }
 
 static void on_deadline(struct loop_source *src, uint32_t ev, void *ud)
@@ -211,6 +233,8 @@ static void on_target_exit(struct loop_source *src, uint32_t ev, void *ud)
         for (int i = 0; i < x->n_targets; i++)
                 if (x->target_watch[i] == src)
                         idx = i;
+        if (restart_begin(x, idx))
+                return;
         snprintf(why, sizeof(why), "target process %d exited", (int)x->targets[idx].pid);
         experiment_end(x, EXP_TARGET_GONE, why);
 }
@@ -246,6 +270,36 @@ static void on_tick(struct loop_source *src, uint32_t ev, void *ud)
         }
 }
 
+int experiment_arm_tick(struct fault_inst *fi, struct error *e)
+{
+        /* A later step's fault gets its tick when scenario.c applies it. */
+        if (!fi->f->tick_us || !fi->f->ops->tick || fi->f->done || fi->tick || strcmp(fi->state, "active") != 0)
+                return 0;
+        return loop_add_timer(fi->x->d->loop, fi->f->tick_us, fi->f->tick_us, on_tick, fi, &fi->tick, e);
+}
+
+int experiment_arm_target(struct experiment *x, int idx, struct error *e)
+{
+        int r;
+
+        if (x->targets[idx].pidfd >= 0) {
+                r = loop_add_fd(x->d->loop, x->targets[idx].pidfd, EPOLLIN, on_target_exit, x, &x->target_watch[idx],
+                                e);
+                if (r < 0)
+                        return r;
+        }
+        for (int i = 0; i < x->n_faults; i++) {
+                struct fault_inst *fi = &x->faults[i];
+
+                if (fi->target_idx != idx)
+                        continue;
+                r = experiment_arm_tick(fi, e);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int experiment_arm(struct experiment *x, struct error *e)
 {
         int64_t left = x->deadline_ms - now_ms();
@@ -256,23 +310,11 @@ int experiment_arm(struct experiment *x, struct error *e)
         if (r < 0)
                 return r;
         for (int i = 0; i < x->n_targets; i++) {
-                if (x->targets[i].pidfd < 0)
-                        continue;
-                r = loop_add_fd(x->d->loop, x->targets[i].pidfd, EPOLLIN, on_target_exit, x, &x->target_watch[i],
-                                e);
+                r = experiment_arm_target(x, i, e);
                 if (r < 0)
                         return r;
         }
-        for (int i = 0; i < x->n_faults; i++) {
-                struct fault_inst *fi = &x->faults[i];
-
-                if (!fi->f->tick_us || !fi->f->ops->tick || fi->f->done)
-                        continue;
-                r = loop_add_timer(x->d->loop, fi->f->tick_us, fi->f->tick_us, on_tick, fi, &fi->tick, e);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return scenario_arm(x, e);
 }
 
 static void new_id(char *buf, size_t len)
@@ -317,6 +359,8 @@ void experiment_free(struct experiment *x)
                 target_release(&x->targets[i]);
         free(x->targets);
         free(x->target_watch);
+        free(x->restart_since_ms);
+        probes_free(x);
         spec_free(&x->spec);
         free(x->spec_text);
         cJSON_Delete(x->archive);
@@ -336,14 +380,128 @@ static int fail_inject(struct experiment *x, struct fault_inst *fi, const char *
         return error_set(e, e->code, "%s", why);
 }
 
+/* A selector's seed, generated when the spec had none, goes into the spec
+ * itself: `get` shows it and the journal keeps it, so the same choice can
+ * be replayed. */
+static int record_seed(struct experiment *x)
+{
+        const struct selector_spec *sel = &x->spec.target.sel;
+        cJSON *t = cJSON_GetObjectItemCaseSensitive(x->spec.root, "target");
+        cJSON *sj = cJSON_GetObjectItemCaseSensitive(t, "selector");
+        char *text;
+
+        if (!sel->active || cJSON_GetObjectItemCaseSensitive(sj, "seed"))
+                return 0;
+        if (!cJSON_AddNumberToObject(sj, "seed", (double)sel->seed))
+                return -ENOMEM;
+        text = cJSON_PrintUnformatted(x->spec.root);
+        if (!text)
+                return -ENOMEM;
+        free(x->spec_text);
+        x->spec_text = text;
+        return 0;
+}
+
+int experiment_journal_targets(struct experiment *x, struct error *e)
+{
+        struct journal_experiment jx = { 0 };
+        _cleanup_free_ char *targets_json = NULL;
+        cJSON *tj = cJSON_CreateArray();
+
+        for (int i = 0; tj && i < x->n_targets; i++)
+                cJSON_AddItemToArray(tj, target_to_json(&x->targets[i]));
+        targets_json = tj ? cJSON_PrintUnformatted(tj) : NULL;
+        cJSON_Delete(tj);
+        if (!targets_json)
+                return error_set(e, ENOMEM, "out of memory");
+        snprintf(jx.id, sizeof(jx.id), "%s", x->id);
+        jx.name = x->name;
+        jx.spec = x->spec_text;
+        jx.state = (char *)exp_state_name(x->state);
+        jx.reason = x->reason[0] ? x->reason : NULL;
+        jx.boot_id = x->d->boot_id;
+        jx.targets = targets_json;
+        jx.created_ms = x->created_ms;
+        jx.deadline_ms = x->deadline_ms;
+        jx.ended_ms = x->ended_ms;
+        return journal_put_experiment(x->d->journal, &jx, e);
+}
+
+int experiment_apply_fault(struct fault_inst *fi, struct error *e)
+{
+        struct experiment *x = fi->x;
+        struct target *t = &x->targets[fi->target_idx];
+        int i = (int)(fi - x->faults);
+
+        if (fi->f->ops->apply(fi->f, t, e) < 0)
+                return fail_inject(x, fi, "apply", e);
+        fi->state = (fi->f->ops->flags & FAULT_ONESHOT) && !fi->f->tick_us ? "done" : "active";
+        if (fi->f->ops->verify && fi->f->ops->verify(fi->f, t, e) < 0)
+                return fail_inject(x, fi, "verify", e);
+        journal_fault(fi);
+        events_emit(x->d, x->id, "injected", NULL, "fault %d (%s) applied and verified on target %d", i,
+                    fi->f->ops->type, fi->target_idx);
+        return 0;
+}
+
+/* Apply the faults due at the start (later steps' are armed by
+ * scenario.c), then start the "during" probes. On failure the experiment
+ * has ended: failed, everything reverted. */
+static int inject(struct experiment *x, int *ret_http, struct error *e)
+{
+        struct daemon *d = x->d;
+        uint64_t t0 = mono_us();
+
+        *ret_http = 422;
+        for (int i = 0; i < x->n_faults; i++) {
+                struct fault_inst *fi = &x->faults[i];
+                int r;
+
+                if (fi->start_us > 0)
+                        continue;
+                r = experiment_apply_fault(fi, e);
+                if (r < 0)
+                        return r;
+        }
+        /* The deadline counts from the moment the faults are in place. */
+        x->deadline_ms = now_ms() + (int64_t)(x->duration_us / 1000);
+        if (journal_set_deadline(d->journal, x->id, x->deadline_ms, e) < 0 || experiment_arm(x, e) < 0) {
+                char why[1100];
+
+                snprintf(why, sizeof(why), "arming: %s", e->msg);
+                experiment_end(x, EXP_FAILED, why);
+                return -EIO;
+        }
+        metrics_observe(&d->metrics.inject, (double)(mono_us() - t0) / 1e6);
+        set_state(x, EXP_RUNNING, "");
+        events_emit(d, x->id, "running", "running", "%d fault%s active for %llu ms", x->n_faults,
+                    x->n_faults == 1 ? "" : "s", (unsigned long long)(x->duration_us / 1000));
+        probes_start(x, PROBE_DURING, NULL);
+        *ret_http = 201;
+        return 0;
+}
+
+static void before_probes_done(struct experiment *x, int ok, const char *why)
+{
+        struct error e = { 0 };
+        int http;
+
+        if (!ok) {
+                /* Already unhealthy: nothing was injected, nothing to revert. */
+                x->d->metrics.probe_aborts++;
+                experiment_end(x, EXP_ABORTED, why);
+                experiments_trim(x->d);
+                return;
+        }
+        events_emit(x->d, x->id, "probe", NULL, "before probes passed: injecting");
+        if (inject(x, &http, &e) < 0)
+                log_event("error", x->id, "inject", "%s", e.msg);
+}
+
 int experiment_create(struct daemon *d, const char *body, size_t len, struct experiment **ret, int *ret_http,
                       struct error *e)
 {
         struct experiment *x;
-        struct journal_experiment jx = { 0 };
-        _cleanup_free_ char *targets_json = NULL;
-        cJSON *tj;
-        uint64_t t0 = mono_us();
         int r;
 
         *ret = NULL;
@@ -365,30 +523,35 @@ int experiment_create(struct daemon *d, const char *body, size_t len, struct exp
         x->duration_us = x->spec.duration_us;
         x->created_ms = now_ms();
 
-        /* One target for now; selectors will resolve to several. */
-        x->n_targets = 1;
-        x->targets = calloc(1, sizeof(*x->targets));
-        x->target_watch = calloc(1, sizeof(*x->target_watch));
-        x->n_faults = x->spec.n_faults;
-        x->faults = calloc((size_t)x->n_faults, sizeof(*x->faults));
-        if (!x->targets || !x->target_watch || !x->faults || !x->spec_text) {
-                experiment_free(x);
-                return error_set(e, ENOMEM, "out of memory");
-        }
-        r = target_resolve(&x->spec.target, &x->targets[0], e);
+        /* A selector resolves to several targets; every fault of the spec
+         * is instantiated once per target: instance k is spec fault
+         * k % n_spec on target k / n_spec. */
+        r = target_resolve_all(&x->spec.target, &x->targets, &x->n_targets, e);
         if (r < 0) {
                 d->metrics.errors_target++;
                 *ret_http = r == -EPERM ? 403 : 422;
                 experiment_free(x);
                 return r;
         }
+        r = record_seed(x);
+        x->target_watch = calloc((size_t)x->n_targets, sizeof(*x->target_watch));
+        x->restart_since_ms = calloc((size_t)x->n_targets, sizeof(*x->restart_since_ms));
+        x->n_faults = x->spec.n_faults * x->n_targets;
+        x->faults = calloc((size_t)x->n_faults, sizeof(*x->faults));
+        if (r < 0 || !x->target_watch || !x->restart_since_ms || !x->faults || !x->spec_text) {
+                experiment_free(x);
+                return error_set(e, ENOMEM, "out of memory");
+        }
         for (int i = 0; i < x->n_faults; i++) {
                 struct fault_inst *fi = &x->faults[i];
                 struct experiment *other;
+                int si = i % x->spec.n_faults;
 
                 fi->x = x;
                 fi->state = "pending";
-                r = fault_new(cJSON_GetArrayItem(x->spec.faults, i), i, &fi->f, e);
+                fi->target_idx = i / x->spec.n_faults;
+                scenario_init_fault(fi);
+                r = fault_new(x->spec.fault_list[si].json, si, &fi->f, e);
                 if (r < 0) {
                         *ret_http = 400;
                         experiment_free(x);
@@ -396,70 +559,46 @@ int experiment_create(struct daemon *d, const char *body, size_t len, struct exp
                 }
                 fi->f->checkpoint = experiment_checkpoint;
                 fi->f->core = fi;
-                other = conflict(d, &x->targets[0], fi->f->ops->type);
+                other = conflict(d, &x->targets[fi->target_idx], fi->f->ops->type);
                 if (other) {
                         *ret_http = 409;
                         r = error_set(e, EBUSY, "$.faults[%d]: experiment %s (%s) already applies a %s fault to this target",
-                                      i, other->id, other->name, fi->f->ops->type);
+                                      si, other->id, other->name, fi->f->ops->type);
                         experiment_free(x);
                         return r;
                 }
         }
 
         /* Journal the experiment before any fault touches the kernel. */
-        tj = cJSON_CreateArray();
-        cJSON_AddItemToArray(tj, target_to_json(&x->targets[0]));
-        targets_json = cJSON_PrintUnformatted(tj);
-        cJSON_Delete(tj);
         x->deadline_ms = x->created_ms + (int64_t)(x->duration_us / 1000);
-        snprintf(jx.id, sizeof(jx.id), "%s", x->id);
-        jx.name = x->name;
-        jx.spec = x->spec_text;
-        jx.state = "injecting";
-        jx.boot_id = d->boot_id;
-        jx.targets = targets_json;
-        jx.created_ms = x->created_ms;
-        jx.deadline_ms = x->deadline_ms;
-        r = journal_put_experiment(d->journal, &jx, e);
+        x->state = EXP_INJECTING;
+        r = experiment_journal_targets(x, e);
         if (r < 0) {
                 experiment_free(x);
                 return r;
         }
-        x->state = EXP_INJECTING;
         x->next = d->experiments;
         d->experiments = x;
         d->metrics.created++;
         *ret = x;
-        events_emit(d, x->id, "created", "injecting", "experiment \"%s\" on %s", x->name,
-                    x->targets[0].container_name[0] ? x->targets[0].container_name : x->targets[0].cgroup);
+        events_emit(d, x->id, "created", "injecting", "experiment \"%s\" on %s%s", x->name,
+                    x->targets[0].container_name[0] ? x->targets[0].container_name : x->targets[0].cgroup,
+                    x->n_targets > 1 ? " and more" : "");
         *ret_http = 422;
-        for (int i = 0; i < x->n_faults; i++) {
-                struct fault_inst *fi = &x->faults[i];
-                struct target *t = &x->targets[fi->target_idx];
-
-                if (fi->f->ops->apply(fi->f, t, e) < 0)
-                        return fail_inject(x, fi, "apply", e);
-                fi->state = (fi->f->ops->flags & FAULT_ONESHOT) && !fi->f->tick_us ? "done" : "active";
-                if (fi->f->ops->verify && fi->f->ops->verify(fi->f, t, e) < 0)
-                        return fail_inject(x, fi, "verify", e);
-                journal_fault(fi);
-                events_emit(d, x->id, "injected", NULL, "fault %d (%s) applied and verified", i, fi->f->ops->type);
+        r = probes_new(x, e);
+        if (r < 0) {
+                experiment_end(x, EXP_FAILED, e->msg);
+                return r;
         }
-        /* The deadline counts from the moment the faults are in place. */
-        x->deadline_ms = now_ms() + (int64_t)(x->duration_us / 1000);
-        if (journal_set_deadline(d->journal, x->id, x->deadline_ms, e) < 0 || experiment_arm(x, e) < 0) {
-                char why[1100];
-
-                snprintf(why, sizeof(why), "arming: %s", e->msg);
-                experiment_end(x, EXP_FAILED, why);
-                return -EIO;
+        /* Steady state first: an unhealthy system gets nothing injected.
+         * The probes run on the loop; the answer is 201 "injecting". */
+        if (probes_have_phase(x, PROBE_BEFORE)) {
+                snprintf(x->reason, sizeof(x->reason), "waiting for the before probes");
+                probes_start(x, PROBE_BEFORE, before_probes_done);
+                *ret_http = 201;
+                return 0;
         }
-        metrics_observe(&d->metrics.inject, (double)(mono_us() - t0) / 1e6);
-        set_state(x, EXP_RUNNING, NULL);
-        events_emit(d, x->id, "running", "running", "%d fault%s active for %llu ms", x->n_faults,
-                    x->n_faults == 1 ? "" : "s", (unsigned long long)(x->duration_us / 1000));
-        *ret_http = 201;
-        return 0;
+        return inject(x, ret_http, e);
 }
 
 int experiments_end_all(struct daemon *d, enum exp_state end, const char *reason, cJSON *ids)

@@ -53,9 +53,11 @@ static int load_one(struct daemon *d, const struct journal_experiment *jx, struc
         }
         x->targets = calloc((size_t)x->n_targets, sizeof(*x->targets));
         x->target_watch = calloc((size_t)x->n_targets, sizeof(*x->target_watch));
-        x->n_faults = x->spec.n_faults;
+        x->restart_since_ms = calloc((size_t)x->n_targets, sizeof(*x->restart_since_ms));
+        /* One instance of each spec fault per target (experiment_create). */
+        x->n_faults = x->spec.n_faults * x->n_targets;
         x->faults = calloc((size_t)x->n_faults, sizeof(*x->faults));
-        if (!x->targets || !x->target_watch || !x->faults) {
+        if (!x->targets || !x->target_watch || !x->restart_since_ms || !x->faults) {
                 r = error_set(e, ENOMEM, "out of memory");
                 goto fail;
         }
@@ -64,7 +66,9 @@ static int load_one(struct daemon *d, const struct journal_experiment *jx, struc
         for (int i = 0; i < x->n_faults; i++) {
                 x->faults[i].x = x;
                 x->faults[i].state = "pending";
-                r = fault_new(cJSON_GetArrayItem(x->spec.faults, i), i, &x->faults[i].f, e);
+                x->faults[i].target_idx = i / x->spec.n_faults;
+                r = fault_new(cJSON_GetArrayItem(x->spec.faults, i % x->spec.n_faults), i % x->spec.n_faults,
+                              &x->faults[i].f, e);
                 if (r < 0)
                         goto fail;
                 x->faults[i].f->checkpoint = experiment_checkpoint;

@@ -30,7 +30,8 @@ static int name_ok(const char *s)
         return 1;
 }
 
-int runtime_docker_inspect(const char *name_or_id, struct container_info *ret, struct error *e)
+int runtime_engine_inspect(const char *socket, const char *what, const char *name_or_id,
+                           struct container_info *ret, struct error *e)
 {
         struct httpc_reply rep = { 0 };
         char path[512];
@@ -41,18 +42,18 @@ int runtime_docker_inspect(const char *name_or_id, struct container_info *ret, s
         if (!name_ok(name_or_id))
                 return error_set(e, EINVAL, "\"%s\" is not a valid container name or ID", name_or_id);
         snprintf(path, sizeof(path), "/v1.41/containers/%s/json", name_or_id);
-        r = httpc_request(docker_socket(), "GET", path, NULL, 5000, &rep, e);
+        r = httpc_request(socket, "GET", path, NULL, 5000, &rep, e);
         if (r < 0) {
-                error_wrap(e, "docker API");
+                error_wrap(e, "%s API", what);
                 e->code = EHOSTUNREACH;
                 return -EHOSTUNREACH;
         }
         if (rep.status == 404) {
-                r = error_set(e, ENOENT, "no docker container \"%s\"", name_or_id);
+                r = error_set(e, ENOENT, "no %s container \"%s\"", what, name_or_id);
                 goto out;
         }
         if (rep.status != 200) {
-                r = error_set(e, EIO, "docker API answered %d for container \"%s\"", rep.status, name_or_id);
+                r = error_set(e, EIO, "%s API answered %d for container \"%s\"", what, rep.status, name_or_id);
                 goto out;
         }
         j = cJSON_ParseWithLength(rep.body, rep.len);
@@ -62,7 +63,7 @@ int runtime_docker_inspect(const char *name_or_id, struct container_info *ret, s
         id = cJSON_GetObjectItemCaseSensitive(j, "Id");
         name = cJSON_GetObjectItemCaseSensitive(j, "Name");
         if (!cJSON_IsNumber(pid) || !cJSON_IsString(id)) {
-                r = error_set(e, EIO, "docker API: unexpected reply for \"%s\"", name_or_id);
+                r = error_set(e, EIO, "%s API: unexpected reply for \"%s\"", what, name_or_id);
                 goto out;
         }
         memset(ret, 0, sizeof(*ret));
@@ -75,4 +76,75 @@ out:
         cJSON_Delete(j);
         httpc_reply_free(&rep);
         return r;
+}
+
+int runtime_docker_inspect(const char *name_or_id, struct container_info *ret, struct error *e)
+{
+        return runtime_engine_inspect(docker_socket(), "docker", name_or_id, ret, e);
+}
+
+/* GET /containers/json lists running containers with their labels but not
+ * their PIDs: each one is inspected for that. */
+int runtime_engine_list(const char *socket, const char *what, struct container_list *l, struct error *e)
+{
+        struct httpc_reply rep = { 0 };
+        cJSON *j = NULL;
+        const cJSON *c;
+        int r = 0;
+
+        r = httpc_request(socket, "GET", "/v1.41/containers/json", NULL, 5000, &rep, e);
+        if (r < 0) {
+                error_wrap(e, "%s API", what);
+                e->code = EHOSTUNREACH;
+                return -EHOSTUNREACH;
+        }
+        if (rep.status != 200) {
+                r = error_set(e, EIO, "%s API answered %d listing containers", what, rep.status);
+                goto out;
+        }
+        j = cJSON_ParseWithLength(rep.body, rep.len);
+        if (!cJSON_IsArray(j)) {
+                r = error_set(e, EIO, "%s API: unexpected container list", what);
+                goto out;
+        }
+        cJSON_ArrayForEach(c, j)
+        {
+                const cJSON *id = cJSON_GetObjectItemCaseSensitive(c, "Id");
+                const cJSON *labels = cJSON_GetObjectItemCaseSensitive(c, "Labels");
+                struct container_entry *ce;
+                struct container_info ci;
+
+                if (!cJSON_IsString(id) || !name_ok(id->valuestring))
+                        continue;
+                /* Gone between the list and the inspect: not a candidate. */
+                if (runtime_engine_inspect(socket, what, id->valuestring, &ci, e) < 0 || !ci.running || ci.pid <= 0)
+                        continue;
+                ce = container_list_add(l);
+                if (!ce) {
+                        r = error_set(e, ENOMEM, "out of memory");
+                        goto out;
+                }
+                ce->ci = ci;
+                snprintf(ce->runtime, sizeof(ce->runtime), "%s", what);
+                if (cJSON_IsObject(labels)) {
+                        const cJSON *pn = cJSON_GetObjectItemCaseSensitive(labels, "io.kubernetes.pod.name");
+                        const cJSON *pns = cJSON_GetObjectItemCaseSensitive(labels, "io.kubernetes.pod.namespace");
+
+                        cJSON_Delete(ce->labels);
+                        ce->labels = cJSON_Duplicate(labels, 1);
+                        if (cJSON_IsString(pn))
+                                snprintf(ce->pod, sizeof(ce->pod), "%s", pn->valuestring);
+                        if (cJSON_IsString(pns))
+                                snprintf(ce->pod_namespace, sizeof(ce->pod_namespace), "%s", pns->valuestring);
+                }
+        }
+out:
+        cJSON_Delete(j);
+        httpc_reply_free(&rep);
+        return r;
+}
+
+int runtime_docker_list(struct container_list *l, struct error *e)
+{
+        return runtime_engine_list(docker_socket(), "docker", l, e);
 }

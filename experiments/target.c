@@ -10,13 +10,14 @@
 #include "jsonv.h"
 #include "proc.h"
 #include "runtime.h"
+#include "selector.h"
 
-static const char *const target_keys[] = { "pid", "cgroup", "container", "runtime", NULL };
-static const char *const runtimes[] = { "docker", "auto", NULL };
+static const char *const target_keys[] = { "pid", "cgroup", "container", "runtime", "selector", "on_restart", NULL };
 
 int target_spec_parse(const cJSON *json, const char *path, struct target_spec *ret, struct error *e)
 {
-        const char *cg = NULL, *ctr = NULL, *rt = NULL;
+        const char *cg = NULL, *ctr = NULL, *rt = NULL, *onr = NULL;
+        const cJSON *sel = cJSON_GetObjectItemCaseSensitive(json, "selector");
         int64_t pid = 0;
         int n = 0, r;
 
@@ -39,8 +40,34 @@ int target_spec_parse(const cJSON *json, const char *path, struct target_spec *r
         r = jv_string(json, path, "runtime", 0, &rt, e);
         if (r < 0)
                 return r;
+        r = jv_string(json, path, "on_restart", 0, &onr, e);
+        if (r < 0)
+                return r;
+        n += sel != NULL;
         if (n != 1)
-                return error_path(e, path, "needs exactly one of \"pid\", \"cgroup\" or \"container\"");
+                return error_path(e, path, "needs exactly one of \"pid\", \"cgroup\", \"container\" or \"selector\"");
+        if (onr) {
+                char p[JV_PATH_MAX];
+
+                jv_path(p, path, "on_restart");
+                if (!ctr && !sel)
+                        return error_path(e, p, "only applies to \"container\" and \"selector\" targets");
+                if (strcmp(onr, "reapply") != 0 && strcmp(onr, "end") != 0)
+                        return error_path(e, p, "\"%.32s\" is not one of \"reapply\", \"end\"", onr);
+        }
+        if (sel) {
+                if (rt) {
+                        char p[JV_PATH_MAX];
+
+                        jv_path(p, path, "runtime");
+                        return error_path(e, p, "goes inside \"selector\"");
+                }
+                r = selector_parse(sel, path, ret, e);
+                if (r < 0)
+                        return r;
+                ret->on_restart = onr && strcmp(onr, "reapply") == 0 ? ON_RESTART_REAPPLY : ON_RESTART_END;
+                return 0;
+        }
         if (rt && !ctr) {
                 char p[JV_PATH_MAX];
 
@@ -51,11 +78,13 @@ int target_spec_parse(const cJSON *json, const char *path, struct target_spec *r
                 int ok = 0;
                 char p[JV_PATH_MAX];
 
-                for (const char *const *x = runtimes; *x; x++)
+                for (const char *const *x = runtime_names; *x; x++)
                         ok |= strcmp(*x, rt) == 0;
                 jv_path(p, path, "runtime");
                 if (!ok)
-                        return error_path(e, p, "unsupported runtime \"%.32s\" (supported: docker, auto)", rt);
+                        return error_path(e, p,
+                                          "unsupported runtime \"%.32s\" (supported: docker, podman, containerd, crio, auto)",
+                                          rt);
         }
         if (pid) {
                 ret->kind = TARGET_PID;
@@ -84,6 +113,7 @@ int target_spec_parse(const cJSON *json, const char *path, struct target_spec *r
                 ret->kind = TARGET_CONTAINER;
                 snprintf(ret->container, sizeof(ret->container), "%s", ctr);
                 snprintf(ret->runtime, sizeof(ret->runtime), "%s", rt ? rt : "auto");
+                ret->on_restart = onr && strcmp(onr, "reapply") == 0 ? ON_RESTART_REAPPLY : ON_RESTART_END;
         }
         return 0;
 }
@@ -183,14 +213,13 @@ int target_resolve(const struct target_spec *ts, struct target *t, struct error 
                         return error_wrap(e, "target cgroup %s", ts->cgroup);
                 break;
         case TARGET_CONTAINER:
-                r = runtime_docker_inspect(ts->container, &ci, e);
+                r = runtime_inspect(ts->runtime[0] ? ts->runtime : "auto", ts->container, &ci, t->runtime, e);
                 if (r < 0)
                         return error_wrap(e, "target container \"%s\"", ts->container);
                 if (!ci.running || ci.pid <= 0)
                         return error_set(e, ESRCH, "target container \"%s\" is not running", ts->container);
                 snprintf(t->container_id, sizeof(t->container_id), "%s", ci.id);
                 snprintf(t->container_name, sizeof(t->container_name), "%s", ci.name);
-                snprintf(t->runtime, sizeof(t->runtime), "docker");
                 r = bind_pid(t, ci.pid, e);
                 if (r < 0)
                         return error_wrap(e, "target container \"%s\"", ts->container);

@@ -12,6 +12,26 @@
 
 enum target_kind { TARGET_PID, TARGET_CGROUP, TARGET_CONTAINER, TARGET_EXEC };
 
+enum selector_mode { SEL_ONE, SEL_ALL, SEL_FIXED, SEL_PERCENT };
+
+/* The spec's "selector" object (experiments/selector.c). */
+struct selector_spec {
+        int active;
+        char runtime[16];
+        const cJSON *labels; /* borrowed from the spec's JSON; NULL: any */
+        char namespace_[256];
+        char pod[256];
+        enum selector_mode mode;
+        int64_t value;
+        uint64_t seed;
+        int has_seed;
+};
+
+/* What to do when a container target is restarted mid-experiment (new PID,
+ * same container): end the experiment as target-gone, or re-resolve it and
+ * apply the faults again. */
+enum on_restart { ON_RESTART_END, ON_RESTART_REAPPLY };
+
 /* The spec's "target" object, parsed. */
 struct target_spec {
         enum target_kind kind;
@@ -19,6 +39,8 @@ struct target_spec {
         char cgroup[1024];
         char container[256];
         char runtime[16]; /* "docker" | "auto" | ... */
+        struct selector_spec sel;
+        enum on_restart on_restart;
 };
 
 struct target {

@@ -1,0 +1,136 @@
+/* on_restart: "reapply". A container target whose main process exits may
+ * be coming back (docker restart, a restart policy, the kubelet): its
+ * faults are reverted (their cgroup is gone with it), and a timer asks the
+ * runtime every RESTART_POLL_MS for the same container with a new process.
+ * When it is there, the new identity is journaled first, then each fault is
+ * applied and verified again. A container that stays away for
+ * RESTART_WAIT_MS ends the experiment as target-gone. Never a busy loop:
+ * the loop sleeps between polls. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "events.h"
+
+#define RESTART_POLL_MS 100
+#define RESTART_WAIT_MS 30000
+
+static int index_of(struct experiment *x, struct loop_source *src)
+{
+        for (int i = 0; i < x->n_targets; i++)
+                if (x->target_watch[i] == src)
+                        return i;
+        return -1;
+}
+
+static int reapply(struct experiment *x, int idx, struct error *e)
+{
+        struct target *t = &x->targets[idx];
+        int r;
+
+        for (int i = 0; i < x->n_faults; i++) {
+                struct fault_inst *fi = &x->faults[i];
+
+                if (fi->target_idx != idx || strcmp(fi->state, "pending") != 0)
+                        continue;
+                /* The prior state to restore is the new container's. */
+                cJSON_Delete(fi->f->saved);
+                fi->f->saved = NULL;
+                fault_set_readback(fi->f, NULL);
+                r = fi->f->ops->apply(fi->f, t, e);
+                /* From here on revert_all owns it, half-applied or not. */
+                fi->state = "active";
+                if (r == 0 && fi->f->ops->verify)
+                        r = fi->f->ops->verify(fi->f, t, e);
+                if (r < 0) {
+                        snprintf(fi->error, sizeof(fi->error), "reapply: %s", e->msg);
+                        experiment_journal_fault(fi);
+                        return error_wrap(e, "fault %d (%s) on the restarted target", i, fi->f->ops->type);
+                }
+                experiment_journal_fault(fi);
+                events_emit(x->d, x->id, "injected", NULL, "fault %d (%s) reapplied on restarted target %d", i,
+                            fi->f->ops->type, idx);
+        }
+        return 0;
+}
+
+static void on_poll(struct loop_source *src, uint32_t ev, void *ud)
+{
+        struct experiment *x = ud;
+        int idx = index_of(x, src);
+        struct target_spec ts = { .kind = TARGET_CONTAINER };
+        struct target *t, nt;
+        char why[1200], name[256];
+        struct error e = { 0 };
+        int r;
+
+        if (idx < 0)
+                return;
+        t = &x->targets[idx];
+        snprintf(ts.container, sizeof(ts.container), "%s", t->container_id);
+        snprintf(ts.runtime, sizeof(ts.runtime), "%s", t->runtime);
+        r = target_resolve(&ts, &nt, &e);
+        if (r == 0 && nt.pid == t->pid && nt.start_time == t->start_time) {
+                target_release(&nt);
+                r = -EAGAIN;
+        }
+        if (r < 0) {
+                if (now_ms() - x->restart_since_ms[idx] < RESTART_WAIT_MS)
+                        return;
+                snprintf(why, sizeof(why), "target container %s did not come back within %d s", t->container_name,
+                         RESTART_WAIT_MS / 1000);
+                experiment_end(x, EXP_TARGET_GONE, why);
+                return;
+        }
+        loop_remove(x->d->loop, src);
+        x->target_watch[idx] = NULL;
+        snprintf(name, sizeof(name), "%s", t->container_name);
+        *t = nt;
+        snprintf(t->container_name, sizeof(t->container_name), "%s", name);
+        events_emit(x->d, x->id, "target-restarted", NULL, "target %d (%s) is back as pid %d after %lld ms", idx,
+                    name, (int)t->pid, (long long)(now_ms() - x->restart_since_ms[idx]));
+        x->restart_since_ms[idx] = 0;
+        if (experiment_journal_targets(x, &e) < 0 || reapply(x, idx, &e) < 0 ||
+            experiment_arm_target(x, idx, &e) < 0) {
+                snprintf(why, sizeof(why), "after target %d restarted: %s", idx, e.msg);
+                x->d->metrics.errors_inject++;
+                experiment_end(x, EXP_FAILED, why);
+        }
+}
+
+int restart_begin(struct experiment *x, int idx)
+{
+        struct target *t = &x->targets[idx];
+        struct error e = { 0 };
+
+        if (x->spec.target.on_restart != ON_RESTART_REAPPLY || t->kind != TARGET_CONTAINER || !t->container_id[0] ||
+            !x->restart_since_ms || x->d->quitting || exp_state_is_end(x->state))
+                return 0;
+        loop_remove(x->d->loop, x->target_watch[idx]);
+        x->target_watch[idx] = NULL;
+        for (int i = 0; i < x->n_faults; i++) {
+                struct fault_inst *fi = &x->faults[i];
+
+                if (fi->target_idx != idx || !fi->f)
+                        continue;
+                loop_remove(x->d->loop, fi->tick);
+                fi->tick = NULL;
+                if (strcmp(fi->state, "active") != 0 && strcmp(fi->state, "applying") != 0)
+                        continue;
+                /* Whatever is left of the old cgroup goes back to how it was. */
+                if (fi->f->ops->revert(fi->f, t, &e) < 0)
+                        log_event("warning", x->id, "restart", "fault %d: revert on the exited target: %s", i, e.msg);
+                fi->state = "pending";
+                fi->f->done = 0;
+                experiment_journal_fault(fi);
+        }
+        target_release(t);
+        x->restart_since_ms[idx] = now_ms();
+        if (loop_add_timer(x->d->loop, RESTART_POLL_MS * 1000, RESTART_POLL_MS * 1000, on_poll, x,
+                           &x->target_watch[idx], &e) < 0)
+                return 0;
+        events_emit(x->d, x->id, "target-exited", NULL, "target %d (%s, pid %d) exited: waiting up to %d s for it to restart",
+                    idx, t->container_name, (int)t->pid, RESTART_WAIT_MS / 1000);
+        return 1;
+}

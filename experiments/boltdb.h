@@ -1,0 +1,30 @@
+/* A read-only reader of bbolt files (containerd's metadata database),
+ * enough to walk nested buckets and read their keys. Bounds are checked on
+ * every access: the file is being written by its owner while we read it,
+ * so a torn read is an error (-EIO), never a crash. */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+struct bolt_db {
+        const uint8_t *map;
+        size_t size;
+        uint32_t page_size;
+};
+
+/* A bucket: either a root page id or an inline page inside its parent. */
+struct bolt_bucket {
+        uint64_t root;
+        const uint8_t *inline_page; /* when root == 0 */
+        size_t inline_len;
+};
+
+int bolt_open(const char *path, struct bolt_db *db);
+void bolt_close(struct bolt_db *db);
+/* The top-level bucket set. */
+int bolt_root(const struct bolt_db *db, struct bolt_bucket *ret);
+/* The sub-bucket NAME of B. -ENOENT when none. */
+int bolt_bucket(const struct bolt_db *db, const struct bolt_bucket *b, const char *name, struct bolt_bucket *ret);
+/* Call FN for each plain key/value of B (sub-buckets are skipped). */
+int bolt_foreach(const struct bolt_db *db, const struct bolt_bucket *b,
+                 void (*fn)(const char *k, size_t klen, const char *v, size_t vlen, void *ud), void *ud);
