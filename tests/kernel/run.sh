@@ -20,7 +20,7 @@ CACHE=${CHAOSD_KERNEL_CACHE:-/var/cache/chaosd-kernel}
 WORK=$BUILD/kernel-lane
 LOG=$WORK/console.log
 MODULES="veth ifb sch_netem sch_prio sch_tbf sch_htb sch_fq_codel sch_ingress sch_sfq cls_u32 cls_basic cls_matchall
-         act_mirred act_gact fuse"
+         act_mirred act_gact fuse null_blk"
 
 skip() { echo "SKIP: kernel lane: $*"; exit 0; }
 die() { echo "FAIL: kernel lane: $*"; exit 1; }
