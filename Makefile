@@ -3,6 +3,7 @@
 #   make check      install what is missing (Debian, as root), build, run every test lane
 #   make demo       build, start chaosd and a demo container, pause it, show effect and revert
 #   make crashtest  SIGKILL chaosd mid-apply/mid-revert CYCLES times; count leftovers
+#   make memcheck   chaosd under valgrind across 100 experiments
 #   make fuzz       libFuzzer targets for FUZZ_SECONDS each (make check runs them briefly)
 #   make bench      benchmarks against the baselines, written to docs/performance.md
 #   make install    install binaries, man pages and the systemd unit under $(PREFIX)
@@ -44,7 +45,7 @@ UNIT_BINS   := $(UNIT_SRCS:%.c=$(BUILD)/%)
 INTEG_BINS  := $(INTEG_SRCS:%.c=$(BUILD)/%)
 HELPER_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all check unit integration kernel fuzz crashtest deps demo bench install format clean tests
+.PHONY: all check unit integration kernel fuzz crashtest memcheck deps demo bench install format clean tests
 all: $(BUILD)/chaosd $(BUILD)/chaosctl
 
 $(BUILD)/obj/%.o: %.c
@@ -99,6 +100,10 @@ fuzz:
 CYCLES ?= 200
 crashtest: tests
 	BUILD=$(abspath $(BUILD)) CYCLES=$(CYCLES) tests/crash/crashtest.sh
+
+# chaosd under valgrind memcheck across N experiments (default 100).
+memcheck: all
+	BUILD=$(abspath $(BUILD)) tests/memcheck.sh
 
 demo: all
 	BUILD=$(abspath $(BUILD)) tests/demo.sh

@@ -14,12 +14,14 @@ struct loop_source {
         loop_cb cb;
         void *userdata;
         struct loop_source *next_dead;
+        struct loop_source *prev, *next; /* live sources, for loop_free */
 };
 
 struct loop {
         int epfd;
         int quit;
         struct loop_source *dead; /* freed after the current dispatch round */
+        struct loop_source *live;
 };
 
 int loop_new(struct loop **ret, struct error *e)
@@ -51,6 +53,8 @@ void loop_free(struct loop *l)
 {
         if (!l)
                 return;
+        while (l->live)
+                loop_remove(l, l->live);
         reap_dead(l);
         close(l->epfd);
         free(l);
@@ -74,6 +78,10 @@ int loop_add_fd(struct loop *l, int fd, uint32_t events, loop_cb cb, void *userd
                 free(s);
                 return error_sys(e, err, "epoll_ctl add fd %d", fd);
         }
+        s->next = l->live;
+        if (l->live)
+                l->live->prev = s;
+        l->live = s;
         if (ret)
                 *ret = s;
         return 0;
@@ -127,6 +135,12 @@ void loop_remove(struct loop *l, struct loop_source *s)
         if (s->owns_fd)
                 close(s->fd);
         s->dead = 1;
+        if (s->prev)
+                s->prev->next = s->next;
+        else
+                l->live = s->next;
+        if (s->next)
+                s->next->prev = s->prev;
         /* Another event for S may still sit in this round's batch: defer the
          * free until the round is over. */
         s->next_dead = l->dead;
