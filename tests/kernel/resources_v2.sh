@@ -196,7 +196,37 @@ if mkcg consume sleep 600; then
         kill -9 "$VPID"
 fi
 
-# ---- 4. every limit at once, restored byte for byte ----
+# ---- 4. io: a direct read from null_blk inside the cgroup, throttled ----
+rate() { # rate CGDIR DEV: MiB/s of a 3 MiB O_DIRECT read from inside the cgroup
+        local t0 t1
+        t0=$(us)
+        (echo "$BASHPID" >"$1/cgroup.procs" && exec dd if="$2" of=/dev/null bs=64k count=48 iflag=direct 2>/dev/null)
+        t1=$(us)
+        awk -v s="$t0" -v e="$t1" 'BEGIN {printf "%.2f", 3 * 1000000 / (e - s)}'
+}
+if [ -f /sys/block/nullb0/dev ] && grep -qw io $CG/cgroup.subtree_control; then
+        if mkcg io sleep 600; then
+                snap "$CGDIR" "$dir/io.before"
+                free_rate=$(rate "$CGDIR" /dev/nullb0)
+                if run io 60s '[{"type": "io", "device": "/dev/nullb0", "rbps": "1MiB"}]'; then
+                        line=$(cat "$CGDIR/io.max")
+                        slow=$(rate "$CGDIR" /dev/nullb0)
+                        "$CHAOSCTL" stop "$ID" >/dev/null
+                        echo "io rbps 1MiB/s on nullb0: io.max '$line'; direct read $free_rate MiB/s before, $slow MiB/s throttled"
+                        within "$slow" 0 1.5 && t_pass "$N io rbps 1MiB measured $slow MiB/s (unthrottled $free_rate MiB/s; io.max '$line')" ||
+                                t_fail "$N io" "throttled read ran at $slow MiB/s (io.max '$line')"
+                        snap "$CGDIR" "$dir/io.after"
+                        same "$dir/io.before" "$dir/io.after" && [ -z "$(cat "$CGDIR/io.max")" ] &&
+                                t_pass "$N io: io.max empty again after revert, files byte-identical" ||
+                                t_fail "$N io" "io.max after revert: '$(cat "$CGDIR/io.max")'"
+                fi
+                kill -9 "$VPID"
+        fi
+else
+        t_skip "$N io" "no null_blk device or io controller in this VM"
+fi
+
+# ---- 5. every limit at once, restored byte for byte ----
 # An empty v2 cpuset.cpus (inherit) cannot be emptied again while the
 # cgroup has processes (ENOSPC): "cpus" is refused there, nothing touched.
 if mkcg cpusets sleep 600; then
@@ -246,7 +276,7 @@ if mkcg limits sleep 600; then
         kill -9 "$VPID"
 fi
 
-# ---- 5. chaosd SIGKILLed mid-experiment ----
+# ---- 6. chaosd SIGKILLed mid-experiment ----
 if mkcg crash sleep 600; then
         snap "$CGDIR" "$dir/crash.before"
         if run crash 4s '[{"type": "cpu", "quota": 0.5, "load": 100, "workers": 2}, {"type": "memory", "consume": "32MiB"}]'; then
