@@ -140,6 +140,12 @@ int experiment_journal_targets(struct experiment *x, struct error *e);
  * (chaosd/restart.c); returns 1 if it took over, 0 if the experiment
  * should end as target-gone. */
 int restart_begin(struct experiment *x, int idx);
+/* One fault: apply + verify + journal (on failure the experiment ends
+ * failed); revert (returns -1 when the revert failed, recorded in fi);
+ * start its tick timer if it has one and is active. */
+int experiment_apply_fault(struct fault_inst *fi, struct error *e);
+int experiment_revert_fault(struct fault_inst *fi);
+int experiment_arm_tick(struct fault_inst *fi, struct error *e);
 /* The journal hook given to fault modules as f->checkpoint. */
 int experiment_checkpoint(struct fault *f, struct error *e);
 

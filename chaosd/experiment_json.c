@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "daemon.h"
+#include "probes.h"
 
 static void add_time(cJSON *j, const char *key, int64_t ms)
 {
@@ -77,9 +78,20 @@ cJSON *experiment_to_json(const struct experiment *x, int full)
                 else
                         cJSON_AddNullToObject(f, "readback");
                 cJSON_AddStringToObject(f, "error", fi->error);
+                if (fi->step >= 0 && x->spec.steps) {
+                        cJSON_AddStringToObject(f, "step", x->spec.steps[fi->step].name);
+                        cJSON_AddNumberToObject(f, "start_ms", (double)(fi->start_us / 1000));
+                        cJSON_AddNumberToObject(f, "end_ms", (double)(fi->end_us / 1000));
+                }
                 cJSON_AddItemToArray(faults, f);
         }
         cJSON_AddNumberToObject(j, "faults_active", active);
+        /* Steady-state evidence (probes.c); probes_done turns true once
+         * the after-probes have their verdicts: the record is final. */
+        cJSON_AddItemToObject(j, "probes", probes_to_json(x));
+        cJSON_AddBoolToObject(j, "probes_done", probes_done(x));
+        if (x->schedule_id[0])
+                cJSON_AddStringToObject(j, "schedule", x->schedule_id);
         if (x->spec.root)
                 cJSON_AddItemToObject(j, "spec", cJSON_Duplicate(x->spec.root, 1));
         return j;

@@ -65,6 +65,11 @@ int journal_open(const char *state_dir, struct journal **ret, struct error *e)
         return 0;
 }
 
+struct sqlite3 *journal_db(struct journal *j)
+{
+        return j ? j->db : NULL;
+}
+
 void journal_close(struct journal *j)
 {
         if (!j)

@@ -25,6 +25,9 @@ struct journal_fault {
 };
 
 int journal_open(const char *state_dir, struct journal **ret, struct error *e);
+/* The database handle, for modules with a table of their own in the same
+ * file (chaosd/schedules.c). */
+struct sqlite3 *journal_db(struct journal *j);
 void journal_close(struct journal *j);
 
 int journal_put_experiment(struct journal *j, const struct journal_experiment *x, struct error *e);

@@ -18,6 +18,7 @@
 #include "events.h"
 #include "fsutil.h"
 #include "proc.h"
+#include "schedules.h"
 #include "units.h"
 
 struct options {
@@ -233,6 +234,8 @@ out:
         }
         journal_close(d.journal);
         events_free(d.events);
+        if (schedules_load(&d, e) < 0)
+                log_event("error", NULL, "schedule", "%s", e->msg);
         loop_free(d.loop);
         return r;
 }
@@ -256,3 +259,4 @@ int main(int argc, char **argv)
         }
         return 0;
 }
+        schedules_free(&d);

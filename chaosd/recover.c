@@ -67,7 +67,7 @@ static int load_one(struct daemon *d, const struct journal_experiment *jx, struc
                 x->faults[i].x = x;
                 x->faults[i].state = "pending";
                 x->faults[i].target_idx = i / x->spec.n_faults;
-                r = fault_new(cJSON_GetArrayItem(x->spec.faults, i % x->spec.n_faults), i % x->spec.n_faults,
+                r = fault_new(x->spec.fault_list[i % x->spec.n_faults].json, i % x->spec.n_faults,
                               &x->faults[i].f, e);
                 if (r < 0)
                         goto fail;
@@ -109,7 +109,8 @@ static int resume_fault(struct fault_inst *fi, struct error *e)
         struct target *t = &fi->x->targets[fi->target_idx];
         const struct fault_ops *ops = fi->f->ops;
 
-        if (strcmp(fi->state, "done") == 0 || strcmp(fi->state, "reverted") == 0)
+        /* pending: a later step's fault, applied when its step starts. */
+        if (strcmp(fi->state, "done") == 0 || strcmp(fi->state, "reverted") == 0 || strcmp(fi->state, "pending") == 0)
                 return 0;
         if ((ops->flags & FAULT_ONESHOT) || (ops->verify && ops->verify(fi->f, t, e) == 0)) {
                 fi->state = "active";

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,6 +53,15 @@ static long long now_ms(void)
         return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int terminal_columns(void)
+{
+        struct winsize ws;
+
+        if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 10)
+                return ws.ws_col;
+        return 80;
+}
+
 struct view {
         int tty;   /* rewrite one progress line with \r */
         int quiet; /* --json: only the final object goes to stdout */
@@ -71,8 +81,12 @@ static void show(struct view *v, const cJSON *exp, const char *note)
                         fmt_state_line(exp, line, sizeof(line));
                 else
                         fmt_progress(exp, line, sizeof(line));
-                /* \033[K clears what a longer previous line left behind. */
-                printf("\r%s%s\033[K%s", line, note ? note : "", end ? "\n" : "");
+                if (note)
+                        snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s", note);
+                /* A line that wraps cannot be rewritten with \r: cut it to the
+                 * terminal's width. \033[K clears what a longer previous line
+                 * left behind. */
+                printf("\r%.*s\033[K%s", terminal_columns() - 1, line, end ? "\n" : "");
         } else if (strcmp(state, v->last_state) != 0) {
                 fmt_state_line(exp, line, sizeof(line));
                 printf("%s\n", line);

@@ -2,28 +2,62 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cleanup.h"
 #include "fault.h"
 #include "jsonv.h"
 
-static const char *const top_keys[] = { "name", "description", "target", "duration", "faults", NULL };
+static const char *const top_keys[] = { "name",   "description", "target",   "duration", "faults",
+                                        "probes", "schedule",    "steps", NULL };
 
-/* Validate every fault through its module's (pure) parse. */
+/* Validate every fault through its module's (pure) parse; each is active
+ * for the whole duration. */
 static int check_faults(struct spec *s, struct error *e)
 {
         const cJSON *it;
         int i = 0;
 
+        s->fault_list = calloc((size_t)s->n_faults, sizeof(*s->fault_list));
+        if (!s->fault_list)
+                return error_set(e, ENOMEM, "out of memory");
         cJSON_ArrayForEach(it, s->faults) {
-                struct fault *f = NULL;
-                int r = fault_new(it, i++, &f, e);
+                struct spec_fault *sf = &s->fault_list[i];
+                int r;
 
+                sf->json = it;
+                sf->step = -1;
+                sf->index = i;
+                sf->end_us = s->duration_us;
+                snprintf(sf->path, sizeof(sf->path), "$.faults[%d]", i);
+                r = steps_check_fault(sf, e);
                 if (r < 0)
                         return r;
-                fault_free(f);
+                i++;
         }
+        return 0;
+}
+
+/* "steps" instead of "faults": the duration defaults to the scenario's
+ * length and may only extend it. */
+static int parse_steps(struct spec *s, const cJSON *steps, int has_duration, uint64_t max_duration_us,
+                       struct error *e)
+{
+        uint64_t total;
+        int r;
+
+        if (s->faults)
+                return error_path(e, "$.faults", "cannot be combined with \"steps\" (put the faults in a step)");
+        r = steps_parse(steps, "$.steps", max_duration_us, SPEC_MAX_FAULTS, &s->steps, &s->n_steps,
+                        &s->fault_list, &s->n_faults, &total, e);
+        if (r < 0)
+                return r;
+        if (!has_duration)
+                s->duration_us = total;
+        else if (s->duration_us < total)
+                return error_path(e, "$.duration", "is shorter than the steps, which end after %llu ms",
+                                  (unsigned long long)(total / 1000));
         return 0;
 }
 
@@ -31,8 +65,8 @@ int spec_parse(const char *buf, size_t len, unsigned flags, uint64_t max_duratio
                struct error *e)
 {
         const char *end = NULL;
-        const cJSON *target;
-        int r;
+        const cJSON *target, *steps, *sched;
+        int has_duration, r;
 
         memset(s, 0, sizeof(*s));
         if (!max_duration_us)
@@ -69,9 +103,11 @@ int spec_parse(const char *buf, size_t len, unsigned flags, uint64_t max_duratio
         r = jv_string(s->root, "$", "description", 0, &s->description, e);
         if (r < 0)
                 goto fail;
-        r = jv_duration(s->root, "$", "duration", 1, 1000, max_duration_us, &s->duration_us, e);
+        steps = cJSON_GetObjectItemCaseSensitive(s->root, "steps");
+        r = jv_duration(s->root, "$", "duration", !steps, 1000, max_duration_us, &s->duration_us, e);
         if (r < 0)
                 goto fail;
+        has_duration = r > 0;
         target = cJSON_GetObjectItemCaseSensitive(s->root, "target");
         if (target) {
                 r = target_spec_parse(target, "$.target", &s->target, e);
@@ -83,6 +119,12 @@ int spec_parse(const char *buf, size_t len, unsigned flags, uint64_t max_duratio
                 goto fail;
         }
         s->faults = cJSON_GetObjectItemCaseSensitive(s->root, "faults");
+        if (steps) {
+                r = parse_steps(s, steps, has_duration, max_duration_us, e);
+                if (r < 0)
+                        goto fail;
+                goto rest;
+        }
         if (!s->faults) {
                 r = error_path(e, "$.faults", "is required");
                 goto fail;
@@ -99,6 +141,18 @@ int spec_parse(const char *buf, size_t len, unsigned flags, uint64_t max_duratio
         r = check_faults(s, e);
         if (r < 0)
                 goto fail;
+rest:
+        r = probe_specs_parse(cJSON_GetObjectItemCaseSensitive(s->root, "probes"), "$.probes", &s->probes,
+                              &s->n_probes, e);
+        if (r < 0)
+                goto fail;
+        sched = cJSON_GetObjectItemCaseSensitive(s->root, "schedule");
+        if (sched) {
+                r = schedule_parse(sched, "$.schedule", &s->schedule, e);
+                if (r < 0)
+                        goto fail;
+                s->has_schedule = 1;
+        }
         return 0;
 fail:
         spec_free(s);
@@ -107,6 +161,9 @@ fail:
 
 void spec_free(struct spec *s)
 {
+        free(s->fault_list);
+        free(s->steps);
+        free(s->probes);
         cJSON_Delete(s->root);
         memset(s, 0, sizeof(*s));
 }

@@ -7,6 +7,9 @@
 #include <cJSON.h>
 
 #include "error.h"
+#include "probe_spec.h"
+#include "schedule.h"
+#include "steps.h"
 #include "target.h"
 
 #define SPEC_MAX_BYTES (64 * 1024)
@@ -25,8 +28,15 @@ struct spec {
         uint64_t duration_us;
         int has_target;
         struct target_spec target;
-        const cJSON *faults;   /* the array, borrowed from root */
-        int n_faults;
+        const cJSON *faults;   /* the array, borrowed from root (NULL with steps) */
+        int n_faults;          /* all faults, those of every step included */
+        struct spec_fault *fault_list; /* n_faults, each with its window (owned) */
+        struct step_spec *steps;       /* owned; NULL without "steps" */
+        int n_steps;
+        struct probe_spec *probes;     /* owned */
+        int n_probes;
+        int has_schedule;
+        struct schedule schedule;
 };
 
 /* Parse BUF (LEN bytes). max_duration_us caps "duration" (0: default). */

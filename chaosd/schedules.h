@@ -1,0 +1,28 @@
+/* Scheduled experiments: a spec with "schedule" posted to
+ * /v1/experiments becomes a schedule that starts the experiment at each
+ * cron tick. A run never overlaps the previous one of the same schedule
+ * (that tick is skipped and counted). Schedules and their next firing
+ * live in the journal's database (table "schedules"), so they survive a
+ * restart; a firing missed while the daemon was down is skipped, not
+ * caught up: chaos should not start by surprise after an outage. */
+#pragma once
+#include <cJSON.h>
+
+#include "error.h"
+
+struct daemon;
+
+/* Create the table, load the schedules and arm their timers. */
+int schedules_load(struct daemon *d, struct error *e);
+void schedules_free(struct daemon *d);
+/* If BODY is a valid spec with "schedule", create the schedule: returns 1
+ * with *ret the schedule's JSON. Returns 0 when BODY has no schedule (or
+ * is invalid: experiment_create reports that). Negative on a failure. */
+int schedules_try_create(struct daemon *d, const char *body, size_t len, cJSON **ret, struct error *e);
+cJSON *schedules_to_json(struct daemon *d);
+/* The schedule ID as JSON, or NULL. */
+cJSON *schedule_get_json(struct daemon *d, const char *id);
+/* Remove schedule ID (its running experiment, if any, keeps running).
+ * -ENOENT if there is none. */
+int schedule_delete(struct daemon *d, const char *id, struct error *e);
+int schedules_count(struct daemon *d);
