@@ -19,6 +19,7 @@
 #include "fsutil.h"
 #include "proc.h"
 #include "schedules.h"
+#include "schedules.h"
 #include "units.h"
 
 struct options {
@@ -205,6 +206,8 @@ static int run(const struct options *o, struct error *e)
                 log_event("info", NULL, "reconcile", "reverted %d, resumed %d experiment%s", reverted, resumed,
                           resumed == 1 ? "" : "s");
         load_history(&d);
+        if (schedules_load(&d, e) < 0)
+                log_event("error", NULL, "schedule", "%s", e->msg);
         {
                 char dir[4096], *slash;
 
@@ -232,6 +235,7 @@ out:
                 d.experiments = x->next;
                 experiment_free(x);
         }
+        schedules_free(&d);
         journal_close(d.journal);
         events_free(d.events);
         if (schedules_load(&d, e) < 0)

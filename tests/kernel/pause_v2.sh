@@ -7,7 +7,8 @@
 #     mounted in the VM (the runc-style FREEZING retry and thaw-back);
 #  2. the product path, when chaosd and chaosctl are built: a 3 s pause of a
 #     cgroup target seen frozen from outside (cgroup.events, the victim's
-#     utime standing still), then thawed by the deadline and running again.
+#     utime standing still), then thawed by the deadline and running again;
+#  3. kill through the daemon on the v2 cgroup's processes ("count": 1).
 # Runs inside the lane's VM (BUILD=/build) or on any cgroup v2 host as root.
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
 
@@ -156,5 +157,41 @@ if wait_for 10 frozen 0; then
                 t_fail "pause_v2 daemon" "cgroup.freeze is $(cat "$cg/cgroup.freeze")"
 else
         t_fail "pause_v2 daemon" "still frozen 10 s after a 3 s pause"
+fi
+
+# ---- 3. kill on the v2 cgroup's cgroup.procs, through the daemon ----
+# Two more victims join; "count": 1 takes exactly one, never the first one
+# (the newest go first) — seen from cgroup.procs and /proc.
+extra=()
+for i in 1 2; do
+        (echo "$BASHPID" >"$cg/cgroup.procs" && exec "$VICTIM" sleep 120) &
+        extra+=($!)
+done
+t_cleanup "kill -9 ${extra[*]}"
+live() { # victims of ours still alive (not zombies)
+        local p n=0
+        for p in $vpid "${extra[@]}"; do
+                case $(awk '{print $3}' "/proc/$p/stat" 2>/dev/null) in ''|Z) ;; *) n=$((n + 1)) ;; esac
+        done
+        echo $n
+}
+wait_for 2 test "$(wc -l <"$cg/cgroup.procs")" = 3
+cat >"$dir/kill.json" <<EOF
+{"name": "lane-kill-v2", "target": {"cgroup": "$rel"}, "duration": "1s",
+ "faults": [{"type": "kill", "process": "victim", "count": 1}]}
+EOF
+if "$CHAOSCTL" run "$dir/kill.json" --json >"$dir/kill-run.json" 2>"$dir/kill.err"; then
+        if wait_for 3 test "$(live)" = 2; then
+                sleep 0.3
+                if [ "$(live)" = 2 ] && awk '{exit !($3 != "Z")}' "/proc/$vpid/stat"; then
+                        t_pass "kill_v2 daemon: count 1 over 3 victims in a v2 cgroup: exactly one gone, the oldest kept"
+                else
+                        t_fail "kill_v2 daemon" "live victims: $(live); oldest state $(awk '{print $3}' "/proc/$vpid/stat")"
+                fi
+        else
+                t_fail "kill_v2 daemon" "live victims: $(live), expected 2"
+        fi
+else
+        t_fail "kill_v2 daemon" "chaosctl run: $(cat "$dir/kill.err")"
 fi
 exit $T_FAILED
