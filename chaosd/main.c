@@ -18,9 +18,10 @@
 #include "events.h"
 #include "fsutil.h"
 #include "proc.h"
-#include "schedules.h"
+#include "seccomp_agent.h"
 #include "schedules.h"
 #include "units.h"
+#include "warden.h"
 
 struct options {
         const char *socket;
@@ -28,6 +29,7 @@ struct options {
         const char *group;
         uint64_t max_duration_us;
         int recover;
+        const char *listen, *tls_cert, *tls_key, *tls_ca;
 };
 
 static void usage(FILE *f)
@@ -39,7 +41,8 @@ static void usage(FILE *f)
                    "  --socket-group GROUP group allowed to use the API besides root (default: root only)\n"
                    "  --max-duration D     longest experiment accepted (default 1h)\n"
                    "  --recover            revert everything the journal says is applied, then exit\n"
-                   "  --listen HOST:PORT   remote API with mutual TLS (not supported yet)\n");
+                   "  --listen HOST:PORT   also serve the API on TCP with TLS 1.3 and client certificates,\n"
+                   "                       with --tls-cert F --tls-key F --tls-client-ca F (docs/remote.md)\n");
 }
 
 static int parse_args(int argc, char **argv, struct options *o, struct error *e)
@@ -48,8 +51,8 @@ static int parse_args(int argc, char **argv, struct options *o, struct error *e)
                 { "socket", required_argument, NULL, 's' },    { "state-dir", required_argument, NULL, 'd' },
                 { "socket-group", required_argument, NULL, 'g' }, { "max-duration", required_argument, NULL, 'm' },
                 { "recover", no_argument, NULL, 'r' },         { "listen", required_argument, NULL, 'l' },
-                { "tls-cert", required_argument, NULL, 'l' },  { "tls-key", required_argument, NULL, 'l' },
-                { "tls-client-ca", required_argument, NULL, 'l' }, { "help", no_argument, NULL, 'h' },
+                { "tls-cert", required_argument, NULL, 'C' },  { "tls-key", required_argument, NULL, 'K' },
+                { "tls-client-ca", required_argument, NULL, 'A' }, { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },         { NULL, 0, NULL, 0 },
         };
         int c;
@@ -76,7 +79,17 @@ static int parse_args(int argc, char **argv, struct options *o, struct error *e)
                         o->recover = 1;
                         break;
                 case 'l':
-                        return error_set(e, ENOTSUP, "the remote TLS API is not supported yet (Unix socket only)");
+                        o->listen = optarg;
+                        break;
+                case 'C':
+                        o->tls_cert = optarg;
+                        break;
+                case 'K':
+                        o->tls_key = optarg;
+                        break;
+                case 'A':
+                        o->tls_ca = optarg;
+                        break;
                 case 'h':
                         usage(stdout);
                         exit(0);
@@ -90,6 +103,11 @@ static int parse_args(int argc, char **argv, struct options *o, struct error *e)
         }
         if (optind < argc)
                 return error_set(e, EINVAL, "unexpected argument \"%s\"", argv[optind]);
+        /* TCP only ever with mutual TLS: no flag turns either half off. */
+        if (o->listen && (!o->tls_cert || !o->tls_key || !o->tls_ca))
+                return error_set(e, EINVAL, "--listen needs --tls-cert, --tls-key and --tls-client-ca");
+        if (!o->listen && (o->tls_cert || o->tls_key || o->tls_ca))
+                return error_set(e, EINVAL, "--tls-* options only apply with --listen");
         return 0;
 }
 
@@ -152,9 +170,14 @@ static int lock_state_dir(const char *dir, struct error *e)
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         if (fd < 0)
                 return error_sys(e, errno, "open %s", path);
-        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-                close(fd);
-                return error_set(e, EBUSY, "another chaosd is using state dir %s", dir);
+        /* A warden of a previous daemon may hold it for a moment while it
+         * reverts: wait a little before concluding another daemon runs. */
+        for (int i = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; i++) {
+                if (i == 50) {
+                        close(fd);
+                        return error_set(e, EBUSY, "another chaosd is using state dir %s", dir);
+                }
+                usleep(100 * 1000);
         }
         return fd; /* held until exit */
 }
@@ -177,6 +200,12 @@ static int run(const struct options *o, struct error *e)
         r = lock_state_dir(o->state_dir, e);
         if (r < 0)
                 return r;
+        if (!o->recover) {
+                int w = warden_start(o->state_dir, r, e);
+
+                if (w < 0)
+                        return error_wrap(e, "warden");
+        }
         snprintf(d.state_dir, sizeof(d.state_dir), "%s", o->state_dir);
         d.max_duration_us = o->max_duration_us;
         d.started_ms = now_ms();
@@ -221,6 +250,15 @@ static int run(const struct options *o, struct error *e)
         r = api_start(&d, o->socket, group, e);
         if (r < 0)
                 goto out;
+        if (o->listen) {
+                r = api_listen_tls(&d, o->listen, o->tls_cert, o->tls_key, o->tls_ca, e);
+                if (r < 0)
+                        goto out;
+                log_event("info", NULL, "start", "remote API on %s (TLS 1.3, client certificates required)", o->listen);
+        }
+        r = seccomp_agent_start(&d, o->socket, e);
+        if (r < 0)
+                goto out;
         log_event("info", NULL, "start", "chaosd %s listening on %s (state %s)", CHAOSD_VERSION, o->socket,
                   o->state_dir);
         r = loop_run(d.loop, e);
@@ -229,6 +267,7 @@ out:
         /* Whatever made us leave, nothing we applied stays behind. */
         if (d.loop && d.journal)
                 experiments_end_all(&d, EXP_HALTED, "chaosd exiting", NULL);
+        seccomp_agent_stop();
         while (d.experiments) {
                 struct experiment *x = d.experiments;
 
@@ -238,8 +277,6 @@ out:
         schedules_free(&d);
         journal_close(d.journal);
         events_free(d.events);
-        if (schedules_load(&d, e) < 0)
-                log_event("error", NULL, "schedule", "%s", e->msg);
         loop_free(d.loop);
         return r;
 }
@@ -263,4 +300,3 @@ int main(int argc, char **argv)
         }
         return 0;
 }
-        schedules_free(&d);

@@ -10,12 +10,8 @@
 
 #include "cleanup.h"
 #include "cli.h"
+#include "remote.h"
 #include "format.h"
-
-static int verb_exec_unsupported(struct cli *c, int argc, char **argv, struct error *e)
-{
-        return error_set(e, EINVAL, "exec is not supported yet by this chaosctl");
-}
 
 static const struct verb verbs[] = {
         { "validate", verb_validate, "FILE", "check a spec locally (FILE may be - for stdin)" },
@@ -25,7 +21,7 @@ static const struct verb verbs[] = {
         { "stop", verb_stop, "ID [--json]", "stop an experiment and revert its faults" },
         { "halt", verb_halt, "[--json]", "stop every active experiment" },
         { "events", verb_events, "[--follow] [--json]", "show the daemon's events; --follow keeps streaming" },
-        { "exec", verb_exec_unsupported, "--spec FILE -- CMD...", "(not supported yet)" },
+        { "exec", verb_exec, "--spec FILE -- CMD...", "run CMD as the target of a spec without target" },
 };
 
 volatile sig_atomic_t cli_interrupted;
@@ -96,13 +92,16 @@ int cli_usage_error(const char *verb, struct error *e)
 
 static void usage(FILE *f)
 {
-        fprintf(f, "Usage: chaosctl [--socket PATH] [--json] VERB [ARGS...]\n\n"
+        fprintf(f, "Usage: chaosctl [--socket PATH | --host https://HOST:PORT | --hosts FILE]\n"
+                   "                [--cert F --key F --cacert F] [--json] VERB [ARGS...]\n\n"
                    "The command-line client of chaosd, the chaos-engineering fault injector.\n\nVerbs:\n");
         for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
                 fprintf(f, "  %-9s %-36s %s\n", verbs[i].name, verbs[i].args, verbs[i].summary);
         fprintf(f, "\nOptions:\n"
                    "  -s, --socket PATH  chaosd's socket (default $CHAOSD_SOCKET, else %s)\n"
                    "      --json         print the daemon's JSON on read verbs\n"
+                   "      --host URL     a remote chaosd over mutual TLS (with --cert, --key, --cacert)\n"
+                   "      --hosts FILE   run the verb on every host listed (one URL per line)\n"
                    "  -h, --help         this help; `chaosctl VERB --help` for one verb\n"
                    "  -V, --version      print the version\n\n"
                    "Exit status: 0 ok, 1 experiment failed or error, 2 usage or invalid spec,\n"
@@ -152,9 +151,11 @@ int main(int argc, char **argv)
                 { "json", no_argument, NULL, 'j' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
+                CLI_REMOTE_LONGOPTS,
                 { NULL, 0, NULL, 0 },
         };
         struct cli c = { 0 };
+        struct cli_remote remote = { 0 };
         struct error e = { 0 };
         const struct verb *v;
         const char *env = getenv("CHAOSD_SOCKET");
@@ -177,6 +178,9 @@ int main(int argc, char **argv)
                 case 'V':
                         printf("chaosctl %s\n", CHAOSD_VERSION);
                         return EXIT_OK;
+                case CLI_OPT_HOST... CLI_OPT_HOSTS:
+                        (void)cli_remote_option(&remote, opt, optarg);
+                        break;
                 case ':':
                         fprintf(stderr, "chaosctl: option '%s' needs an argument\n", argv[optind - 1]);
                         return EXIT_USAGE;
@@ -202,13 +206,21 @@ int main(int argc, char **argv)
                 return EXIT_OK;
         }
         c.http.socket = c.socket;
-        /* Plain HTTP on a Unix socket: no TLS library to initialise. */
-        if (curl_global_init(CURL_GLOBAL_NOTHING) != CURLE_OK) {
+        if (cli_remote_check(&remote, &e) < 0) {
+                fprintf(stderr, "chaosctl: %s\n", e.msg);
+                return EXIT_USAGE;
+        }
+        if (remote.host || remote.hosts_file) {
+                c.http.remote = &remote;
+                c.http.socket = remote.host ? remote.host : remote.hosts_file;
+        }
+        /* Plain HTTP on a Unix socket needs no TLS library initialised. */
+        if (curl_global_init(c.http.remote ? CURL_GLOBAL_DEFAULT : CURL_GLOBAL_NOTHING) != CURLE_OK) {
                 fprintf(stderr, "chaosctl: cannot initialise libcurl\n");
                 return EXIT_FAIL;
         }
         optind = 0; /* full re-initialisation of getopt for the verb */
-        r = v->run(&c, argc, argv, &e);
+        r = remote.hosts_file ? cli_remote_fanout(&c, v, argc, argv, &e) : v->run(&c, argc, argv, &e);
         cli_http_client_free(&c.http);
         curl_global_cleanup();
         if (fflush(stdout) != 0 && r >= 0)

@@ -12,6 +12,7 @@ extern const struct fault_ops fault_cpu_ops;
 extern const struct fault_ops fault_memory_ops;
 extern const struct fault_ops fault_pids_ops;
 extern const struct fault_ops fault_io_ops;
+extern const struct fault_ops fault_syscall_ops;
 
 static const struct fault_ops *const registry[] = {
         &fault_pause_ops,
@@ -22,6 +23,7 @@ static const struct fault_ops *const registry[] = {
         &fault_memory_ops,
         &fault_pids_ops,
         &fault_io_ops,
+        &fault_syscall_ops,
         NULL,
 };
 

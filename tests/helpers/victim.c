@@ -12,6 +12,17 @@
  *                               {"openat":{"ok":9000,"EIO":1000},...}
  *                               supported: openat getpid getppid getuid read
  *                               write uname socket nanosleep
+ *                               extra options:
+ *                                 --timing       add "min_us"/"max_us" per call
+ *                                 --window K     also print the counts of every
+ *                                                K iterations as they happen:
+ *                                                {"window":W,"openat":{...}}
+ *                                 --sleep-us U   pause U us after each iteration
+ *                                 --rounds R --wait-file F
+ *                                                R rounds of N iterations, one
+ *                                                JSON line each; before each
+ *                                                round after the first, wait
+ *                                                (up to 120 s) until F exists
  *   victim memhog SIZE [SECONDS] allocate SIZE bytes (suffix K/M/G, KiB/MiB/
  *                               GiB), touch every page, print "ready BYTES",
  *                               then hold it for SECONDS (default: forever)
@@ -106,12 +117,56 @@ static int do_ticker(int argc, char **argv)
         return 0;
 }
 
+static const char *errno_name(int err, char *buf, size_t len);
+
 /* Counts for one syscall: successes and failures per errno. */
 struct counts {
         const char *name;
         unsigned long ok;
         unsigned long err[4096];
+        double min_s, max_s;
 };
+
+static void print_counts(const struct counts *c, int nc, int timing, long window)
+{
+        printf("{");
+        if (window >= 0)
+                printf("\"window\":%ld,", window);
+        for (int k = 0; k < nc; k++) {
+                char b[16];
+
+                printf("%s\"%s\":{\"ok\":%lu", k ? "," : "", c[k].name, c[k].ok);
+                for (int err = 0; err < 4096; err++)
+                        if (c[k].err[err])
+                                printf(",\"%s\":%lu", errno_name(err, b, sizeof(b)), c[k].err[err]);
+                if (timing)
+                        printf(",\"min_us\":%.0f,\"max_us\":%.0f", c[k].min_s * 1e6, c[k].max_s * 1e6);
+                printf("}");
+        }
+        printf("}\n");
+        fflush(stdout);
+}
+
+static void reset_counts(struct counts *c, int nc)
+{
+        for (int k = 0; k < nc; k++) {
+                const char *name = c[k].name;
+
+                memset(&c[k], 0, sizeof(c[k]));
+                c[k].name = name;
+                c[k].min_s = 1e9;
+        }
+}
+
+static int wait_file(const char *f)
+{
+        for (int i = 0; i < 12000; i++) {
+                if (access(f, F_OK) == 0)
+                        return 0;
+                usleep(10000);
+        }
+        return -1;
+}
 
 static long call_once(const char *name, const char *path, int rfd, int wfd)
 {
@@ -180,9 +235,10 @@ static int do_syscalls(int argc, char **argv)
 {
         char *calls = NULL, *save = NULL;
         const char *path = "/";
-        unsigned long n = 10000;
-        struct counts *c;
-        int nc = 0, rfd, wfd;
+        unsigned long n = 10000, window = 0, rounds = 1, sleep_us = 0;
+        const char *wait_file_path = NULL;
+        struct counts *c, *wc;
+        int nc = 0, rfd, wfd, timing = 0;
 
         for (int i = 2; i < argc; i++) {
                 if (strcmp(argv[i], "--calls") == 0 && i + 1 < argc)
@@ -191,6 +247,16 @@ static int do_syscalls(int argc, char **argv)
                         n = strtoul(argv[++i], NULL, 10);
                 else if (strcmp(argv[i], "--path") == 0 && i + 1 < argc)
                         path = argv[++i];
+                else if (strcmp(argv[i], "--timing") == 0)
+                        timing = 1;
+                else if (strcmp(argv[i], "--window") == 0 && i + 1 < argc)
+                        window = strtoul(argv[++i], NULL, 10);
+                else if (strcmp(argv[i], "--sleep-us") == 0 && i + 1 < argc)
+                        sleep_us = strtoul(argv[++i], NULL, 10);
+                else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc)
+                        rounds = strtoul(argv[++i], NULL, 10);
+                else if (strcmp(argv[i], "--wait-file") == 0 && i + 1 < argc)
+                        wait_file_path = argv[++i];
                 else
                         return usage();
         }
@@ -220,26 +286,48 @@ static int do_syscalls(int argc, char **argv)
                 perror("victim: no file to read or write");
                 return 1;
         }
-        for (unsigned long i = 0; i < n; i++)
-                for (int k = 0; k < nc; k++) {
-                        long r = call_once(c[k].name, path, rfd, wfd);
-
-                        if (r >= 0)
-                                c[k].ok++;
-                        else
-                                c[k].err[errno > 0 && errno < 4096 ? errno : 0]++;
+        wc = calloc(32, sizeof(*wc));
+        if (!wc)
+                return 1;
+        for (int k = 0; k < nc; k++)
+                wc[k].name = c[k].name;
+        for (unsigned long round = 0; round < rounds; round++) {
+                if (round > 0 && wait_file_path && wait_file(wait_file_path) < 0) {
+                        fprintf(stderr, "victim: %s never appeared\n", wait_file_path);
+                        return 1;
                 }
-        printf("{");
-        for (int k = 0; k < nc; k++) {
-                char b[16];
+                reset_counts(c, nc);
+                reset_counts(wc, nc);
+                for (unsigned long i = 0; i < n; i++) {
+                        for (int k = 0; k < nc; k++) {
+                                double t0 = timing ? now_s() : 0, dt;
+                                long r = call_once(c[k].name, path, rfd, wfd);
+                                int err = errno;
 
-                printf("%s\"%s\":{\"ok\":%lu", k ? "," : "", c[k].name, c[k].ok);
-                for (int err = 0; err < 4096; err++)
-                        if (c[k].err[err])
-                                printf(",\"%s\":%lu", errno_name(err, b, sizeof(b)), c[k].err[err]);
-                printf("}");
+                                if (timing) {
+                                        dt = now_s() - t0;
+                                        if (dt < c[k].min_s)
+                                                c[k].min_s = dt;
+                                        if (dt > c[k].max_s)
+                                                c[k].max_s = dt;
+                                }
+                                if (r >= 0) {
+                                        c[k].ok++;
+                                        wc[k].ok++;
+                                } else {
+                                        c[k].err[err > 0 && err < 4096 ? err : 0]++;
+                                        wc[k].err[err > 0 && err < 4096 ? err : 0]++;
+                                }
+                        }
+                        if (window > 0 && (i + 1) % window == 0) {
+                                print_counts(wc, nc, 0, (long)((i + 1) / window - 1));
+                                reset_counts(wc, nc);
+                        }
+                        if (sleep_us)
+                                usleep(sleep_us);
+                }
+                print_counts(c, nc, timing, -1);
         }
-        printf("}\n");
         return 0;
 }
 
