@@ -263,3 +263,42 @@ void load_history(struct daemon *d)
         }
         journal_experiments_free(v, n);
 }
+
+int reconcile_expired(struct daemon *d, int64_t *ret_next_deadline_ms, int *ret_reverted, struct error *e)
+{
+        struct journal_experiment *v = NULL;
+        int n = 0, r;
+
+        *ret_next_deadline_ms = 0;
+        *ret_reverted = 0;
+        r = journal_list_active(d->journal, &v, &n, e);
+        if (r < 0)
+                return r;
+        for (int i = 0; i < n; i++) {
+                struct experiment *x = NULL;
+                struct error le;
+                int gone = 0;
+
+                /* Another boot's experiments are the next daemon's business. */
+                if (strcmp(v[i].boot_id ? v[i].boot_id : "", d->boot_id) != 0)
+                        continue;
+                if (v[i].deadline_ms > now_ms()) {
+                        if (!*ret_next_deadline_ms || v[i].deadline_ms < *ret_next_deadline_ms)
+                                *ret_next_deadline_ms = v[i].deadline_ms;
+                        continue;
+                }
+                if (load_one(d, &v[i], &x, &le) < 0) {
+                        log_event("error", v[i].id, "warden", "cannot load: %s", le.msg);
+                        continue;
+                }
+                for (int t = 0; t < x->n_targets; t++)
+                        if (target_rebind(&x->targets[t], &le) < 0)
+                                gone = 1;
+                experiment_end(x, gone ? EXP_TARGET_GONE : EXP_COMPLETED,
+                               "duration elapsed while chaosd was down (reverted by its warden)");
+                experiment_free(x);
+                (*ret_reverted)++;
+        }
+        journal_experiments_free(v, n);
+        return 0;
+}
