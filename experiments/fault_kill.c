@@ -487,9 +487,11 @@ static int kill_round(struct fault *f, struct target *t, int first, struct error
                 if (r == -ESRCH)
                         continue; /* exited meanwhile: nothing was hit */
                 if (r < 0) {
+                        int pid = (int)c[i].pid;
+
                         *e = se;
                         chosen_free(c, nc);
-                        return error_wrap(e, "kill: pid %d", (int)c[i].pid);
+                        return error_wrap(e, "kill: pid %d", pid);
                 }
                 sent[i] = 1;
                 count++;
