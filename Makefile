@@ -12,7 +12,7 @@ BUILD   ?= build
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
-PKGS    := libnl-route-3.0 libseccomp libcjson libmicrohttpd sqlite3
+PKGS    := libnl-route-3.0 libseccomp libcjson libmicrohttpd sqlite3 gnutls
 # libcurl is the client's only (chaosctl); the daemon stays off it so that
 # an idle chaosd does not map OpenSSL and its friends.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libcurl 2>/dev/null)

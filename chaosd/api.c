@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include "events.h"
 #include "peercred.h"
+#include "tls.h"
 #include "schedules.h"
 #include "schedules.h"
 
@@ -27,12 +28,15 @@
 struct follower;
 
 struct api {
+        struct api *next; /* the Unix socket's first, then the TLS listener */
         struct daemon *d;
         struct MHD_Daemon *mhd;
         struct loop_source *mhd_src, *timer, *kick;
         int listen_fd;
         gid_t group;
-        char path[108];
+        char path[108];   /* "" for TCP */
+        int tls;          /* TCP with mutual TLS (chaosd/tls.c) */
+        struct tls_files tlsf;
         struct follower *followers;
 };
 
@@ -328,6 +332,20 @@ static int authorize(struct api *a, struct MHD_Connection *c)
         uid_t uid = (uid_t)-1;
         int r;
 
+        /* Over TLS the handshake already required a client certificate
+         * signed by the client CA; check the session once more rather than
+         * trust that a TCP connection got here some other way. */
+        if (a->tls) {
+                const union MHD_ConnectionInfo *ti = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+
+                r = ti && tls_session_verified(ti->tls_session);
+                if (!r) {
+                        a->d->metrics.errors_auth++;
+                        log_event("warning", NULL, "auth", "refused TLS client without a verified certificate");
+                }
+                return r;
+        }
+
         if (!ci)
                 return 0;
         r = peer_allowed(ci->connect_fd, a->group, &uid);
@@ -476,10 +494,43 @@ static int make_socket(const char *path, gid_t group, struct error *e)
         return TAKE_FD(fd);
 }
 
+/* Start A's MHD instance on a->listen_fd, wire it into the loop and link
+ * it into the daemon's list of listeners; both share every route. */
+static int api_start_mhd(struct daemon *d, struct api *a, struct error *e)
+{
+        unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+        const union MHD_DaemonInfo *info;
+        int r;
+
+        if (a->tls)
+                a->mhd = MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, handler, a, MHD_OPTION_LISTEN_SOCKET,
+                                          a->listen_fd, MHD_OPTION_NOTIFY_COMPLETED, completed, a,
+                                          MHD_OPTION_CONNECTION_LIMIT, (unsigned)256, MHD_OPTION_CONNECTION_TIMEOUT,
+                                          (unsigned)60, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+                                          MHD_OPTION_HTTPS_MEM_TRUST, a->tlsf.ca, MHD_OPTION_HTTPS_CERT_CALLBACK,
+                                          tls_cert_callback(), MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
+                                          MHD_OPTION_END);
+        else
+                a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handler, a, MHD_OPTION_LISTEN_SOCKET, a->listen_fd,
+                                          MHD_OPTION_NOTIFY_COMPLETED, completed, a, MHD_OPTION_CONNECTION_LIMIT,
+                                          (unsigned)256, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+                                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_END);
+        if (!a->mhd)
+                return error_set(e, EIO, "libmicrohttpd failed to start on %s", a->path[0] ? a->path : "TCP");
+        info = MHD_get_daemon_info(a->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+        r = loop_add_fd(d->loop, info->epoll_fd, EPOLLIN, on_mhd, a, &a->mhd_src, e);
+        if (r < 0) {
+                MHD_stop_daemon(a->mhd);
+                return r;
+        }
+        a->next = d->api;
+        d->api = a;
+        return 0;
+}
+
 int api_start(struct daemon *d, const char *socket_path, gid_t group, struct error *e)
 {
         struct api *a = calloc(1, sizeof(*a));
-        const union MHD_DaemonInfo *info;
         int r;
 
         if (!a)
@@ -493,35 +544,50 @@ int api_start(struct daemon *d, const char *socket_path, gid_t group, struct err
                 free(a);
                 return r;
         }
-        a->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, handler, a,
-                                  MHD_OPTION_LISTEN_SOCKET, a->listen_fd, MHD_OPTION_NOTIFY_COMPLETED, completed, a,
-                                  MHD_OPTION_CONNECTION_LIMIT, (unsigned)256, MHD_OPTION_CONNECTION_TIMEOUT,
-                                  (unsigned)60, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
-                                  MHD_OPTION_END);
-        if (!a->mhd) {
+        r = api_start_mhd(d, a, e);
+        if (r < 0) {
                 close(a->listen_fd);
                 unlink(socket_path);
                 free(a);
-                return error_set(e, EIO, "libmicrohttpd failed to start on %s", socket_path);
-        }
-        info = MHD_get_daemon_info(a->mhd, MHD_DAEMON_INFO_EPOLL_FD);
-        r = loop_add_fd(d->loop, info->epoll_fd, EPOLLIN, on_mhd, a, &a->mhd_src, e);
-        if (r < 0) {
-                MHD_stop_daemon(a->mhd);
-                close(a->listen_fd);
-                free(a);
                 return r;
         }
-        d->api = a;
         return 0;
 }
 
-void api_stop(struct daemon *d)
+int api_listen_tls(struct daemon *d, const char *hostport, const char *cert, const char *key, const char *ca,
+                   struct error *e)
 {
-        struct api *a = d->api;
+        struct api *a = calloc(1, sizeof(*a));
+        int r;
 
         if (!a)
-                return;
+                return error_set(e, ENOMEM, "out of memory");
+        a->d = d;
+        a->tls = 1;
+        r = tls_load(cert, key, ca, &a->tlsf, e);
+        if (r < 0) {
+                free(a);
+                return r;
+        }
+        a->listen_fd = tls_listen_socket(hostport, e);
+        if (a->listen_fd < 0) {
+                r = a->listen_fd;
+                tls_files_free(&a->tlsf);
+                free(a);
+                return r;
+        }
+        r = api_start_mhd(d, a, e);
+        if (r < 0) {
+                close(a->listen_fd);
+                tls_files_free(&a->tlsf);
+                free(a);
+                return r;
+        }
+        return 0;
+}
+
+static void api_stop_one(struct daemon *d, struct api *a)
+{
         /* Suspended followers must be resumed before MHD may stop; with
          * d->quitting set their readers end the stream. */
         for (struct follower *f = a->followers; f; f = f->next)
@@ -536,7 +602,18 @@ void api_stop(struct daemon *d)
         loop_remove(d->loop, a->kick);
         MHD_stop_daemon(a->mhd);
         close(a->listen_fd);
-        (void)unlink(a->path);
+        if (a->path[0])
+                (void)unlink(a->path);
+        tls_files_free(&a->tlsf);
         free(a);
-        d->api = NULL;
+}
+
+void api_stop(struct daemon *d)
+{
+        while (d->api) {
+                struct api *a = d->api;
+
+                d->api = a->next;
+                api_stop_one(d, a);
+        }
 }

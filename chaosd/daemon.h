@@ -166,6 +166,10 @@ char *metrics_render(struct daemon *d);
 
 /* The HTTP API on a Unix socket; members of GROUP (and root) may use it. */
 int api_start(struct daemon *d, const char *socket_path, gid_t group, struct error *e);
+/* The same API on TCP HOST:PORT with TLS 1.3 and mandatory client
+ * certificates signed by CA (chaosd/tls.c). Call after api_start. */
+int api_listen_tls(struct daemon *d, const char *hostport, const char *cert, const char *key, const char *ca,
+                   struct error *e);
 void api_stop(struct daemon *d);
 
 /* Structured log line on stderr (journald-friendly key=value). */

@@ -1,4 +1,5 @@
 #include "http.h"
+#include "remote.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -160,7 +161,7 @@ static int perform(struct http_client *h, const char *method, const char *path, 
 
         if (!curl)
                 return -ENOMEM;
-        if (snprintf(url, sizeof(url), "http://localhost%s", path) >= (int)sizeof(url))
+        if (!h->remote && snprintf(url, sizeof(url), "http://localhost%s", path) >= (int)sizeof(url))
                 return error_set(e, ENAMETOOLONG, "request path too long");
         s->curl = curl;
         s->r->status = 0;
@@ -180,9 +181,14 @@ static int perform(struct http_client *h, const char *method, const char *path, 
                 hdrs = curl_slist_append(hdrs, "Expect:");
         if (!hdrs)
                 return error_set(e, ENOMEM, "out of memory");
-        curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, h->socket);
-        curl_easy_setopt(curl, CURLOPT_URL, url);
-        curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http");
+        if (h->remote) {
+                if (cli_remote_setopt(curl, h->remote, path, e) < 0)
+                        return -e->code;
+        } else {
+                curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, h->socket);
+                curl_easy_setopt(curl, CURLOPT_URL, url);
+                curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http");
+        }
         curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(curl, CURLOPT_USERAGENT, "chaosctl");
         curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);

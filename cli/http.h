@@ -10,9 +10,12 @@
 /* The errno that means "the daemon could not be reached at all" (exit 3). */
 #define HTTP_EUNREACHABLE EHOSTDOWN
 
+struct cli_remote;
+
 struct http_client {
         void *curl;         /* CURL *, created on first use */
-        const char *socket; /* borrowed */
+        const char *socket; /* borrowed; the host URL when remote */
+        struct cli_remote *remote; /* NULL: the Unix socket (cli/remote.c) */
 };
 
 struct http_response {
