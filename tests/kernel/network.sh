@@ -48,8 +48,13 @@ mkdir -p /sys/fs/cgroup/nettarget && echo $HOLDER >/sys/fs/cgroup/nettarget/cgro
 t_cleanup "rmdir /sys/fs/cgroup/nettarget"
 sleep 0.3
 
-# fq_codel lists its active flows as classes: not configuration, left out.
-tree() { $TC -j -n a qdisc show dev va; $TC -j -n a class show dev va | grep -v '^class fq_codel'; $TC -j -n a filter show dev va; }
+# Not configuration, left out: fq_codel lists its active flows as classes,
+# htb counts packets it sent unclassified (direct_packets_stat).
+tree() {
+        $TC -j -n a qdisc show dev va | sed 's/"direct_packets_stat":[0-9]*,//'
+        $TC -j -n a class show dev va | grep -v '^class fq_codel'
+        $TC -j -n a filter show dev va
+}
 BEFORE=$(tree)
 
 apply() { # apply NAME JSON: inject on a, print readback
@@ -113,7 +118,7 @@ fi
 if apply jitter '{"type":"network","delay":"100ms","jitter":"10ms","distribution":"normal"}'; then
         iqr=$(rtt_iqr a 10.0.0.2 60 0.05)
         # normal(sigma 10 ms) has an IQR of ~13.5 ms.
-        if fcmp "$iqr > 6 && $iqr > 3 * ${DELAYIQR:-0}"; then
+        if fcmp "$iqr > 6 && $iqr > 2 * ${DELAYIQR:-0}"; then
                 t_pass "jitter 10ms (normal): RTT interquartile range $iqr ms vs $DELAYIQR ms with delay alone"
         else t_fail "jitter" "RTT IQR $iqr ms vs ${DELAYIQR:-?} ms without jitter"; fi
         revert jitter
@@ -174,20 +179,38 @@ if apply peers '{"type":"network","delay":"100ms","peers":["10.0.0.2/32","fd00::
 fi
 
 # ---- ports ----
-fetch_ms() { # fetch_ms PORT -> median ms of 7 HTTP GETs from a to b
-        $IP netns exec a bash -c 'for i in 1 2 3 4 5 6 7; do s=$(date +%s%N); wget -q -O /dev/null "http://10.0.0.2:'$1'/"; e=$(date +%s%N); echo $(( (e - s) / 1000 )); done' |
-                sort -n | awk '{ v[NR] = $1 } END { printf "%.1f\n", v[4] / 1000 }'
+# connect_ms -> "median-ms-8080 median-ms-9090": TCP connect times from a
+# to b's two httpd ports, interleaved, measured inside one bash (its
+# /dev/tcp and $EPOCHREALTIME: no process start per sample, which the
+# emulated guest makes slow and noisy).
+connect_ms() {
+        $IP netns exec a bash -c '
+                for i in 1 2 3 4 5 6 7 8 9; do
+                        for p in 8080 9090; do
+                                t0=$EPOCHREALTIME
+                                exec 3<>/dev/tcp/10.0.0.2/$p || continue
+                                t1=$EPOCHREALTIME
+                                exec 3>&-
+                                echo "$p ${t0/./} ${t1/./}"
+                        done
+                done' >/tmp/connect.txt
+        local p
+        for p in 8080 9090; do
+                awk -v p=$p '$1 == p { print ($3 - $2) / 1000 }' /tmp/connect.txt | sort -n |
+                        awk '{ v[NR] = $1 } END { if (NR) printf "%.1f ", v[int((NR + 1) / 2)]; else printf "nan " }'
+        done
+        echo
 }
-B8080=$(fetch_ms 8080); B9090=$(fetch_ms 9090)
+read -r B8080 B9090 < <(connect_ms)
 if apply ports '{"type":"network","delay":"100ms","ports":[8080],"protocol":"tcp"}'; then
-        p8080=$(fetch_ms 8080); p9090=$(fetch_ms 9090)
+        read -r p8080 p9090 < <(connect_ms)
         read -r _ _ icmp _ _ < <(ping_stats a 10.0.0.2 20 0.05)
         d8080=$(awk "BEGIN { printf \"%.1f\", $p8080 - $B8080 }"); d9090=$(awk "BEGIN { printf \"%.1f\", $p9090 - $B9090 }")
         ic=$(awk "BEGIN { printf \"%.1f\", $icmp - $BASE4 }")
-        # An HTTP GET crosses a->b at least twice (SYN, request): >= +190 ms.
-        if fcmp "$d8080 >= 190 && $d9090 < 5 && $ic < 5"; then
-                t_pass "ports tcp/8080: GET to :8080 +$d8080 ms, to :9090 +$d9090 ms, ICMP +$ic ms"
-        else t_fail "ports" "GET :8080 +$d8080 ms, :9090 +$d9090 ms, ICMP +$ic ms"; fi
+        # A TCP connect crosses a->b once (the SYN): +100 ms on the port.
+        if fcmp "$d8080 >= 95 && $d8080 <= 110 && $d9090 < 5 && $ic < 5"; then
+                t_pass "ports tcp/8080: median TCP connect to :8080 +$d8080 ms, to :9090 +$d9090 ms, ICMP +$ic ms"
+        else t_fail "ports" "connect :8080 +$d8080 ms, :9090 +$d9090 ms, ICMP +$ic ms (baseline $B8080/$B9090 ms)"; fi
         revert ports
 fi
 
