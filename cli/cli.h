@@ -50,9 +50,9 @@ enum { CLI_OPT_SOCKET = 0x100, CLI_OPT_JSON };
         { "json", no_argument, NULL, CLI_OPT_JSON }
 
 /* getopt_long over a verb's argv (argv[0] is the verb; main resets optind).
- * SHORTOPTS must start with ':'. Handles the common options itself; returns
- * the next verb-specific option, -1 at the end, or -EINVAL (usage) with e
- * filled. */
+ * SHORTOPTS starts with ':' (or "+:" to stop at the first operand). Handles
+ * the common options itself; returns the next verb-specific option, -1 at
+ * the end, or -EINVAL (usage) with e filled. */
 int cli_getopt(struct cli *c, int argc, char **argv, const char *shortopts, const struct option *longopts,
                struct error *e);
 /* -EINVAL "VERB: usage: chaosctl VERB ARGS" for wrong operands. */

@@ -20,7 +20,7 @@ static const struct verb verbs[] = {
         { "get", verb_get, "ID [--json]", "show one experiment: state, time left, targets, faults" },
         { "stop", verb_stop, "ID [--json]", "stop an experiment and revert its faults" },
         { "halt", verb_halt, "[--json]", "stop every active experiment" },
-        { "events", verb_events, "[--follow] [--json]", "show the daemon's events; --follow keeps streaming" },
+        { "events", verb_events, "[--follow] [--json] [ID]", "show events (of one experiment); --follow streams" },
         { "exec", verb_exec, "--spec FILE -- CMD...", "run CMD as the target of a spec without target" },
 };
 
@@ -45,10 +45,18 @@ int cli_catch_signals(struct error *e)
 int cli_getopt(struct cli *c, int argc, char **argv, const char *shortopts, const struct option *longopts,
                struct error *e)
 {
+        const char *rest = shortopts;
+        const char *order = "";
         char all[64];
 
+        if (*rest == '+') { /* stop at the first operand (exec -- CMD) */
+                order = "+";
+                rest++;
+        }
+        if (*rest == ':')
+                rest++;
         /* -s is common to every verb, like --socket. */
-        snprintf(all, sizeof(all), ":s:%s", shortopts + 1);
+        snprintf(all, sizeof(all), "%s:s:%s", order, rest);
         opterr = 0;
         for (;;) {
                 int opt = getopt_long(argc, argv, all, longopts, NULL);

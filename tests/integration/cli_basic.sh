@@ -265,6 +265,12 @@ mine = [e["event"] for e in evs if e.get("experiment") == sys.argv[2]]
 assert "created" in mine and "ended" in mine, mine
 ' "$T/out" "$ID"; then t_pass events-json-lines; else t_fail events-json-lines "$(head -3 "$T/out")"; fi
 
+# Only one experiment's events, by ID prefix.
+ctl events "${ID:0:6}"
+expect events-one-experiment 0 "" "$ID"
+if [ "$(awk '{print $2}' "$T/out" | sort -u)" = "$ID" ]; then t_pass events-filtered
+else t_fail events-filtered "other experiments shown: $(awk '{print $2}' "$T/out" | sort -u | tr '\n' ' ')"; fi
+
 "$CHAOSCTL" events --follow >"$T/follow" 2>"$T/follow.err" & F=$!
 t_cleanup "kill $F"
 t_wait 5 test -s "$T/follow"
