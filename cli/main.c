@@ -15,7 +15,7 @@
 
 static const struct verb verbs[] = {
         { "validate", verb_validate, "FILE", "check a spec locally (FILE may be - for stdin)" },
-        { "run", verb_run, "FILE [--wait] [--report F.json]", "start an experiment; --wait follows it to its end" },
+        { "run", verb_run, "FILE [--wait] [--report F.json] [--junit F.xml] [-- CMD...]", "start an experiment; --wait follows it to its end" },
         { "ls", verb_ls, "[--json]", "list experiments, newest first" },
         { "get", verb_get, "ID [--json]", "show one experiment: state, time left, targets, faults" },
         { "stop", verb_stop, "ID [--json]", "stop an experiment and revert its faults" },

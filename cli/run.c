@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ci.h"
 #include "cleanup.h"
 #include "cli.h"
 #include "format.h"
@@ -167,9 +168,18 @@ int verb_run(struct cli *c, int argc, char **argv, struct error *e)
         _cleanup_(cJSON_Deletep) cJSON *exp = NULL;
         struct http_response resp = { 0 };
         struct view v = { 0 };
-        const char *report = NULL, *name, *state;
-        int wait = 0, interrupted = 0, opt, r;
+        const char *report = NULL, *junit = NULL, *name, *state;
+        int wait = 0, interrupted = 0, n_cmd = 0, opt, r;
         size_t len;
+
+        /* CI mode: `run SPEC --wait ... -- CMD...` (cli/ci.c). getopt stops
+         * at "--"; what follows it is the command, counted before getopt
+         * permutes argv. */
+        for (int i = 1; i < argc; i++)
+                if (strcmp(argv[i], "--") == 0) {
+                        n_cmd = argc - i - 1;
+                        break;
+                }
 
         while ((opt = cli_getopt(c, argc, argv, ":w", longopts, e)) != -1) {
                 switch (opt) {
@@ -180,13 +190,22 @@ int verb_run(struct cli *c, int argc, char **argv, struct error *e)
                         report = optarg;
                         break;
                 case OPT_JUNIT:
-                        return error_set(e, EINVAL, "run --junit is not supported yet by this chaosctl");
+                        junit = optarg;
+                        break;
                 default:
                         return opt;
                 }
         }
-        if (argc - optind != 1)
+        if (argc - optind != 1 + n_cmd)
                 return cli_usage_error("run", e);
+        if (junit || n_cmd) {
+                if (!wait)
+                        return error_set(e, EINVAL, "run: --junit and -- CMD need --wait");
+                if (n_cmd && argc - n_cmd - 1 != optind)
+                        return cli_usage_error("run", e);
+                return ci_run(c, &(struct ci_opts){ .spec_file = argv[optind], .junit = junit, .report = report,
+                                                   .cmd = n_cmd ? &argv[optind + 1] : NULL }, e);
+        }
 
         name = spec_file_name(argv[optind]);
         /* An invalid spec stops here: the daemon is not even contacted. */

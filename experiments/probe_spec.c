@@ -268,7 +268,8 @@ static int parse_one(const cJSON *o, const char *path, struct probe_spec *p, str
                 return r;
         if (!p->timeout_us)
                 p->timeout_us = 1000000;
-        p->interval_us = 1000000;
+        /* Default: every second, or as often as the timeout allows. */
+        p->interval_us = p->timeout_us > 1000000 ? p->timeout_us : 1000000;
         r = jv_duration(o, path, "interval", 0, PROBE_MIN_INTERVAL_US, PROBE_MAX_INTERVAL_US, &p->interval_us, e);
         if (r < 0)
                 return r;
