@@ -697,6 +697,135 @@ START_TEST(sigkill_daemon_leaves_no_stressor)
 }
 END_TEST
 
+/* The same through the real daemon: chaosd forks the stressors, is
+ * SIGKILLed, and the restarted chaosd's reconcile restores the files after
+ * the deadline passed. Skips when chaosd/chaosctl are not built. */
+static char build_dir[1024];
+
+static void find_build(void)
+{
+        const char *b = getenv("BUILD");
+        char exe[1024];
+        ssize_t n;
+
+        if (b && *b) {
+                snprintf(build_dir, sizeof(build_dir), "%s", b);
+                return;
+        }
+        /* $BUILD/tests/integration/test_resources */
+        n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        if (n <= 0)
+                return;
+        exe[n] = '\0';
+        for (int i = 0; i < 3; i++)
+                if (strrchr(exe, '/'))
+                        *strrchr(exe, '/') = '\0';
+        snprintf(build_dir, sizeof(build_dir), "%s", exe);
+}
+
+static pid_t start_chaosd(const char *dir)
+{
+        char bin[1200], sock[600], state[600], log[600];
+        pid_t pid;
+
+        snprintf(bin, sizeof(bin), "%s/chaosd", build_dir);
+        snprintf(sock, sizeof(sock), "%s/chaosd.sock", dir);
+        snprintf(state, sizeof(state), "%s/state", dir);
+        snprintf(log, sizeof(log), "%s/chaosd.log", dir);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+                if (fd >= 0)
+                        dup2(fd, 2);
+                execl(bin, bin, "--socket", sock, "--state-dir", state, (char *)NULL);
+                _exit(127);
+        }
+        for (int i = 0; i < 100; i++) {
+                if (sh("%s/chaosctl --socket %s ls >/dev/null 2>&1", build_dir, sock) == 0)
+                        return pid;
+                usleep(50000);
+        }
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        ck_abort_msg("chaosd did not start (log: %s)", log);
+        return -1;
+}
+
+static size_t procs_in(const struct target *t)
+{
+        char dir[4096];
+        struct error e = { 0 };
+        pid_t *p = NULL;
+        size_t n = 0;
+
+        ck_assert_int_eq(target_cgroup_dir(t, "cpu", dir, sizeof(dir), &e), 0);
+        ck_assert_int_eq(cg_procs(dir, &p, &n, &e), 0);
+        free(p);
+        return n;
+}
+
+START_TEST(daemon_sigkill_reconcile)
+{
+        char bin[1200], dir[256], spec[512];
+        struct snapshot before, after;
+        struct target t;
+        size_t during, left = 99;
+        pid_t d;
+        FILE *fp;
+        int same = 0;
+
+        REQUIRE_DOCKER();
+        find_build();
+        snprintf(bin, sizeof(bin), "%s/chaosd", build_dir);
+        if (access(bin, X_OK) != 0)
+                SKIP_TEST("%s not built", bin);
+        snprintf(dir, sizeof(dir), "/tmp/chaosd-res-daemon-%d", (int)main_pid);
+        ck_assert_int_eq(sh("rm -rf %s && mkdir -p %s", dir, dir), 0);
+        container("daemon", "--cpus 1 --memory 256m", "sleep 3600", &t);
+        snap(&t, &before);
+        snprintf(spec, sizeof(spec), "%s/spec.json", dir);
+        fp = fopen(spec, "we");
+        ck_assert_ptr_nonnull(fp);
+        fprintf(fp, "{\"name\": \"res-crash\", \"target\": {\"container\": \"%s\"}, \"duration\": \"4s\", "
+                    "\"faults\": [{\"type\": \"cpu\", \"quota\": 0.5, \"load\": 50, \"workers\": 2}, "
+                    "{\"type\": \"memory\", \"limit\": \"200MiB\", \"consume\": \"32MiB\"}]}\n",
+                t.container_name);
+        fclose(fp);
+        d = start_chaosd(dir);
+        ck_assert_int_eq(sh("%s/chaosctl --socket %s/chaosd.sock run %s >/dev/null", build_dir, dir, spec), 0);
+        during = procs_in(&t);
+        kill(d, SIGKILL);
+        waitpid(d, NULL, 0);
+        for (int i = 0; i < 60 && (left = procs_in(&t)) > 1; i++)
+                usleep(50000);
+        sleep(4); /* the deadline passes while chaosd is down */
+        d = start_chaosd(dir);
+        for (int i = 0; i < 100 && !same; i++) {
+                snap(&t, &after);
+                same = 1;
+                for (size_t k = 0; k < ARRAY_SIZE(watched); k++)
+                        same &= after.len[k] == before.len[k] &&
+                                memcmp(after.raw[k], before.raw[k], (size_t)before.len[k]) == 0;
+                if (!same)
+                        usleep(50000);
+        }
+        kill(d, SIGTERM);
+        waitpid(d, NULL, 0);
+        ck_assert_msg(during == 4, "%zu processes in the container while running, want 1 + 3 stressors", during);
+        ck_assert_msg(left == 1, "%zu processes in the container after SIGKILL of chaosd", left);
+        ck_assert_int_eq(snap_diff(&before, &after), 0);
+        ck_assert_uint_eq(procs_in(&t), 1);
+        printf("PASS: chaosd SIGKILLed with 3 stressors in the container: %zu process(es) left (the container's "
+               "own); restarted chaosd restored every file byte for byte\n",
+               left);
+        fflush(stdout);
+        (void)sh("rm -rf %s", dir);
+        container_rm(&t);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("resources");
@@ -712,6 +841,7 @@ int main(void)
                 { "pids", pids_max_stops_forks },
                 { "io", io_throttles_writes },
                 { "crash", sigkill_daemon_leaves_no_stressor },
+                { "daemon", daemon_sigkill_reconcile },
         };
         int rc;
 
