@@ -130,6 +130,17 @@ static int transport_error(struct http_client *h, CURLcode rc, struct sink *s, s
                 return error_set(e, EFBIG, "answer of chaosd larger than %u bytes", HTTP_MAX_BODY);
         if (s->oom)
                 return error_set(e, ENOMEM, "out of memory reading the answer of chaosd");
+        if (h->remote && (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+                          (rc == CURLE_OPERATION_TIMEDOUT && connect_us == 0)))
+                return error_set(e, HTTP_EUNREACHABLE,
+                                 "cannot connect to chaosd at %s: %s (is it running there with --listen?)",
+                                 h->socket, oserr ? strerror((int)oserr) : curl_easy_strerror(rc));
+        if (h->remote && (rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION ||
+                          rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CACERT_BADFILE ||
+                          rc == CURLE_SSL_CIPHER || rc == CURLE_SSL_ENGINE_NOTFOUND))
+                /* Not unreachable: it answered, and the handshake failed. */
+                return error_set(e, EACCES, "TLS with chaosd at %s failed: %s (check --cert, --key and --cacert)",
+                                 h->socket, curl_easy_strerror(rc));
         if (rc == CURLE_COULDNT_CONNECT || (rc == CURLE_OPERATION_TIMEDOUT && connect_us == 0)) {
                 if (oserr == EACCES || oserr == EPERM)
                         return error_set(e, HTTP_EUNREACHABLE,
