@@ -383,7 +383,7 @@ int syscall_tracer_start(pid_t pid, uint64_t start_time, const struct syscall_po
         if (child == 0)
                 tracer_main(pid, start_time, p, ret->stats, parent, wfd);
         ret->pid = child;
-        closep(&wfd);
+        close(TAKE_FD(wfd));
         (void)proc_pidfd_open(child, &ret->start_time, &ret->pidfd, NULL);
         pfd.fd = rfd;
         pfd.events = POLLIN;

@@ -22,7 +22,8 @@
  *                                                R rounds of N iterations, one
  *                                                JSON line each; before each
  *                                                round after the first, wait
- *                                                (up to 120 s) until F exists
+ *                                                (up to 120 s) until F exists,
+ *                                                and remove it
  *   victim memhog SIZE [SECONDS] allocate SIZE bytes (suffix K/M/G, KiB/MiB/
  *                               GiB), touch every page, print "ready BYTES",
  *                               then hold it for SECONDS (default: forever)
@@ -161,8 +162,8 @@ static void reset_counts(struct counts *c, int nc)
 static int wait_file(const char *f)
 {
         for (int i = 0; i < 12000; i++) {
-                if (access(f, F_OK) == 0)
-                        return 0;
+                if (unlink(f) == 0)
+                        return 0; /* consumed: the next round waits for a new one */
                 usleep(10000);
         }
         return -1;
@@ -231,6 +232,17 @@ static const char *errno_name(int err, char *buf, size_t len)
         return buf;
 }
 
+/* Our own files are opened with open(2), not openat(2) (glibc's open()
+ * is openat), so that a fault on openat hits only the counted calls. */
+static int setup_open(const char *path, int flags)
+{
+#ifdef SYS_open
+        return (int)syscall(SYS_open, path, flags);
+#else
+        return open(path, flags);
+#endif
+}
+
 static int do_syscalls(int argc, char **argv)
 {
         char *calls = NULL, *save = NULL;
@@ -276,10 +288,10 @@ static int do_syscalls(int argc, char **argv)
         }
         /* Sources that always work, in a container or a bare initramfs:
          * /dev/zero may be missing, so fall back to our own binary. */
-        rfd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+        rfd = setup_open("/dev/zero", O_RDONLY | O_CLOEXEC);
         if (rfd < 0)
-                rfd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-        wfd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+                rfd = setup_open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+        wfd = setup_open("/dev/null", O_WRONLY | O_CLOEXEC);
         if (wfd < 0)
                 wfd = memfd_create("victim", MFD_CLOEXEC); /* grows; never blocks */
         if (rfd < 0 || wfd < 0) {
