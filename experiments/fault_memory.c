@@ -21,7 +21,6 @@
 #include "jsonv.h"
 #include "stressor.h"
 #include "target.h"
-#include "units.h"
 
 #define MEM_MIN_LIMIT (1ULL << 20)
 

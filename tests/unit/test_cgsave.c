@@ -410,13 +410,16 @@ START_TEST(revert_from_saved_only)
         struct target t;
         cJSON *j, *j2;
         struct fault *f, *g;
+        char *journal;
 
         fake_v1();
         target_of(&t, "/docker/abc");
         f = new_fault("{\"type\":\"memory\",\"limit\":\"1GiB\"}", &j);
         run(f, &t, f->ops->apply);
         g = new_fault("{\"type\":\"memory\",\"limit\":\"1GiB\"}", &j2);
-        g->saved = cJSON_Parse(cJSON_PrintUnformatted(f->saved)); /* what the journal would hold */
+        journal = cJSON_PrintUnformatted(f->saved); /* what the journal would hold */
+        g->saved = cJSON_Parse(journal);
+        free(journal);
         run(g, &t, g->ops->revert);
         ck_file_eq("memory/docker/abc/memory.limit_in_bytes", "268435456");
         ck_file_eq("memory/docker/abc/memory.memsw.limit_in_bytes", "536870912");
