@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "schedules.h"
 
 static const double bounds[METRIC_BUCKETS] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                0.1,   0.25,   0.5,   1,    2.5,   5 };
@@ -100,10 +101,24 @@ char *metrics_render(struct daemon *d)
                 "chaosd_errors_total{cause=\"target\"} %llu\n"
                 "chaosd_errors_total{cause=\"inject\"} %llu\n"
                 "chaosd_errors_total{cause=\"revert\"} %llu\n"
-                "chaosd_errors_total{cause=\"unauthorized\"} %llu\n",
+                "chaosd_errors_total{cause=\"unauthorized\"} %llu\n"
+                "chaosd_errors_total{cause=\"probe_abort\"} %llu\n",
             (unsigned long long)d->metrics.errors_spec, (unsigned long long)d->metrics.errors_target,
             (unsigned long long)d->metrics.errors_inject, (unsigned long long)d->metrics.errors_revert,
-            (unsigned long long)d->metrics.errors_auth);
+            (unsigned long long)d->metrics.errors_auth, (unsigned long long)d->metrics.probe_aborts);
+        put(&o, "# HELP chaosd_probe_failures_total Failed steady-state probe attempts.\n"
+                "# TYPE chaosd_probe_failures_total counter\nchaosd_probe_failures_total %llu\n"
+                "# HELP chaosd_probe_aborts_total Experiments aborted by a probe (before or during).\n"
+                "# TYPE chaosd_probe_aborts_total counter\nchaosd_probe_aborts_total %llu\n",
+            (unsigned long long)d->metrics.probe_failures, (unsigned long long)d->metrics.probe_aborts);
+        put(&o, "# HELP chaosd_schedules Schedules the daemon holds.\n# TYPE chaosd_schedules gauge\n"
+                "chaosd_schedules %d\n"
+                "# HELP chaosd_schedule_runs_total Schedule ticks, by outcome (skipped: the previous run was still active).\n"
+                "# TYPE chaosd_schedule_runs_total counter\n"
+                "chaosd_schedule_runs_total{outcome=\"started\"} %llu\n"
+                "chaosd_schedule_runs_total{outcome=\"skipped\"} %llu\n",
+            schedules_count(d), (unsigned long long)d->metrics.schedule_runs,
+            (unsigned long long)d->metrics.schedule_skipped);
         put(&o, "# HELP chaosd_http_requests_total API requests served.\n"
                 "# TYPE chaosd_http_requests_total counter\nchaosd_http_requests_total %llu\n",
             (unsigned long long)d->metrics.http_requests);
