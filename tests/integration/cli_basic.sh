@@ -78,12 +78,6 @@ ctl frobnicate; expect usage-unknown-verb 2 "unknown verb 'frobnicate'"
 ctl ls --frob; expect usage-unknown-option 2 "unknown option '--frob'"
 ctl get; expect usage-get-no-id 2 "usage: chaosctl get ID"
 ctl get 'a/../b'; expect usage-bad-id 2 "is not an experiment ID"
-# Verbs and options of other issues are refused clearly until they land
-# (their own tests take over then; the help text says which is the case).
-if "$CHAOSCTL" run --help | grep -q -- --junit; then t_skip run-junit-unsupported "run --junit is implemented"
-else ctl run --junit "$T/j.xml" "$T/ok.json"; expect run-junit-unsupported 2 "not supported yet"; fi
-if ! "$CHAOSCTL" --help | grep -q "^  exec .*(not supported yet)"; then t_skip exec-unsupported "exec is implemented"
-else ctl exec --spec "$T/ok.json" -- true; expect exec-unsupported 2 "not supported yet"; fi
 ctl run --help; expect verb-help 0 "" "Usage: chaosctl run FILE"
 ctl --version; expect version 0 "" "chaosctl "
 
