@@ -241,8 +241,6 @@ static int save_filter_cb(struct nlmsghdr *h, void *arg)
 
         if (parse_obj(h, &o) < 0 || o.tcm.tcm_ifindex != c->ifindex || !o.tcm.tcm_handle)
                 return 0;
-        if (u32_is_table(&o) && (o.tcm.tcm_handle >> 20) == 0x800)
-                return 0; /* re-created by the kernel with the first u32 filter */
         cJSON_AddItemToArray(c->arr, obj_json(&o));
         return 0;
 }
@@ -376,6 +374,24 @@ static int put_options(struct nl_msg *m, int type, const char *kind, const cJSON
         if (nlx_unhex(v->valuestring, &buf, &len) < 0)
                 return error_set(e, EINVAL, "saved options are not hex");
         fixup_options(kind, type, buf, len);
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "u32_in_root"))) {
+                /* Drop TCA_U32_HASH: the key goes into whatever root table
+                 * the kernel gave the re-created u32 instance. */
+                unsigned char *out = buf;
+                size_t kept = 0;
+                struct nlattr *a = buf;
+                int rem = (int)len;
+
+                for (; nla_ok(a, rem); a = nla_next(a, &rem)) {
+                        size_t sz = NLA_ALIGN(a->nla_len);
+
+                        if (nla_type(a) == TCA_U32_HASH)
+                                continue;
+                        memmove(out + kept, (unsigned char *)a, sz);
+                        kept += sz;
+                }
+                len = kept;
+        }
         if (nla_put(m, TCA_OPTIONS, (int)len, buf) < 0)
                 return error_set(e, ENOBUFS, "netlink message too large");
         return 0;
@@ -391,7 +407,10 @@ static int create_obj(struct nl_sock *sk, int ifindex, int type, int flags, cons
 
         if (!cJSON_IsString(kind))
                 return error_set(e, EINVAL, "saved tc object without a kind");
-        r = nlx_tc_msg(type, flags, ifindex, jnum(o, "parent"), jnum(o, "handle"), jnum(o, "info"), &m, e);
+        r = nlx_tc_msg(type, flags, ifindex, jnum(o, "parent"),
+                       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "u32_in_root")) ? jnum(o, "handle") & 0xfffff
+                                                                                         : jnum(o, "handle"),
+                       jnum(o, "info"), &m, e);
         if (r < 0)
                 return r;
         if (nla_put_string(m, TCA_KIND, kind->valuestring) < 0)
@@ -404,6 +423,13 @@ static int create_obj(struct nl_sock *sk, int ifindex, int type, int flags, cons
         if (r < 0)
                 return r;
         r = nlx_talk(sk, m, e);
+        /* Each u32 instance makes its root hash table (800:, 801:...)
+         * itself, with its first filter: already there is right. */
+        if (r == -EEXIST && type == RTM_NEWTFILTER && strcmp(kind->valuestring, "u32") == 0 &&
+            (jnum(o, "handle") & 0xfffff) == 0) {
+                error_clear(e);
+                return 0;
+        }
         if (r < 0)
                 return error_wrap(e, "re-create %s %s %s", type == RTM_NEWQDISC ? "qdisc" : type == RTM_NEWTCLASS ? "class" : "filter",
                                   kind->valuestring, nlx_handle_str(jnum(o, "handle"), h, sizeof(h)));
@@ -416,6 +442,26 @@ static int made_has(uint32_t h, const uint32_t *made, int n_made)
                 if (made[i] == h)
                         return 1;
         return 0;
+}
+
+/* The root hash table of the u32 instance F belongs to: the lowest
+ * kernel-allocated table id (800: and up) among the tables saved for the
+ * same parent and priority. 0 when none was saved. */
+static uint32_t u32_root_htid(const cJSON *filters, const cJSON *f)
+{
+        uint32_t parent = jnum(f, "parent"), prio = jnum(f, "info") >> 16, best = 0;
+        const cJSON *it;
+
+        cJSON_ArrayForEach(it, filters) {
+                uint32_t h = jnum(it, "handle");
+
+                if (jnum(it, "parent") != parent || jnum(it, "info") >> 16 != prio ||
+                    strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(it, "kind")) ?: "", "u32") != 0)
+                        continue;
+                if ((h & 0xfffff) == 0 && (h >> 20) >= 0x800 && (!best || h < best))
+                        best = h;
+        }
+        return best;
 }
 
 int qtree_restore(struct nl_sock *sk, int ifindex, const cJSON *saved, struct error *e)
@@ -483,6 +529,28 @@ int qtree_restore(struct nl_sock *sk, int ifindex, const cJSON *saved, struct er
                 if (!done[i])
                         return error_set(e, EIO, "saved tc object %d has no parent to attach to", i);
         cJSON_ArrayForEach(it, filters) {
+                cJSON *copy;
+
+                /* u32: each instance (parent, prio) gets its root hash
+                 * table from the kernel, whose id (800:, 801:...) depends on
+                 * creation order. Its root table is not re-created, and its
+                 * keys are added to "the root" rather than by table id. */
+                if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(it, "kind")) ?: "", "u32") == 0) {
+                        uint32_t rht = u32_root_htid(filters, it);
+                        uint32_t h = jnum(it, "handle");
+
+                        if (rht && (h & 0xfff00000) == rht) {
+                                if ((h & 0xfffff) == 0)
+                                        continue;
+                                copy = cJSON_Duplicate(it, 1);
+                                cJSON_AddTrueToObject(copy, "u32_in_root");
+                                r = create_obj(sk, ifindex, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, copy, e);
+                                cJSON_Delete(copy);
+                                if (r < 0)
+                                        return r;
+                                continue;
+                        }
+                }
                 r = create_obj(sk, ifindex, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, it, e);
                 if (r < 0)
                         return r;

@@ -29,6 +29,8 @@
 #include "cleanup.h"
 #include "fault.h"
 #include "fsutil.h"
+#include "netns.h"
+#include "qtree.h"
 #include "target.h"
 #include "testutil.h"
 
@@ -235,6 +237,16 @@ static void teardown(void)
                   ns);
 }
 
+/* Every test starts from the same state: a tbf root, no hook, no ifb. The
+ * fixture is unchecked (run in the runner) so that the namespace goes away
+ * even when a test fails. */
+static void reset(void)
+{
+        (void)run("tc -n %s qdisc del dev v0 root 2>/dev/null; tc -n %s qdisc del dev v0 clsact 2>/dev/null; "
+                  "tc -n %s qdisc add dev v0 root handle 1: tbf rate 1mbit burst 32kb latency 400ms",
+                  ns, ns, ns);
+}
+
 static void snapshot(char *out, size_t len)
 {
         run_out(out, len, "tc -j -n %s qdisc show dev v0; tc -j -n %s filter show dev v0 ingress 2>/dev/null; "
@@ -273,6 +285,7 @@ static void check_missing(const char *json, const char *needle1, const char *nee
         REQUIRE_ROOT();
         if (holder <= 0)
                 SKIP_TEST("could not make a test namespace");
+        reset();
         snapshot(before, sizeof(before));
         ck_assert_msg(strstr(before, "\"tbf\""), "no tbf before: %s", before);
         (void)try_fault(json, msg, sizeof(msg), &applied);
@@ -315,6 +328,91 @@ START_TEST(test_partition_missing_gact)
 }
 END_TEST
 
+/* The user's tree chaosd must give back: htb with two classes, a tbf leaf
+ * and u32 filters (IPv4 and IPv6) — all of which this host kernel has. */
+static int make_tree(void)
+{
+        return run("tc -n %s qdisc del dev v0 root && tc -n %s qdisc add dev v0 root handle 1: htb default 10 r2q 5 && "
+                   "tc -n %s class add dev v0 parent 1: classid 1:1 htb rate 500mbit && "
+                   "tc -n %s class add dev v0 parent 1:1 classid 1:10 htb rate 200mbit ceil 500mbit prio 2 && "
+                   "tc -n %s class add dev v0 parent 1:1 classid 1:20 htb rate 1mbit ceil 2mbit burst 20k && "
+                   "tc -n %s qdisc add dev v0 parent 1:20 handle 20: tbf rate 1mbit burst 32kb latency 100ms && "
+                   "tc -n %s filter add dev v0 parent 1: protocol ip prio 1 u32 match ip dst 10.9.0.0/16 "
+                   "match ip dport 5432 0xffff flowid 1:20 && "
+                   "tc -n %s filter add dev v0 parent 1: protocol ipv6 prio 2 u32 match ip6 dst fd00::/8 flowid 1:20",
+                   ns, ns, ns, ns, ns, ns, ns, ns);
+}
+
+static void tree(char *out, size_t len)
+{
+        run_out(out, len,
+                "tc -j -n %s qdisc show dev v0 | sed 's/\"direct_packets_stat\":[0-9]*,//'; "
+                "tc -j -n %s class show dev v0; tc -j -n %s filter show dev v0; tc -j -n %s filter show dev v0 parent 1:",
+                ns, ns, ns, ns);
+}
+
+/* qtree_save, a foreign root put in place as chaosd's would be, then
+ * qtree_restore: the tree must read back identical through tc -j. */
+START_TEST(test_restore_tree)
+{
+        _cleanup_free_ char *before = malloc(65536), *after = malloc(65536);
+        struct nl_sock *sk = NULL;
+        struct error e = { 0 };
+        cJSON *saved = NULL;
+        char idx[32];
+        int ifindex;
+
+        REQUIRE_ROOT();
+        if (holder <= 0)
+                SKIP_TEST("could not make a test namespace");
+        reset();
+        ck_assert_int_eq(make_tree(), 0);
+        tree(before, 65536);
+        ck_assert_msg(strstr(before, "\"tbf\"") && strstr(before, "1:20"), "tree not built: %s", before);
+        ck_assert_int_eq(run_out(idx, sizeof(idx), "ip -n %s -o link show v0 | cut -d: -f1", ns), 0);
+        ifindex = atoi(idx);
+        ck_assert_msg(netns_route_socket(holder, -1, 0, &sk, &e) == 0, "%s", e.msg);
+        ck_assert_msg(qtree_save(sk, ifindex, &saved, &e) == 0, "save: %s", e.msg);
+        ck_assert_int_eq(run("tc -n %s qdisc replace dev v0 root handle c4a0: tbf rate 10mbit burst 10k latency 10ms", ns),
+                         0);
+        tree(after, 65536);
+        ck_assert_ptr_null(strstr(after, "htb"));
+        ck_assert_msg(qtree_restore(sk, ifindex, saved, &e) == 0, "restore: %s", e.msg);
+        tree(after, 65536);
+        ck_assert_msg(strcmp(before, after) == 0, "differs:\nbefore: %s\nafter:  %s", before, after);
+        printf("PASS: htb tree (2 classes, tbf leaf, IPv4+IPv6 u32 filters) saved from netlink, replaced, restored: "
+               "tc -j qdisc/class/filter identical (%zu bytes)\n",
+               strlen(after));
+        cJSON_Delete(saved);
+        nl_socket_free(sk);
+}
+END_TEST
+
+/* A second experiment on an interface that carries chaosd's root is
+ * refused before anything changes; revert of that refused fault leaves
+ * the other experiment's root alone. */
+START_TEST(test_refuse_second)
+{
+        char before[8192], after[8192], msg[1024];
+        int applied;
+
+        REQUIRE_ROOT();
+        if (holder <= 0)
+                SKIP_TEST("could not make a test namespace");
+        reset();
+        ck_assert_int_eq(run("tc -n %s qdisc replace dev v0 root handle c4a0: tbf rate 10mbit burst 10k latency 10ms", ns),
+                         0);
+        snapshot(before, sizeof(before));
+        (void)try_fault("{\"type\":\"network\",\"delay\":\"10ms\",\"interface\":\"v0\"}", msg, sizeof(msg),
+                        &applied);
+        snapshot(after, sizeof(after));
+        ck_assert(!applied);
+        ck_assert_msg(strstr(msg, "already carries a chaosd network fault"), "%s", msg);
+        ck_assert_msg(strcmp(before, after) == 0, "changed:\n%s\n%s", before, after);
+        printf("PASS: second experiment refused: \"%s\"; the existing c4a0: root untouched, also by revert\n", msg);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
         Suite *s;
@@ -324,12 +422,18 @@ int main(int argc, char **argv)
                 return drive(argc, argv);
         s = suite_create("network_host");
         tc = tcase_create("missing_modules");
-        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_unchecked_fixture(tc, setup, teardown);
         tcase_set_timeout(tc, 30);
         tcase_add_test(tc, test_netem_missing_egress);
         tcase_add_test(tc, test_netem_missing_ingress);
         tcase_add_test(tc, test_netem_missing_filtered);
         tcase_add_test(tc, test_partition_missing_gact);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("restore");
+        tcase_add_unchecked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 30);
+        tcase_add_test(tc, test_restore_tree);
+        tcase_add_test(tc, test_refuse_second);
         suite_add_tcase(s, tc);
         return run_suite(s);
 }
