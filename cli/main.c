@@ -10,12 +10,13 @@
 
 #include "cleanup.h"
 #include "cli.h"
-#include "remote.h"
 #include "format.h"
+#include "remote.h"
 
 static const struct verb verbs[] = {
         { "validate", verb_validate, "FILE", "check a spec locally (FILE may be - for stdin)" },
-        { "run", verb_run, "FILE [--wait] [--report F.json] [--junit F.xml] [-- CMD...]", "start an experiment; --wait follows it to its end" },
+        { "run", verb_run, "FILE [--wait] [--report F.json] [--junit F.xml] [-- CMD...]",
+          "start an experiment; --wait follows it to its end" },
         { "ls", verb_ls, "[--json]", "list experiments, newest first" },
         { "get", verb_get, "ID [--json]", "show one experiment: state, time left, targets, faults" },
         { "stop", verb_stop, "ID [--json]", "stop an experiment and revert its faults" },
@@ -103,8 +104,14 @@ static void usage(FILE *f)
         fprintf(f, "Usage: chaosctl [--socket PATH | --host https://HOST:PORT | --hosts FILE]\n"
                    "                [--cert F --key F --cacert F] [--json] VERB [ARGS...]\n\n"
                    "The command-line client of chaosd, the chaos-engineering fault injector.\n\nVerbs:\n");
-        for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
-                fprintf(f, "  %-9s %-36s %s\n", verbs[i].name, verbs[i].args, verbs[i].summary);
+        for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
+                /* Long arguments push the summary to a line of its own. */
+                if (strlen(verbs[i].args) > 36)
+                        fprintf(f, "  %-9s %s\n  %-9s %-36s %s\n", verbs[i].name, verbs[i].args, "", "",
+                                verbs[i].summary);
+                else
+                        fprintf(f, "  %-9s %-36s %s\n", verbs[i].name, verbs[i].args, verbs[i].summary);
+        }
         fprintf(f, "\nOptions:\n"
                    "  -s, --socket PATH  chaosd's socket (default $CHAOSD_SOCKET, else %s)\n"
                    "      --json         print the daemon's JSON on read verbs\n"
