@@ -235,7 +235,7 @@ static int perform(struct http_client *h, const char *method, const char *path, 
 }
 
 int cli_http_request(struct http_client *h, const char *method, const char *path, const char *body,
-                 size_t body_len, struct http_response *ret, struct error *e)
+                     size_t body_len, struct http_response *ret, struct error *e)
 {
         struct sink s = { .r = ret };
 
@@ -243,7 +243,7 @@ int cli_http_request(struct http_client *h, const char *method, const char *path
 }
 
 int cli_http_stream(struct http_client *h, const char *path, int (*line)(const char *s, size_t len, void *ud),
-                void *ud, volatile sig_atomic_t *stop, struct http_response *ret, struct error *e)
+                    void *ud, volatile sig_atomic_t *stop, struct http_response *ret, struct error *e)
 {
         struct sink s = { .r = ret, .line = line, .ud = ud, .stop = stop };
 

@@ -29,7 +29,7 @@ struct http_response {
  * connected to (the message names the socket), another negative errno on
  * other transport errors. */
 int cli_http_request(struct http_client *h, const char *method, const char *path, const char *body,
-                 size_t body_len, struct http_response *ret, struct error *e);
+                     size_t body_len, struct http_response *ret, struct error *e);
 
 /* GET PATH and hand each line of the answer (without its newline) to LINE
  * as it arrives. Ends when the daemon closes the stream, when LINE returns
@@ -37,7 +37,7 @@ int cli_http_request(struct http_client *h, const char *method, const char *path
  * all three return 0. A non-200 answer is returned as in cli_http_request, its
  * body in ret (lines are only delivered on 200). */
 int cli_http_stream(struct http_client *h, const char *path, int (*line)(const char *s, size_t len, void *ud),
-                void *ud, volatile sig_atomic_t *stop, struct http_response *ret, struct error *e);
+                    void *ud, volatile sig_atomic_t *stop, struct http_response *ret, struct error *e);
 
 /* Map a non-2xx answer to a negative errno and "message" (the daemon's
  * {"error": ..., "path": ...}): 400/413 -EINVAL (usage/invalid spec),
