@@ -104,7 +104,7 @@ EOF
 )
         case $out in OK*) t_pass "$label: ${out#OK }" ;; *) t_fail "$label" "${out#BAD }" ;; esac
 }
-lines() { [ -f "$1" ] && grep -c '^{' "$1" || echo 0; }
+lines() { local n; n=$(grep -c '^{' "$1" 2>/dev/null); echo "${n:-0}"; }
 has_lines() { [ "$(lines "$1")" -ge "$2" ]; }
 exp_id() { # exp_id NAME: the running experiment of that name
         "$CHAOSCTL" ls --json | python3 -c 'import json,sys
@@ -284,6 +284,7 @@ t_start_chaosd "$dir/d2" || t_fail chaosd "restart"
 in_cg_bg "$VICTIM" syscalls --calls openat,getpid --n 5000 --window 100 --sleep-us 1000 >"$dir/pk.out" 2>&1 &
 vp=$!
 t_cleanup kill -KILL $vp
+t_wait 10 has_lines "$dir/pk.out" 1 # exec'd, in its cgroup
 spec "$dir/pk.json" runkill ',"errno":"EIO","probability":"30%"' "{\"pid\":$vp}"
 "$CHAOSCTL" run "$dir/pk.json" >/dev/null
 if t_wait 30 grep -q EIO "$dir/pk.out"; then
@@ -296,5 +297,27 @@ if t_wait 30 grep -q EIO "$dir/pk.out"; then
         [ "$rc" = 0 ] && t_pass "running: victim finished normally" || t_fail "running after kill" "rc=$rc"
 else
         t_fail "running kill" "no injection seen"
+fi
+# launch mode, a call held by chaosd (delay) when it dies: chaosd announced
+# it to chaosctl exec, which lets it run. Without that it would wait forever.
+t_start_chaosd "$dir/d3" || t_fail chaosd "restart"
+spec "$dir/lh.json" launchheld ',"delay":"30s"'
+in_cg_bg "$CHAOSCTL" exec --spec "$dir/lh.json" -- "$VICTIM" syscalls --calls openat,getpid --n 3 --timing \
+        >"$dir/lh.out" 2>"$dir/lh.err" &
+lpid=$!
+t_cleanup kill -KILL $lpid
+sleep 1.5 # the victim's first openat is held by then
+if ! has_lines "$dir/lh.out" 1; then
+        kill -KILL "$CHAOSD_PID"
+        if t_wait 20 has_lines "$dir/lh.out" 1; then
+                line=$(vline "$dir/lh.out" 1)
+                python3 -c 'import json,sys; v=json.loads(sys.argv[1]); assert v["openat"]["ok"]==3 and v["getpid"]["ok"]==3' "$line" \
+                        && t_pass "launch: a call held for 30s when chaosd was SIGKILLed ran at once, all calls ok: $line" \
+                        || t_fail "held release" "$line"
+        else
+                t_fail "held release" "victim still blocked 20 s after chaosd died"
+        fi
+else
+        t_fail "held" "the victim finished while its call should have been held: $(cat "$dir/lh.out")"
 fi
 [ "$T_FAILED" = 0 ]
