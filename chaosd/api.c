@@ -503,7 +503,8 @@ static int api_start_mhd(struct daemon *d, struct api *a, struct error *e)
         int r;
 
         if (a->tls)
-                a->mhd = MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, handler, a, MHD_OPTION_LISTEN_SOCKET,
+                a->mhd = MHD_start_daemon(flags | MHD_USE_TLS | MHD_USE_ERROR_LOG, 0, NULL, NULL, handler, a,
+                                          MHD_OPTION_EXTERNAL_LOGGER, tls_mhd_logger, NULL, MHD_OPTION_LISTEN_SOCKET,
                                           a->listen_fd, MHD_OPTION_NOTIFY_COMPLETED, completed, a,
                                           MHD_OPTION_CONNECTION_LIMIT, (unsigned)256, MHD_OPTION_CONNECTION_TIMEOUT,
                                           (unsigned)60, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),

@@ -13,6 +13,7 @@
 #include <gnutls/x509.h>
 
 #include "cleanup.h"
+#include "daemon.h"
 #include "fsutil.h"
 
 #define MAX_CHAIN 8
@@ -114,6 +115,25 @@ int tls_session_verified(void *session)
         if (!session || !gnutls_certificate_get_peers(session, &n) || n == 0)
                 return 0;
         return gnutls_certificate_verify_peers2(session, &status) == 0 && status == 0;
+}
+
+void tls_mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+        char msg[512];
+        size_t n;
+
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        n = strlen(msg);
+        while (n && msg[n - 1] == '\n')
+                msg[--n] = '\0';
+        /* libmicrohttpd says "received handshake message out of context"
+         * for every failed handshake; here that means our verdict. */
+        if (strstr(msg, "handshake"))
+                log_event("warning", NULL, "tls",
+                          "TLS handshake refused: no client certificate, or one that does not verify against "
+                          "the client CA (or expired), or not TLS 1.3");
+        else
+                log_event("warning", NULL, "tls", "%s", msg);
 }
 
 int tls_listen_socket(const char *hostport, struct error *e)

@@ -7,6 +7,7 @@
  * ClientHello (before it sends CertificateRequest), is where the session is
  * switched to "require and verify". */
 #pragma once
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -27,5 +28,8 @@ void *tls_cert_callback(void);
 /* 1 when the connection's GnuTLS session carries a client certificate that
  * verified (defence in depth: the handshake already required it). */
 int tls_session_verified(void *gnutls_session);
+/* libmicrohttpd's error log for the TLS listener (MHD_OPTION_EXTERNAL_LOGGER):
+ * a failed handshake becomes a log line, so a refusal shows server-side. */
+void tls_mhd_logger(void *cls, const char *fmt, va_list ap);
 /* A listening TCP socket on HOST:PORT ("[v6]:port" too). */
 int tls_listen_socket(const char *hostport, struct error *e);
