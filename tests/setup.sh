@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential pkg-config libnl-3-dev libnl-route-3-dev libseccomp-dev libcjson-dev check
       libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libhttp-parser-dev docker.io busybox-static iproute2 curl
       qemu-system-x86 cpio kmod python3 python3-junitparser clang libclang-rt-14-dev util-linux sqlite3 valgrind strace runc
-      libgnutls28-dev gnutls-bin openssl podman containerd yamllint"
+      libgnutls28-dev gnutls-bin openssl podman containerd yamllint prometheus libxml2-utils"
 missing=""
 for p in $PKGS; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
