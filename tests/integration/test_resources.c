@@ -154,25 +154,29 @@ static double host_idle_jiffies(const struct target *t)
         return sum;
 }
 
-/* A CPU figure is only meaningful when the load under test could have had
- * more CPU: this machine is shared with other builds and tests. A window
- * in which the host had under 0.25 CPU idle is discarded as starved (a
- * starved stressor or container can only read low, never high), up to
- * four windows. Returns 1 and the figure when a window was not starved,
- * 0 when every window was. */
-static int measure_fair(const struct target *t, double seconds, const char *what, double *ret)
+/* This machine is shared with other builds and tests, which can only take
+ * CPU away from what we measure, never add to it. So a window is
+ * conclusive when the figure is within [LO, HI] (pass), above HI (fail: no
+ * contention explains too much), or below LO while the target's CPUs had
+ * at least 0.25 CPU idle (fail: it could have run and did not). A window
+ * below LO with its CPUs saturated is starved and retried, up to four
+ * windows. Returns 1 with the conclusive figure, 0 when every window was
+ * starved. */
+static int measure_fair(const struct target *t, double seconds, const char *what, double lo, double hi, double *ret)
 {
         long hz = sysconf(_SC_CLK_TCK);
 
         for (int i = 0; i < 4; i++) {
                 double i0 = host_idle_jiffies(t), idle;
+                int starved;
 
                 *ret = measure_cpu(t, seconds);
                 idle = (host_idle_jiffies(t) - i0) / (double)hz / seconds;
+                starved = *ret < lo && idle < 0.25;
                 printf("  %s window %d: %.3f CPU, its CPUs idle %.2f CPU%s\n", what, i + 1, *ret, idle,
-                       idle < 0.25 ? " (starved: discarded)" : "");
+                       starved ? " (starved by other work: retried)" : "");
                 fflush(stdout);
-                if (idle >= 0.25)
+                if (!starved)
                         return 1;
         }
         return 0;
@@ -306,10 +310,18 @@ START_TEST(quota_throttles_busy_container)
         op(f, &t, f->ops->apply, "apply");
         op(f, &t, f->ops->verify, "verify");
         usleep(300000);
-        fair = measure_fair(&t, 5, "quota 0.2", &under);
+        fair = measure_fair(&t, 5, "quota 0.2", 0.17, 0.23, &under);
         op(f, &t, f->ops->revert, "revert");
         usleep(300000);
-        fair &= measure_fair(&t, 3, "after revert", &back);
+        /* Unthrottled: the 0.2 cap could never give more than 0.23; other
+         * load on the host only lowers the figure, so the best window counts. */
+        back = 0;
+        for (int i = 0; i < 4 && back <= 0.5; i++) {
+                double w = measure_cpu(&t, 2);
+
+                printf("  after revert window %d: %.3f CPU\n", i + 1, w);
+                back = w > back ? w : back;
+        }
         snap(&t, &after);
         ck_assert_int_eq(snap_diff(&before, &after), 0);
         if (!fair) {
@@ -320,9 +332,9 @@ START_TEST(quota_throttles_busy_container)
         }
         printf("quota 0.2: before %.3f CPU, under quota %.3f CPU (5 s), after revert %.3f CPU\n", base, under, back);
         ck_assert_msg(under > 0.17 && under < 0.23, "under quota 0.2 measured %.3f CPU", under);
-        ck_assert_msg(back > 0.8, "after revert measured %.3f CPU (still throttled?)", back);
-        printf("PASS: quota 0.2 measured %.3f CPU over 5 s; %.3f CPU after revert (before: %.3f)\n", under, back,
-               base);
+        ck_assert_msg(back > 0.5, "after revert at most %.3f CPU (still throttled?)", back);
+        printf("PASS: quota 0.2 measured %.3f CPU over 5 s; up to %.3f CPU after revert, unthrottled (before: %.3f)\n",
+               under, back, base);
         fflush(stdout);
         drop(f, j);
         container_rm(&t);
@@ -349,7 +361,7 @@ static void load_case(const char *tag, const char *args, double load, double wan
         op(f, &t, f->ops->verify, "verify");
         info = cJSON_GetObjectItemCaseSensitive(f->readback, "load");
         usleep(500000);
-        fair = measure_fair(&t, 5, "load", &got);
+        fair = measure_fair(&t, 5, "load", want - tol, want + tol, &got);
         op(f, &t, f->ops->revert, "revert");
         ck_assert_int_eq(stressor_count_alive(f), 0);
         gone = measure_cpu(&t, 1);
