@@ -9,6 +9,7 @@
 #include "cleanup.h"
 #include "daemon.h"
 #include "events.h"
+#include "probes.h"
 
 /* Fault states are static strings in memory; map the journal's copy. */
 static const char *intern_state(const char *s)
@@ -200,6 +201,11 @@ int reconcile(struct daemon *d, int only_revert, int *ret_reverted, int *ret_res
                 }
                 events_emit(d, x->id, "recovered", "running", "resumed after a daemon restart, %lld ms left",
                             (long long)(x->deadline_ms - now_ms()));
+                /* The steady-state watch resumes with the faults. */
+                if (probes_new(x, &le) == 0)
+                        probes_start(x, PROBE_DURING, NULL);
+                else
+                        log_event("error", x->id, "probe", "%s", le.msg);
                 (*ret_resumed)++;
         }
         journal_experiments_free(v, n);
