@@ -30,6 +30,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_cache *, nl_cache_free)
 #define ROOT_HANDLE NLX_HANDLE(NF_ROOT_MAJ, 0)
 #define LEAF_HANDLE NLX_HANDLE(NF_LEAF_MAJ, 0)
 #define BAND_FAULT NLX_HANDLE(NF_ROOT_MAJ, 2)
+/* The user's prior tree is re-created here while the fault is on: band 1
+ * of chaosd's prio (the unmatched traffic) or netem's own child class. */
+#define KEEP_CLASS NLX_HANDLE(NF_ROOT_MAJ, 1)
 #define HOOK_INGRESS TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS)
 #define HOOK_EGRESS TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS)
 
@@ -522,6 +525,77 @@ static int ensure_hook(struct nl_sock *sk, struct fault *f, cJSON *js, const str
         return add_clsact(sk, ifc->ifindex, ifc->name, e);
 }
 
+/* Remove the copy of the user's tree below chaosd's root (before the
+ * original is put back at the root, which must not find its handle in
+ * use). A prio band gets a plain FIFO (deleting its leaf would leave a
+ * dropping noop qdisc there for an instant); netem's child is deleted
+ * (netem then queues internally). */
+static int drop_kept(struct nl_sock *sk, int ifindex, const char *ifname, const cJSON *js, const char *rootkind,
+                     struct error *e)
+{
+        _cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
+        const cJSON *prior = cJSON_GetObjectItem(js, "prior");
+        struct qinfo q;
+        char kind[32];
+        uint32_t h;
+        int r;
+
+        if (!cJSON_GetObjectItem(js, "kept_under"))
+                return 0;
+        h = qtree_saved_root(prior, kind, sizeof(kind));
+        if (!h)
+                return 0;
+        r = qtree_get(sk, ifindex, h, &q, NULL, NULL, e);
+        if (r <= 0 || q.parent != KEEP_CLASS)
+                return r < 0 ? r : 0;
+        if (strcmp(rootkind, "prio") == 0) {
+                /* A different kind than the copy's, so that the kernel
+                 * grafts a new qdisc instead of changing the copy. */
+                r = nlx_tc_msg(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, ifindex, KEEP_CLASS, 0, 0, &m, e);
+                if (r < 0)
+                        return r;
+                if (nla_put_string(m, TCA_KIND, strcmp(kind, "pfifo") == 0 ? "bfifo" : "pfifo") < 0)
+                        return error_set(e, ENOBUFS, "netlink message too large");
+        } else {
+                r = nlx_tc_msg(RTM_DELQDISC, 0, ifindex, KEEP_CLASS, h, 0, &m, e);
+                if (r < 0)
+                        return r;
+        }
+        r = nlx_talk(sk, m, e);
+        if (r < 0 && r != -ENOENT)
+                return error_wrap(e, "%s: remove the copy of the prior qdisc under c4a0:1", ifname);
+        error_clear(e);
+        return 0;
+}
+
+/* Put a copy of the user's prior tree under chaosd's root, so that the
+ * traffic the fault does not select (or, under netem, all of it after the
+ * delay) is still shaped as before. Not being able to is not fatal: the
+ * read-back says the prior qdisc is bypassed for the duration. */
+static int keep_prior(struct nl_sock *sk, struct fault *f, const struct iface *ifc, cJSON *js, struct error *e)
+{
+        const cJSON *prior = cJSON_GetObjectItem(js, "prior");
+        struct qinfo root;
+        struct error e2 = { 0 };
+        int r;
+
+        if (!qtree_saved_root(prior, NULL, 0))
+                return 0;
+        cJSON_AddNumberToObject(js, "kept_under", KEEP_CLASS);
+        r = checkpoint(f, e);
+        if (r < 0)
+                return r;
+        if (qtree_restore_under(sk, ifc->ifindex, prior, KEEP_CLASS, &e2) == 0)
+                return 0;
+        cJSON_AddStringToObject(js, "kept_error", e2.msg);
+        r = qtree_at(sk, ifc->ifindex, TC_H_ROOT, &root, e);
+        if (r > 0)
+                r = drop_kept(sk, ifc->ifindex, ifc->name, js, root.kind, e);
+        if (r < 0)
+                return r;
+        return checkpoint(f, e);
+}
+
 static int apply_iface(struct nl_sock *sk, struct fault *f, const struct netfault *nf, const struct iface *ifc,
                        cJSON *js, struct error *e)
 {
@@ -571,6 +645,9 @@ static int apply_iface(struct nl_sock *sk, struct fault *f, const struct netfaul
                         if (r >= 0)
                                 r = add_filters(sk, nf, ifc->ifindex, ifc->name, ROOT_HANDLE, 0, 0, &cls, e);
                 }
+                if (r < 0)
+                        return r;
+                r = keep_prior(sk, f, ifc, js, e);
                 if (r < 0)
                         return r;
         }
@@ -748,6 +825,34 @@ static int check_hook(struct nl_sock *sk, const struct netfault *nf, int ifindex
         return 0;
 }
 
+static int check_kept(struct nl_sock *sk, int ifindex, const char *name, const cJSON *js, cJSON *rb, struct error *e)
+{
+        const char *err = cJSON_GetStringValue(cJSON_GetObjectItem(js, "kept_error"));
+        char kind[32], h1[16], h2[16], buf[ERROR_MSG_MAX + 64];
+        uint32_t h = qtree_saved_root(cJSON_GetObjectItem(js, "prior"), kind, sizeof(kind));
+        struct qinfo q;
+        int r;
+
+        if (!h)
+                return 0;
+        if (err) {
+                snprintf(buf, sizeof(buf), "%s %s bypassed during the fault: %s", kind, nlx_handle_str(h, h1, sizeof(h1)),
+                         err);
+                cJSON_AddStringToObject(rb, "prior_qdisc", buf);
+                return 0;
+        }
+        r = qtree_get(sk, ifindex, h, &q, NULL, NULL, e);
+        if (r < 0)
+                return r;
+        if (r == 0 || q.parent != KEEP_CLASS || strcmp(q.kind, kind) != 0)
+                return error_set(e, EIO, "%s: the prior %s %s is not under c4a0:1", name, kind,
+                                 nlx_handle_str(h, h1, sizeof(h1)));
+        snprintf(buf, sizeof(buf), "%s %s kept under %s", kind, nlx_handle_str(h, h1, sizeof(h1)),
+                 nlx_handle_str(KEEP_CLASS, h2, sizeof(h2)));
+        cJSON_AddStringToObject(rb, "prior_qdisc", buf);
+        return 0;
+}
+
 int netfault_verify(struct fault *f, struct target *t, struct error *e)
 {
         struct netfault *nf = f->priv;
@@ -782,6 +887,9 @@ int netfault_verify(struct fault *f, struct target *t, struct error *e)
                                 return r;
                         if (r == 0 || root.handle != ROOT_HANDLE)
                                 return error_set(e, EIO, "%s: root qdisc is not chaosd's c4a0:", name);
+                        r = check_kept(sk, ifindex, name, js, eg, e);
+                        if (r < 0)
+                                return r;
                         if (tcf_select_active(&nf->sel)) {
                                 int want, got;
 
@@ -869,6 +977,9 @@ static int revert_iface(struct nl_sock *sk, const cJSON *js, struct error *e)
                 /* Only chaosd's own root is replaced; if another one is
                  * there, apply never got that far or someone else owns it. */
                 if (r > 0 && root.handle == ROOT_HANDLE) {
+                        r = drop_kept(sk, ifindex, name, js, root.kind, e);
+                        if (r < 0)
+                                return r;
                         r = qtree_restore(sk, ifindex, cJSON_GetObjectItem(js, "prior"), e);
                         if (r < 0)
                                 return error_wrap(e, "%s: restore the prior root qdisc", name);

@@ -464,7 +464,32 @@ static uint32_t u32_root_htid(const cJSON *filters, const cJSON *f)
         return best;
 }
 
+static int restore_at(struct nl_sock *sk, int ifindex, const cJSON *saved, uint32_t root_parent, struct error *e);
+
 int qtree_restore(struct nl_sock *sk, int ifindex, const cJSON *saved, struct error *e)
+{
+        return restore_at(sk, ifindex, saved, TC_H_ROOT, e);
+}
+
+int qtree_restore_under(struct nl_sock *sk, int ifindex, const cJSON *saved, uint32_t parent, struct error *e)
+{
+        const cJSON *root = cJSON_GetObjectItemCaseSensitive(saved, "root");
+
+        if (!cJSON_IsObject(root) || jnum(root, "handle") == 0)
+                return 0; /* a kernel default: nothing of the user's to keep */
+        return restore_at(sk, ifindex, saved, parent, e);
+}
+
+uint32_t qtree_saved_root(const cJSON *saved, char *kind, size_t len)
+{
+        const cJSON *root = cJSON_GetObjectItemCaseSensitive(saved, "root");
+
+        if (kind)
+                snprintf(kind, len, "%s", cJSON_GetStringValue(cJSON_GetObjectItem(root, "kind")) ?: "");
+        return cJSON_IsObject(root) ? jnum(root, "handle") : 0;
+}
+
+static int restore_at(struct nl_sock *sk, int ifindex, const cJSON *saved, uint32_t root_parent, struct error *e)
 {
         const cJSON *root = cJSON_GetObjectItemCaseSensitive(saved, "root");
         const cJSON *qdiscs = cJSON_GetObjectItemCaseSensitive(saved, "qdiscs");
@@ -488,7 +513,15 @@ int qtree_restore(struct nl_sock *sk, int ifindex, const cJSON *saved, struct er
                         return error_wrap(e, "delete chaosd's root qdisc");
                 return 0;
         }
-        r = create_obj(sk, ifindex, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, root, e);
+        if (root_parent == TC_H_ROOT) {
+                r = create_obj(sk, ifindex, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, root, e);
+        } else {
+                cJSON *copy = cJSON_Duplicate(root, 1);
+
+                cJSON_ReplaceItemInObject(copy, "parent", cJSON_CreateNumber(root_parent));
+                r = create_obj(sk, ifindex, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, copy, e);
+                cJSON_Delete(copy);
+        }
         if (r < 0)
                 return r;
         made = calloc(n + 1, sizeof(*made));

@@ -4,6 +4,7 @@
  * filters attached to any of them. The saved form is JSON with hex
  * payloads, so a new process can restore it after a crash. */
 #pragma once
+#include <stddef.h>
 #include <stdint.h>
 
 #include <cJSON.h>
@@ -37,3 +38,9 @@ int qtree_save(struct nl_sock *sk, int ifindex, cJSON **ret, struct error *e);
  * filters. A saved default root (handle 0) is restored by deleting the
  * current root: the kernel attaches its default again. */
 int qtree_restore(struct nl_sock *sk, int ifindex, const cJSON *saved, struct error *e);
+/* The same tree re-created below PARENT (a class of chaosd's root) instead
+ * of at the root, so that it keeps shaping the traffic passing there. A
+ * saved default root is nothing to re-create (returns 0). */
+int qtree_restore_under(struct nl_sock *sk, int ifindex, const cJSON *saved, uint32_t parent, struct error *e);
+/* Handle (0: a kernel default or none) and kind of the saved root. */
+uint32_t qtree_saved_root(const cJSON *saved, char *kind, size_t len);
