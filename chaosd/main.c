@@ -17,6 +17,7 @@
 #include "daemon.h"
 #include "events.h"
 #include "fsutil.h"
+#include "hostns.h"
 #include "proc.h"
 #include "seccomp_agent.h"
 #include "schedules.h"
@@ -190,6 +191,11 @@ static int run(const struct options *o, struct error *e)
 
         if (geteuid() != 0)
                 return error_set(e, EPERM, "chaosd must run as root");
+        r = hostns_join_cgroup(e);
+        if (r < 0)
+                return r;
+        if (r > 0)
+                log_event("info", NULL, "start", "joined the host's cgroup namespace (PID 1's)");
         if (o->group) {
                 struct group *g = getgrnam(o->group);
 
