@@ -313,8 +313,11 @@ START_TEST(quota_throttles_busy_container)
         fair = measure_fair(&t, 5, "quota 0.2", 0.17, 0.23, &under);
         op(f, &t, f->ops->revert, "revert");
         usleep(300000);
-        /* Unthrottled: the 0.2 cap could never give more than 0.23; other
-         * load on the host only lowers the figure, so the best window counts. */
+        /* Unthrottled: under the 0.2 cap no window can read more than
+         * 0.2 (+ noise); other load on the host only lowers the figure, so
+         * the best of up to four windows counts, and anything clearly above
+         * the cap proves it gone (on a quiet host it reads ~1.0, the
+         * container's own --cpus 1). */
         back = 0;
         for (int i = 0; i < 4 && back <= 0.5; i++) {
                 double w = measure_cpu(&t, 2);
@@ -332,7 +335,7 @@ START_TEST(quota_throttles_busy_container)
         }
         printf("quota 0.2: before %.3f CPU, under quota %.3f CPU (5 s), after revert %.3f CPU\n", base, under, back);
         ck_assert_msg(under > 0.17 && under < 0.23, "under quota 0.2 measured %.3f CPU", under);
-        ck_assert_msg(back > 0.5, "after revert at most %.3f CPU (still throttled?)", back);
+        ck_assert_msg(back > 0.26, "after revert at most %.3f CPU (still capped at 0.2?)", back);
         printf("PASS: quota 0.2 measured %.3f CPU over 5 s; up to %.3f CPU after revert, unthrottled (before: %.3f)\n",
                under, back, base);
         fflush(stdout);
