@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -87,7 +88,11 @@ static void start_server(const struct chunk *chunks, int hold_ms)
         server = fork();
         ck_assert_int_ge(server, 0);
         if (server == 0) {
-                int c = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+                int c;
+
+                /* A failed test exits without its teardown: die with it. */
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                c = accept4(l, NULL, NULL, SOCK_CLOEXEC);
 
                 if (c < 0)
                         _exit(1);
@@ -104,12 +109,27 @@ static void start_server(const struct chunk *chunks, int hold_ms)
         close(l);
 }
 
-static void setup(void)
+/* The directory lives in the runner process (unchecked fixture), so it is
+ * removed even when a test fails in its forked child. */
+static void make_dir(void)
 {
         snprintf(dir, sizeof(dir), "/tmp/chaosctl-http-XXXXXX");
-        ck_assert_ptr_nonnull(mkdtemp(dir));
+        if (!mkdtemp(dir))
+                abort();
         snprintf(sock_path, sizeof(sock_path), "%s/chaosd.sock", dir);
         snprintf(req_path, sizeof(req_path), "%s/request", dir);
+}
+
+static void remove_dir(void)
+{
+        unlink(sock_path);
+        unlink(req_path);
+        rmdir(dir);
+}
+
+static void setup(void)
+{
+        unlink(req_path);
         curl_global_init(CURL_GLOBAL_NOTHING);
 }
 
@@ -120,9 +140,6 @@ static void teardown(void)
                 waitpid(server, NULL, 0);
                 server = -1;
         }
-        unlink(sock_path);
-        unlink(req_path);
-        rmdir(dir);
         curl_global_cleanup();
 }
 
@@ -341,6 +358,7 @@ int main(void)
         Suite *s = suite_create("cli_http");
         TCase *tc = tcase_create("http");
 
+        tcase_add_unchecked_fixture(tc, make_dir, remove_dir);
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_set_timeout(tc, 20);
         tcase_add_test(tc, missing_socket_is_unreachable);
