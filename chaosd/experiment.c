@@ -433,6 +433,17 @@ int experiment_apply_fault(struct fault_inst *fi, struct error *e)
         struct target *t = &x->targets[fi->target_idx];
         int i = (int)(fi - x->faults);
 
+        /* A later step's fault: another experiment may have taken the
+         * target since creation; its change must not become our "prior". */
+        if (fi->start_us > 0) {
+                struct experiment *other = conflict(x->d, t, fi->f->ops->type);
+
+                if (other && other != x) {
+                        error_set(e, EBUSY, "experiment %s (%s) already applies a %s fault to this target",
+                                  other->id, other->name, fi->f->ops->type);
+                        return fail_inject(x, fi, "apply", e);
+                }
+        }
         if (fi->f->ops->apply(fi->f, t, e) < 0)
                 return fail_inject(x, fi, "apply", e);
         fi->state = (fi->f->ops->flags & FAULT_ONESHOT) && !fi->f->tick_us ? "done" : "active";
@@ -562,8 +573,8 @@ int experiment_create(struct daemon *d, const char *body, size_t len, struct exp
                 other = conflict(d, &x->targets[fi->target_idx], fi->f->ops->type);
                 if (other) {
                         *ret_http = 409;
-                        r = error_set(e, EBUSY, "$.faults[%d]: experiment %s (%s) already applies a %s fault to this target",
-                                      si, other->id, other->name, fi->f->ops->type);
+                        r = error_set(e, EBUSY, "%s: experiment %s (%s) already applies a %s fault to this target",
+                                      x->spec.fault_list[si].path, other->id, other->name, fi->f->ops->type);
                         experiment_free(x);
                         return r;
                 }
