@@ -306,7 +306,7 @@ static int cpu_apply(struct fault *f, struct target *t, struct error *e)
         }
         if (p->load > 0) {
                 struct stressor_dirs sd;
-                struct stressor_params sp = { .kind = STRESSOR_CPU };
+                struct stressor_params sp = { .kind = STRESSOR_CPU, .watch_fd = t->pidfd };
                 const char *from;
                 double allowance, total;
                 int64_t workers;

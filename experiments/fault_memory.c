@@ -169,7 +169,7 @@ static int memory_apply(struct fault *f, struct target *t, struct error *e)
                         return error_wrap(e, "set memory high");
         }
         if (p->consume || p->consume_pct > 0) {
-                struct stressor_params sp = { .kind = STRESSOR_MEMORY, .ramp_us = p->ramp_us };
+                struct stressor_params sp = { .kind = STRESSOR_MEMORY, .ramp_us = p->ramp_us, .watch_fd = t->pidfd };
                 struct stressor_dirs sd;
                 uint64_t limit, base, bytes, ps = page_size();
                 const char *from = "limit";

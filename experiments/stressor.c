@@ -84,6 +84,20 @@ static void sleep_ns(uint64_t ns)
                 ;
 }
 
+/* The target's main process (a pidfd; -1: none to watch). When it exits
+ * the container is going away: a stressor left in its cgroup would keep the
+ * cgroup populated and stop the runtime from removing it, so it leaves at
+ * once instead of waiting for revert. */
+static int watch_fd = -1;
+
+static void exit_if_target_gone(void)
+{
+        struct pollfd pfd = { .fd = watch_fd, .events = POLLIN };
+
+        if (watch_fd >= 0 && poll(&pfd, 1, 0) > 0)
+                _exit(0);
+}
+
 /* Duty-cycled busy loop: keep this process's CPU time at FRACTION of the
  * wall time since the start. Measuring the CPU time actually received
  * (rather than spinning for a fixed share of each period) keeps the load
@@ -92,11 +106,16 @@ static void sleep_ns(uint64_t ns)
  * burst. */
 static __attribute__((noreturn)) void cpu_worker(double fraction)
 {
-        uint64_t t0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+        uint64_t t0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_PROCESS_CPUTIME_ID), next_watch = 0;
 
         for (;;) {
                 uint64_t wall = now_ns(CLOCK_MONOTONIC) - t0, cpu = now_ns(CLOCK_PROCESS_CPUTIME_ID) - c0;
                 double want = fraction * (double)wall;
+
+                if (wall >= next_watch) {
+                        exit_if_target_gone();
+                        next_watch = wall + 50000000ULL;
+                }
 
                 if ((double)cpu < want) {
                         if (want - (double)cpu > 1e9) {
@@ -137,25 +156,40 @@ static __attribute__((noreturn)) void memory_worker(uint64_t bytes, uint64_t ram
                         mem[done] = 1;
                 if (s < steps)
                         sleep_ns(50000000ULL);
+                exit_if_target_gone();
         }
         /* Re-reading every page now and then keeps them on the active
          * list, so reclaim (zram swap) prefers other memory. */
-        for (;;) {
-                sleep_ns(2000000000ULL);
+        for (unsigned n = 1;; n++) {
+                sleep_ns(100000000ULL);
+                exit_if_target_gone();
+                if (n % 20)
+                        continue;
                 for (uint64_t i = 0; i < bytes; i += page)
                         (void)mem[i];
         }
 }
 
-static void close_all_but(int a, int b)
+/* Close every descriptor from 3 up except the N in KEEP (sorted here). */
+static void close_all_but(int *keep, int n)
 {
-        int lo = a < b ? a : b, hi = a < b ? b : a;
+        unsigned lo = 3;
 
-        if (lo > 3)
-                syscall(SYS_close_range, 3U, (unsigned)lo - 1, 0U);
-        if (hi > lo + 1)
-                syscall(SYS_close_range, (unsigned)lo + 1, (unsigned)hi - 1, 0U);
-        syscall(SYS_close_range, (unsigned)hi + 1, ~0U, 0U);
+        for (int i = 1; i < n; i++)
+                for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+                        int x = keep[j];
+
+                        keep[j] = keep[j - 1];
+                        keep[j - 1] = x;
+                }
+        for (int i = 0; i < n; i++) {
+                if (keep[i] < (int)lo)
+                        continue;
+                if ((unsigned)keep[i] > lo)
+                        syscall(SYS_close_range, lo, (unsigned)keep[i] - 1, 0U);
+                lo = (unsigned)keep[i] + 1;
+        }
+        syscall(SYS_close_range, lo, ~0U, 0U);
 }
 
 static int write_str(const char *path, const char *s)
@@ -191,7 +225,12 @@ static __attribute__((noreturn)) void child_main(pid_t parent, int go_fd, int st
                         (void)sigaction(s, &sa, NULL);
         sigemptyset(&all);
         sigprocmask(SIG_SETMASK, &all, NULL);
-        close_all_but(go_fd, st_fd);
+        {
+                int keep[3] = { go_fd, st_fd, p->watch_fd };
+
+                close_all_but(keep, p->watch_fd >= 0 ? 3 : 2);
+                watch_fd = p->watch_fd;
+        }
         null = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (null >= 0) {
                 dup2(null, 0);

@@ -25,6 +25,8 @@ struct stressor_params {
         double cpu_fraction; /* CPU: CPUs this worker burns, 0 < x <= 1 */
         uint64_t bytes;      /* MEMORY: bytes kept resident */
         uint64_t ramp_us;    /* MEMORY: spread the touching over this long (0: at once) */
+        int watch_fd;        /* pidfd of the target's main process: the stressor exits
+                              * when it does (-1: nothing to watch) */
 };
 
 struct stressor_dirs {
