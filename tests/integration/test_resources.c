@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -798,6 +799,140 @@ START_TEST(target_removed_mid_experiment)
 }
 END_TEST
 
+/* The systemd driver's layout generalised: a process whose cgroups sit at
+ * different paths in each v1 hierarchy (as /proc/PID/cgroup shows). A pid
+ * target's limits must land in each controller's own directory, and its
+ * stressors must join each of them. */
+static const char *const split_ctl[] = { "cpu", "cpuacct", "memory", "pids", "freezer" };
+
+/* Directory I of the split layout; TOP: its first component only. */
+static void split_path(size_t i, char *out, size_t len, int top)
+{
+        const int p = (int)main_pid;
+        char rel[256];
+
+        switch (i) {
+        case 0:
+                snprintf(rel, sizeof(rel), "chaosd-res-%d.slice/cpu-%d.scope", p, p);
+                break;
+        case 1:
+                snprintf(rel, sizeof(rel), "chaosd-res-%d.slice/cpuacct-%d.scope", p, p);
+                break;
+        case 2:
+                snprintf(rel, sizeof(rel), "chaosd-res-%d-mem/%d.scope", p, p);
+                break;
+        case 3:
+                snprintf(rel, sizeof(rel), "chaosd-res-%d-pids", p);
+                break;
+        default:
+                snprintf(rel, sizeof(rel), "chaosd-res-%d-frz", p);
+                break;
+        }
+        if (top && strchr(rel, '/'))
+                *strchr(rel, '/') = '\0';
+        snprintf(out, len, "/sys/fs/cgroup/%s/%s", split_ctl[i], rel);
+}
+
+static void split_cleanup(void)
+{
+        char dir[512];
+
+        for (size_t i = 0; i < ARRAY_SIZE(split_ctl); i++) {
+                split_path(i, dir, sizeof(dir), 0);
+                (void)rmdir(dir);
+                split_path(i, dir, sizeof(dir), 1);
+                (void)rmdir(dir);
+        }
+}
+
+START_TEST(per_controller_paths)
+{
+        struct target_spec ts = { .kind = TARGET_PID };
+        struct target t;
+        struct error e = { 0 };
+        struct fault *f[2];
+        cJSON *j[2];
+        char dir[512], path[600], quota_before[64], limit_before[64], buf[64];
+        int sync_pipe[2];
+        pid_t victim, *procs;
+        size_t n;
+        char c;
+
+        if (geteuid() != 0)
+                SKIP_TEST("needs root");
+        split_cleanup();
+        for (size_t i = 0; i < ARRAY_SIZE(split_ctl); i++) {
+                split_path(i, dir, sizeof(dir), 0);
+                ck_assert_msg(fs_mkdir_p(dir, 0755, &e) == 0 && (mkdir(dir, 0755) == 0 || errno == EEXIST), "%s",
+                              dir);
+        }
+        ck_assert_int_eq(pipe(sync_pipe), 0);
+        victim = fork();
+        ck_assert_int_ge(victim, 0);
+        if (victim == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                for (size_t i = 0; i < ARRAY_SIZE(split_ctl); i++) {
+                        split_path(i, dir, sizeof(dir), 0);
+                        snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+                        if (fs_write(path, "0", &e) < 0)
+                                _exit(1);
+                }
+                if (write(sync_pipe[1], "r", 1) != 1)
+                        _exit(1);
+                for (;;)
+                        pause();
+        }
+        close(sync_pipe[1]);
+        ck_assert_int_eq(read(sync_pipe[0], &c, 1), 1);
+        close(sync_pipe[0]);
+        ts.pid = victim;
+        ck_assert_msg(target_resolve(&ts, &t, &e) == 0, "%s", e.msg);
+
+        split_path(0, dir, sizeof(dir), 0);
+        ck_assert_int_ge(cg_read(dir, "cpu.cfs_quota_us", quota_before, sizeof(quota_before), &e), 0);
+        split_path(2, dir, sizeof(dir), 0);
+        ck_assert_int_ge(cg_read(dir, "memory.limit_in_bytes", limit_before, sizeof(limit_before), &e), 0);
+        f[0] = new_fault("{\"type\":\"cpu\",\"quota\":0.5,\"load\":20}", &j[0]);
+        f[1] = new_fault("{\"type\":\"memory\",\"limit\":\"128MiB\",\"consume\":\"8MiB\"}", &j[1]);
+        for (int i = 0; i < 2; i++) {
+                op(f[i], &t, f[i]->ops->apply, "apply");
+                op(f[i], &t, f[i]->ops->verify, "verify");
+        }
+        split_path(0, dir, sizeof(dir), 0);
+        ck_assert_int_ge(cg_read(dir, "cpu.cfs_quota_us", buf, sizeof(buf), &e), 0);
+        ck_assert_str_eq(buf, "50000");
+        split_path(2, dir, sizeof(dir), 0);
+        ck_assert_int_ge(cg_read(dir, "memory.limit_in_bytes", buf, sizeof(buf), &e), 0);
+        ck_assert_str_eq(buf, "134217728");
+        /* victim + 2 stressors in each resource hierarchy; none in freezer */
+        for (size_t i = 0; i < ARRAY_SIZE(split_ctl); i++) {
+                split_path(i, dir, sizeof(dir), 0);
+                ck_assert_int_eq(cg_procs(dir, &procs, &n, &e), 0);
+                free(procs);
+                ck_assert_msg(n == (strcmp(split_ctl[i], "freezer") == 0 ? 1u : 3u), "%zu processes in %s", n,
+                              dir);
+        }
+        for (int i = 1; i >= 0; i--) {
+                op(f[i], &t, f[i]->ops->revert, "revert");
+                drop(f[i], j[i]);
+        }
+        split_path(0, dir, sizeof(dir), 0);
+        ck_assert_int_ge(cg_read(dir, "cpu.cfs_quota_us", buf, sizeof(buf), &e), 0);
+        ck_assert_str_eq(buf, quota_before);
+        split_path(2, dir, sizeof(dir), 0);
+        ck_assert_int_ge(cg_read(dir, "memory.limit_in_bytes", buf, sizeof(buf), &e), 0);
+        ck_assert_str_eq(buf, limit_before);
+        target_release(&t);
+        kill(victim, SIGKILL);
+        waitpid(victim, NULL, 0);
+        usleep(100000);
+        split_cleanup();
+        printf("PASS: pid target with different cgroup paths per v1 controller (systemd-driver style): limits and "
+               "stressors landed in each controller's own directory; restored\n");
+        fflush(stdout);
+}
+END_TEST
+
 /* The same through the real daemon: chaosd forks the stressors, is
  * SIGKILLed, and the restarted chaosd's reconcile restores the files after
  * the deadline passed. Skips when chaosd/chaosctl are not built. */
@@ -944,6 +1079,7 @@ int main(void)
                 { "crash", sigkill_daemon_leaves_no_stressor },
                 { "daemon", daemon_sigkill_reconcile },
                 { "gone", target_removed_mid_experiment },
+                { "paths", per_controller_paths },
         };
         int rc;
 
@@ -957,6 +1093,7 @@ int main(void)
                 suite_add_tcase(s, tc);
         }
         rc = run_suite(s);
+        split_cleanup();
         /* Containers of failed tests: only ours, by name prefix. */
         if (geteuid() == 0)
                 for (int i = 0; i < 3; i++)
