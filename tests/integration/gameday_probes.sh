@@ -51,6 +51,12 @@ took=$((t1 - t0))
 bound=$((INTERVAL_MS * THRESHOLD + 1000))
 echo "  probe abort: experiment $id aborted ${took} ms after injection (bound ${bound} ms = ${INTERVAL_MS} ms x $THRESHOLD + 1 s)"
 rec=$(t_api "/v1/experiments/$id")
+daemon_ms=$(echo "$rec" | python3 -c '
+import json, sys, datetime as dt
+r = json.load(sys.stdin)
+t = lambda s: dt.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
+print(int(round((t(r["ended_at"]) - (t(r["deadline"]) - r["duration_ms"] / 1000)) * 1000)))')
+echo "  by the daemon's own clock: faults in -> aborted and reverted in ${daemon_ms} ms"
 reason=$(echo "$rec" | json_get '["reason"]')
 evidence=$(echo "$rec" | json_get '["probes"][0]["evidence"]')
 during=$(echo "$rec" | json_get '["probes"][0]["phases"]["during"]')
@@ -75,16 +81,22 @@ cat >"$dir/before.json" <<EOS
 {"name":"gd-before","target":{"container":"$WEB"},"duration":"60s","faults":[{"type":"pause"}],
  "probes":[{"name":"db","tcp":{"address":"127.0.0.1:1","timeout":"200ms"},"interval":"300ms","failure_threshold":3,"phase":"before"}]}
 EOS
+# The freezer is read in a tight loop from before the POST until the end.
+(while :; do cat "$FZ"; done) >"$dir/before-samples" 2>/dev/null &
+SAMPLER=$!
+t_cleanup "kill $SAMPLER"
 out=$(t_api -X POST --data-binary @"$dir/before.json" /v1/experiments)
 id2=$(echo "$out" | json_get '["id"]')
-seen_frozen=0 samples=0 st=$(echo "$out" | json_get '["state"]')
+st=$(echo "$out" | json_get '["state"]')
 for _ in $(seq 1 100); do
-        [ "$(cat "$FZ")" = THAWED ] || seen_frozen=$((seen_frozen + 1))
-        samples=$((samples + 1))
         st=$(api_state "$id2")
         [ "$st" = aborted ] && break
-        sleep 0.02
+        sleep 0.05
 done
+sleep 0.3
+kill $SAMPLER; wait $SAMPLER 2>/dev/null
+samples=$(wc -l <"$dir/before-samples")
+seen_frozen=$(grep -vc THAWED "$dir/before-samples")
 rec=$(t_api "/v1/experiments/$id2")
 fstate=$(echo "$rec" | json_get '["faults"][0]["state"]')
 injected=$(t_api /v1/events | grep "\"$id2\"" | grep -c '"injected"')
@@ -149,6 +161,27 @@ aborted=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verdi
 [ "$rc" = 1 ] && [ "$aborted" = True ] && grep -q 'failure' "$dir/abort.xml" \
         && t_pass "CI mode: a probe abort exits 1 (the command's success does not hide it), JUnit shows the failure" \
         || t_fail "CI abort exit" "rc=$rc aborted=$aborted $(tail -3 "$dir/ci2.out")"
+
+cat >"$dir/inject-fails.json" <<EOS
+{"name":"gd-ci-inject-fails","target":{"container":"$WEB"},"duration":"10s","faults":[{"type":"kill","process":"no-such-process-$$"}]}
+EOS
+(cd "$dir" && "$CHAOSCTL" run inject-fails.json --wait --junit if.xml -- touch cmd-ran) >"$dir/ci3.out" 2>&1
+rc=$?
+[ "$rc" = 1 ] && [ ! -e "$dir/cmd-ran" ] && grep -q '<skipped' "$dir/if.xml" && grep -q 'no process named' "$dir/if.xml" \
+        && t_pass "CI mode: failed injection exits 1, the command never runs (JUnit: fault failed, command skipped)" \
+        || t_fail "CI injection failure" "rc=$rc $(tail -2 "$dir/ci3.out")"
+cat >"$dir/client-before.json" <<EOS
+{"name":"gd-ci-client-before","target":{"container":"$WEB"},"duration":"10s","faults":[{"type":"pause"}],
+ "probes":[{"name":"precondition","exec":{"command":["sh","-c","echo not ready; exit 4"],"timeout":"2s"},"phase":"before"}]}
+EOS
+n0=$(t_api /v1/experiments | json_get '["experiments"].__len__()')
+(cd "$dir" && "$CHAOSCTL" run client-before.json --wait --junit cb.xml --report cb.json -- touch cmd-ran) >"$dir/ci4.out" 2>&1
+rc=$?
+n1=$(t_api /v1/experiments | json_get '["experiments"].__len__()')
+ev=$(python3 -c 'import json,sys; print([p.get("evidence") for p in json.load(open(sys.argv[1]))["probes"]][0])' "$dir/cb.json")
+[ "$rc" = 1 ] && [ "$n0" = "$n1" ] && [ ! -e "$dir/cmd-ran" ] && [ "$(cat "$FZ")" = THAWED ] \
+        && t_pass "CI mode: a failing exec before probe submits nothing ($n0 experiments before and after), exit 1 ($ev)" \
+        || t_fail "CI client before probe" "rc=$rc experiments $n0 -> $n1 $(tail -2 "$dir/ci4.out")"
 
 # --- 4. metrics and events ----------------------------------------------------
 t_api /metrics >"$dir/metrics.txt"
