@@ -236,3 +236,60 @@ int bolt_foreach(const struct bolt_db *db, const struct bolt_bucket *b,
 
         return walk_bucket(db, b, each_fn, &x);
 }
+
+struct get {
+        const char *key;
+        const char **ret;
+        size_t *ret_len;
+};
+
+static int get_fn(const uint8_t *k, uint32_t klen, const uint8_t *v, uint32_t vlen, uint32_t flags, void *ud)
+{
+        struct get *g = ud;
+
+        if ((flags & LEAF_BUCKET) || klen != strlen(g->key) || memcmp(k, g->key, klen) != 0)
+                return 0;
+        *g->ret = (const char *)v;
+        *g->ret_len = vlen;
+        return 1;
+}
+
+int bolt_get(const struct bolt_db *db, const struct bolt_bucket *b, const char *key, const char **ret,
+             size_t *ret_len)
+{
+        struct get g = { key, ret, ret_len };
+        int r = walk_bucket(db, b, get_fn, &g);
+
+        return r == 1 ? 0 : r < 0 ? r : -ENOENT;
+}
+
+struct each_bucket {
+        void (*fn)(const char *, size_t, const struct bolt_bucket *, void *);
+        void *ud;
+};
+
+static int each_bucket_fn(const uint8_t *k, uint32_t klen, const uint8_t *v, uint32_t vlen, uint32_t flags,
+                          void *ud)
+{
+        struct each_bucket *x = ud;
+        struct bolt_bucket child = { 0 };
+
+        if (!(flags & LEAF_BUCKET) || vlen < 16)
+                return 0;
+        child.root = rd64(v);
+        if (child.root == 0) {
+                child.inline_page = v + 16;
+                child.inline_len = vlen - 16;
+        }
+        x->fn((const char *)k, klen, &child, x->ud);
+        return 0;
+}
+
+int bolt_foreach_bucket(const struct bolt_db *db, const struct bolt_bucket *b,
+                        void (*fn)(const char *name, size_t len, const struct bolt_bucket *child, void *ud),
+                        void *ud)
+{
+        struct each_bucket x = { fn, ud };
+
+        return walk_bucket(db, b, each_bucket_fn, &x);
+}

@@ -25,6 +25,13 @@ void bolt_close(struct bolt_db *db);
 int bolt_root(const struct bolt_db *db, struct bolt_bucket *ret);
 /* The sub-bucket NAME of B. -ENOENT when none. */
 int bolt_bucket(const struct bolt_db *db, const struct bolt_bucket *b, const char *name, struct bolt_bucket *ret);
+/* The value of plain key KEY in B (pointing into the map). -ENOENT if none. */
+int bolt_get(const struct bolt_db *db, const struct bolt_bucket *b, const char *key, const char **ret,
+             size_t *ret_len);
+/* Call FN for each sub-bucket of B. */
+int bolt_foreach_bucket(const struct bolt_db *db, const struct bolt_bucket *b,
+                        void (*fn)(const char *name, size_t len, const struct bolt_bucket *child, void *ud),
+                        void *ud);
 /* Call FN for each plain key/value of B (sub-buckets are skipped). */
 int bolt_foreach(const struct bolt_db *db, const struct bolt_bucket *b,
                  void (*fn)(const char *k, size_t klen, const char *v, size_t vlen, void *ud), void *ud);

@@ -20,7 +20,7 @@ fleet_podman_up "$W/podman" || { t_fail podman-service "podman system service di
 fleet_containerd_up "$W/ctd" || { t_fail containerd "private containerd did not come up"; exit 1; }
 
 t_container "rt-docker-$tag" "$TEST_IMAGE" sleep 3600 || { t_fail docker-run "docker run failed"; exit 1; }
-fleet_podman_run "rt-podman-$tag" -- sleep 3600 || { t_fail podman-run "podman run failed"; exit 1; }
+fleet_podman_run "rt-podman-$tag" --label app=rt -- sleep 3600 || { t_fail podman-run "podman run failed"; exit 1; }
 fleet_ctr_run k8s.io "rt-ctd-$tag" --label app=rt -- sleep 3600 || { t_fail ctr-run "ctr run failed"; exit 1; }
 
 # chaosd inherits CHAOSD_CONTAINERD_* from the helpers; CONTAINER_HOST only
@@ -78,4 +78,20 @@ out=$(t_api -w ' http=%{http_code}' -X POST \
         -d '{"name":"nowhere","target":{"container":"no-such-'$tag'"},"duration":"3s","faults":[{"type":"pause"}]}' /v1/experiments)
 echo "  unknown name: $out"
 case $out in *"in any runtime"*http=422*) t_pass "unknown container: 422 naming every runtime" ;; *) t_fail "unknown container" "$out" ;; esac
+# Podman without its API service: chaosd reads libpod's state database.
+mkdir -p "$W/c2"
+CONTAINER_HOST=unix://$W/no-such-podman.sock "$CHAOSD" --socket "$W/c2/s.sock" --state-dir "$W/c2/state" 2>>"$W/c2/log" &
+P2=$!
+t_cleanup "kill -TERM $P2; sleep 0.3; kill -KILL $P2"
+t_wait 5 curl -sf --unix-socket "$W/c2/s.sock" http://c/v1/health || { t_fail chaosd-2 "$(cat "$W/c2/log")"; exit 1; }
+pid=$(pid_of podman "rt-podman-$tag"); ff=$(fleet_freezer_of "$pid")
+out=$(curl -s --unix-socket "$W/c2/s.sock" -X POST \
+        -d '{"name":"pm-state","target":{"selector":{"runtime":"podman","labels":{"app":"rt"}}},"duration":"2s","faults":[{"type":"pause"}]}' \
+        http://c/v1/experiments)
+got=$(echo "$out" | python3 -c 'import json,sys; print(" ".join("%s/%s/%s" % (t["container_name"], t["runtime"], t["pid"]) for t in json.load(sys.stdin)["targets"]))' 2>/dev/null)
+during=$(cat "$ff")
+echo "  podman without API service: selector runtime=podman labels app=rt -> $got; freezer.state $during"
+[ "$got" = "rt-podman-$tag/podman/$pid" ] && [ "$during" = FROZEN ] &&
+        t_pass "podman without its API service: found by label in libpod's state and frozen" || t_fail "podman state" "$out"
+t_wait 6 sh -c "[ \$(cat $ff) = THAWED ]" && t_pass "podman (state): thawed after" || t_fail "podman state thaw" "$(cat "$ff")"
 [ $T_FAILED = 0 ]
