@@ -1,8 +1,9 @@
-/* CRI-O, read from its containers' state on disk (containers/storage run
- * dir): <root>/<id>/userdata/config.json is the OCI spec, whose annotations
- * CRI-O fills with the Kubernetes identity (io.kubernetes.pod.name, ...,
- * io.kubernetes.cri-o.Labels as a JSON string), and <root>/<id>/userdata/
- * pidfile is the container's main process as conmon wrote it. Podman keeps
+/* CRI-O, read from its containers' state on disk (containers/storage):
+ * <run root>/<id>/userdata/pidfile is the container's main process as
+ * conmon wrote it, and userdata/config.json (under the run root, else under
+ * the static graph root) is the OCI spec, whose annotations CRI-O fills with
+ * the Kubernetes identity (io.kubernetes.pod.name, ...,
+ * io.kubernetes.cri-o.Labels as a JSON string). Podman keeps
  * its containers in the same store: only those carrying CRI-O's container
  * type annotation are CRI-O's. */
 #include <errno.h>
@@ -19,6 +20,14 @@ static const char *state_root(void)
         const char *r = getenv("CHAOSD_CRIO_STATE");
 
         return r ? r : "/run/containers/storage/overlay-containers";
+}
+
+/* containers/storage's static side, where the OCI spec may live instead. */
+static const char *static_root(void)
+{
+        const char *r = getenv("CHAOSD_CRIO_STATIC");
+
+        return r ? r : "/var/lib/containers/storage/overlay-containers";
 }
 
 static const char *ann_str(const cJSON *ann, const char *key)
@@ -38,6 +47,10 @@ static int read_container(const char *dir, const char *id, struct container_entr
 
         snprintf(path, sizeof(path), "%s/userdata/config.json", dir);
         ann = state_read_annotations(path);
+        if (!ann) {
+                snprintf(path, sizeof(path), "%s/%s/userdata/config.json", static_root(), id);
+                ann = state_read_annotations(path);
+        }
         type = ann_str(ann, "io.kubernetes.cri-o.ContainerType");
         if (!type || strcmp(type, "container") != 0)
                 return 1;

@@ -346,10 +346,30 @@ START_TEST(crio_state)
         write_file(path, text);
         snprintf(path, sizeof(path), "%s/config.json", dir);
         write_file(path, "{\"annotations\":{\"io.container.manager\":\"libpod\"}}");
+        /* One whose spec lives on the static side only. */
+        snprintf(dir, sizeof(dir), "%s/crio/ffff6666/userdata", tmpdir);
+        mkdirs(dir);
+        snprintf(path, sizeof(path), "%s/pidfile", dir);
+        snprintf(text, sizeof(text), "%d\n", (int)p);
+        write_file(path, text);
+        snprintf(dir, sizeof(dir), "%s/crio-static/ffff6666/userdata", tmpdir);
+        mkdirs(dir);
+        snprintf(path, sizeof(path), "%s/config.json", dir);
+        write_file(path, "{\"annotations\":{\"io.kubernetes.cri-o.ContainerType\":\"container\","
+                         "\"io.kubernetes.container.name\":\"side\"}}");
+        snprintf(dir, sizeof(dir), "%s/crio-static", tmpdir);
+        setenv("CHAOSD_CRIO_STATIC", dir, 1);
         snprintf(dir, sizeof(dir), "%s/crio", tmpdir);
         setenv("CHAOSD_CRIO_STATE", dir, 1);
         ck_assert_int_eq(runtime_crio_list(&l, &e), 0);
-        ck_assert_int_eq(l.n, 1);
+        ck_assert_int_eq(l.n, 2);
+        if (strcmp(l.v[0].ci.id, "dddd4444") != 0) {
+                struct container_entry t = l.v[0];
+
+                l.v[0] = l.v[1];
+                l.v[1] = t;
+        }
+        ck_assert_str_eq(l.v[1].ci.name, "side");
         ck_assert_str_eq(l.v[0].ci.id, "dddd4444");
         ck_assert_str_eq(l.v[0].ci.name, "api");
         ck_assert_int_eq(l.v[0].ci.pid, a);
