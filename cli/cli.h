@@ -93,3 +93,4 @@ int verb_stop(struct cli *c, int argc, char **argv, struct error *e);
 int verb_halt(struct cli *c, int argc, char **argv, struct error *e);
 int verb_events(struct cli *c, int argc, char **argv, struct error *e);
 int verb_exec(struct cli *c, int argc, char **argv, struct error *e);
+int verb_schedules(struct cli *c, int argc, char **argv, struct error *e);

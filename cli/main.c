@@ -23,6 +23,7 @@ static const struct verb verbs[] = {
         { "halt", verb_halt, "[--json]", "stop every active experiment" },
         { "events", verb_events, "[--follow] [--json] [ID]", "show events (of one experiment); --follow streams" },
         { "exec", verb_exec, "--spec FILE -- CMD...", "run CMD as the target of a spec without target" },
+        { "schedules", verb_schedules, "[ls | rm ID] [--json]", "list scheduled experiments, or delete one" },
 };
 
 volatile sig_atomic_t cli_interrupted;

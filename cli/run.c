@@ -239,6 +239,20 @@ int verb_run(struct cli *c, int argc, char **argv, struct error *e)
         /* The ID goes into the URL of every poll. */
         if (cli_check_id(fmt_str(exp, "id"), e) < 0)
                 return error_set(e, EPROTO, "chaosd answered without a usable experiment ID");
+        /* A spec with "schedule" created a schedule, not a run: nothing to
+         * follow (`chaosctl schedules` lists it). */
+        if (cJSON_GetObjectItemCaseSensitive(exp, "cron")) {
+                if (c->json) {
+                        _cleanup_free_ char *text = cJSON_Print(exp);
+
+                        if (text)
+                                printf("%s\n", text);
+                } else {
+                        printf("%s\nschedule \"%s\" (%s, %s): next run %s\n", fmt_str(exp, "id"), fmt_str(exp, "name"),
+                               fmt_str(exp, "cron"), fmt_str(exp, "timezone"), fmt_str(exp, "next_run"));
+                }
+                return EXIT_OK;
+        }
 
         v.quiet = c->json;
         v.tty = isatty(STDOUT_FILENO);

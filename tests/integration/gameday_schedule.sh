@@ -60,7 +60,10 @@ echo "  after the second tick: runs=$runs skipped=$skipped active experiments=$a
 [ "$runs" = 1 ] && [ "$skipped" = 1 ] && [ "$active" = 1 ] \
         && t_pass "a tick while the previous run is active is skipped (runs=1, skipped=1, one active experiment)" \
         || t_fail "schedule overlap" "$sj active=$active"
-t_api -X DELETE "/v1/schedules/$sid" >/dev/null
+"$CHAOSCTL" schedules | grep -q "^$sid .*\* \* \* \* \*.*Europe/Berlin.* 1  *1 $run" \
+        && t_pass "chaosctl schedules lists it: $("$CHAOSCTL" schedules | grep "^$sid")" \
+        || t_fail "chaosctl schedules" "$("$CHAOSCTL" schedules 2>&1)"
+"$CHAOSCTL" schedules rm "$sid" >/dev/null
 t_api -X DELETE "/v1/experiments/$run" >/dev/null
 code=$(t_api -o /dev/null -w '%{http_code}' "/v1/schedules/$sid")
 [ "$code" = 404 ] && [ "$(cat "$FZ")" = THAWED ] && t_pass "schedule deleted (404), run stopped, freezer THAWED" \
