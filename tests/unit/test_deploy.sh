@@ -71,6 +71,8 @@ want = {
     "CHAOSD_CONTAINERD_STATE": "/run/containerd/io.containerd.runtime.v2.task",
     "CHAOSD_CONTAINERD_META": "/var/lib/containerd/io.containerd.metadata.v1.bolt/meta.db",
     "CHAOSD_CRIO_STATE": "/run/containers/storage/overlay-containers",
+    "CHAOSD_CRIO_STATIC": "/var/lib/containers/storage/overlay-containers",
+    "CHAOSD_PODMAN_DB": "/var/lib/containers/storage/libpod/bolt_state.db",
 }
 for k, host in want.items():
     p = env.get(k, "").replace("unix://", "")
