@@ -154,9 +154,19 @@ int selector_choose(const struct selector_spec *sel, const struct container_list
         int n = 0, k;
         uint64_t state = sel->seed;
 
-        for (int i = 0; i < l->n; i++)
-                if (matches(sel, &l->v[i]))
+        for (int i = 0; i < l->n; i++) {
+                int dup = 0;
+
+                if (!matches(sel, &l->v[i]))
+                        continue;
+                /* Docker on the system containerd shows its containers
+                 * twice (runtime docker, containerd namespace moby): one
+                 * process is one candidate, as the first runtime saw it. */
+                for (int j = 0; j < n && !dup; j++)
+                        dup = l->v[ret_idx[j]].ci.pid == l->v[i].ci.pid;
+                if (!dup)
                         ret_idx[n++] = i;
+        }
         if (n == 0)
                 return error_set(e, ENOENT, "selector matches no running container");
         sort_list = l;

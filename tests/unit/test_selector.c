@@ -107,6 +107,7 @@ static void make_list(struct container_list *l, int reverse)
                 ck_assert_ptr_nonnull(ce);
                 snprintf(ce->ci.id, sizeof(ce->ci.id), "id%02d", i);
                 snprintf(ce->ci.name, sizeof(ce->ci.name), "web-%d", i);
+                ce->ci.pid = 1000 + i;
                 snprintf(ce->runtime, sizeof(ce->runtime), "containerd");
                 snprintf(ce->pod, sizeof(ce->pod), "web-%d", i);
                 snprintf(ce->pod_namespace, sizeof(ce->pod_namespace), "%s", i == 10 ? "other" : "shop");
@@ -216,6 +217,18 @@ START_TEST(choose_modes)
         ck_assert_str_eq(l.v[idx[0]].ci.name, "web-4");
         snprintf(sel.pod, sizeof(sel.pod), "web-10"); /* in namespace other */
         ck_assert_int_eq(selector_choose(&sel, &l, idx, &n, &e), -ENOENT);
+        /* The same process seen by two runtimes is one candidate. */
+        {
+                struct container_entry *twin = container_list_add(&l);
+
+                *twin = l.v[3];
+                twin->labels = cJSON_Duplicate(l.v[3].labels, 1);
+                snprintf(twin->runtime, sizeof(twin->runtime), "docker");
+                snprintf(twin->ci.id, sizeof(twin->ci.id), "twin");
+                sel = web_selector(SEL_ALL, 0, 1);
+                ck_assert_int_eq(selector_choose(&sel, &l, idx, &n, &e), 0);
+                ck_assert_int_eq(n, 10);
+        }
         container_list_free(&l);
 }
 END_TEST
