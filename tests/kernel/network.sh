@@ -297,6 +297,71 @@ if apply first '{"type":"network","delay":"10ms"}'; then
         revert first
 fi
 
+# ---- the product path: chaosd + chaosctl ----
+wait_for() { # wait_for SECONDS CMD...
+        local n=$(($1 * 20)); shift
+        until "$@" >/dev/null 2>&1; do
+                n=$((n - 1))
+                [ $n -gt 0 ] || return 1
+                sleep 0.05
+        done
+}
+tree_back() { [ "$(tree)" = "$BEFORE" ]; }
+root_is_ours() { $TC -n a qdisc show dev va root | grep -q 'c4a0:'; }
+if [ -x "$CHAOSD" ] && [ -x "$CHAOSCTL" ]; then
+        D=/tmp/net-daemon
+        mkdir -p $D
+        export CHAOSD_SOCKET=$D/chaosd.sock
+        "$CHAOSD" --socket $CHAOSD_SOCKET --state-dir $D/state 2>>$D/chaosd.log &
+        CPID=$!
+        t_cleanup "kill -TERM $CPID 2>/dev/null; sleep 0.3; kill -KILL $CPID 2>/dev/null"
+        if wait_for 10 "$CHAOSCTL" ls; then
+                spec() { # spec NAME DURATION FAULT
+                        echo "{\"name\": \"$1\", \"target\": {\"pid\": $HOLDER}, \"duration\": \"$2\", \"faults\": [$3]}" >$D/$1.json
+                        echo $D/$1.json
+                }
+                # 1. runs until its deadline; read-back through `get`
+                if "$CHAOSCTL" run "$(spec d1 4s '{"type": "network", "delay": "100ms", "peers": ["10.0.0.2/32"]}')" --json >$D/d1.out 2>$D/d1.err; then
+                        id=$(grep -o '"id":[[:space:]]*"[0-9a-f]*"' $D/d1.out | head -1 | grep -o '[0-9a-f]\{6,\}')
+                        read -r _ _ _ _ _ _ dd < <(ping_stats a 10.0.0.2 20 0.05)
+                        inc=$(awk "BEGIN { printf \"%.1f\", $dd - $BASE4 }")
+                        "$CHAOSCTL" get "$id" --json >$D/d1.get 2>&1
+                        rb=$(tr -d ' \t\n' <$D/d1.get | grep -o '"readback":{"interfaces":{.\{0,420\}' | sed 's/,"error".*//' | head -1)
+                        if echo "$rb" | grep -q '"delay_ms":100' && echo "$rb" | grep -q 'keptunderc4a0:1' && fcmp "$inc >= 95 && $inc <= 105"; then
+                                t_pass "daemon: chaosctl run -> running, RTT +$inc ms; get shows read-back $rb"
+                        else t_fail "daemon run" "RTT +$inc ms, readback: $rb $(cat $D/d1.err)"; fi
+                        if wait_for 10 tree_back; then
+                                t_pass "daemon: 4 s deadline reached, reverted by chaosd, prior htb tree identical"
+                        else t_fail "daemon deadline" "tree: $(tree)"; fi
+                else t_fail "daemon run" "$(cat $D/d1.err)"; fi
+                # 2. stopped early
+                if "$CHAOSCTL" run "$(spec d2 60s '{"type": "partition", "peers": ["10.0.0.2/32"]}')" --json >$D/d2.out 2>$D/d2.err; then
+                        id=$(grep -o '"id":[[:space:]]*"[0-9a-f]*"' $D/d2.out | head -1 | grep -o '[0-9a-f]\{6,\}')
+                        read -r tx rx _ < <(ping_stats a 10.0.0.2 5 0.05)
+                        "$CHAOSCTL" stop "$id" >/dev/null 2>&1
+                        read -r tx2 rx2 _ < <(ping_stats a 10.0.0.2 5 0.05)
+                        left=$($TC -n a qdisc show dev va ingress)
+                        if [ "$rx" = 0 ] && [ "$rx2" -ge 4 ] && [ -z "$left" ] && tree_back; then
+                                t_pass "daemon: partition $rx/$tx replies while running, chaosctl stop -> $rx2/$tx2, clsact gone, tree identical"
+                        else t_fail "daemon stop" "$rx/$tx then $rx2/$tx2, hook left: $left"; fi
+                else t_fail "daemon partition" "$(cat $D/d2.err)"; fi
+                # 3. chaosd SIGKILLed mid-fault; `chaosd --recover` reverts from the journal alone
+                if "$CHAOSCTL" run "$(spec d3 60s '{"type": "network", "loss": "10%", "direction": "both"}')" --json >$D/d3.out 2>$D/d3.err; then
+                        root_is_ours && t_pass "daemon: loss 10% both directions injected ($($IP -n a -br link show type ifb | awk '{print $1}') created)" ||
+                                t_fail "daemon d3" "root is not c4a0:"
+                        kill -KILL $CPID; wait $CPID 2>/dev/null
+                        if root_is_ours && "$CHAOSD" --socket $D/r.sock --state-dir $D/state --recover >$D/recover.out 2>&1 &&
+                                tree_back && [ -z "$($IP -n a -br link show type ifb)" ] && [ -z "$($TC -n a qdisc show dev va ingress)" ]; then
+                                t_pass "daemon: SIGKILLed with the fault on; chaosd --recover restored the htb tree exactly, removed ifb and clsact"
+                        else t_fail "daemon recover" "$(cat $D/recover.out) tree: $(tree)"; fi
+                else t_fail "daemon d3" "$(cat $D/d3.err)"; fi
+        else
+                t_fail "daemon" "chaosd did not start: $(tail -5 $D/chaosd.log)"
+        fi
+else
+        t_skip "network daemon" "chaosd/chaosctl not built in $BUILD"
+fi
+
 # ---- revert when the target's namespace died with it ----
 unshare -n sleep 100000 &
 H2=$!
