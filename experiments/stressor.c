@@ -225,11 +225,19 @@ static __attribute__((noreturn)) void child_main(pid_t parent, int go_fd, int st
                         (void)sigaction(s, &sa, NULL);
         sigemptyset(&all);
         sigprocmask(SIG_SETMASK, &all, NULL);
+        /* Keep our fds clear of 0-2, which become /dev/null below (a daemon
+         * started with closed stdio hands out low numbers). */
+        if (go_fd < 3)
+                go_fd = fcntl(go_fd, F_DUPFD_CLOEXEC, 3);
+        if (st_fd < 3)
+                st_fd = fcntl(st_fd, F_DUPFD_CLOEXEC, 3);
         {
-                int keep[3] = { go_fd, st_fd, p->watch_fd };
+                int keep[3] = { go_fd, st_fd, p->watch_fd >= 0 && p->watch_fd < 3
+                                                      ? fcntl(p->watch_fd, F_DUPFD_CLOEXEC, 3)
+                                                      : p->watch_fd };
 
-                close_all_but(keep, p->watch_fd >= 0 ? 3 : 2);
-                watch_fd = p->watch_fd;
+                watch_fd = keep[2];
+                close_all_but(keep, keep[2] >= 0 ? 3 : 2);
         }
         null = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (null >= 0) {
