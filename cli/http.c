@@ -130,6 +130,8 @@ static int transport_error(struct http_client *h, CURLcode rc, struct sink *s, s
                 return error_set(e, EFBIG, "answer of chaosd larger than %u bytes", HTTP_MAX_BODY);
         if (s->oom)
                 return error_set(e, ENOMEM, "out of memory reading the answer of chaosd");
+        if (h->remote)
+                return cli_remote_error(h->remote, rc, oserr, connect_us, e);
         if (h->remote && (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
                           (rc == CURLE_OPERATION_TIMEDOUT && connect_us == 0)))
                 return error_set(e, HTTP_EUNREACHABLE,

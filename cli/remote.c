@@ -71,6 +71,38 @@ int cli_remote_setopt(void *curl, const struct cli_remote *r, const char *path, 
         return 0;
 }
 
+int cli_remote_error(const struct cli_remote *r, int rc, long oserr, long long connect_us, struct error *e)
+{
+        switch (rc) {
+        case CURLE_COULDNT_CONNECT:
+        case CURLE_COULDNT_RESOLVE_HOST:
+                return error_set(e, HTTP_EUNREACHABLE, "cannot connect to chaosd at %s: %s", r->host,
+                                 oserr ? strerror((int)oserr) : curl_easy_strerror((CURLcode)rc));
+        case CURLE_OPERATION_TIMEDOUT:
+                if (!connect_us)
+                        return error_set(e, HTTP_EUNREACHABLE, "cannot connect to chaosd at %s: timed out", r->host);
+                return error_set(e, ETIMEDOUT, "chaosd at %s did not answer in time", r->host);
+        case CURLE_SSL_CONNECT_ERROR:
+        case CURLE_GOT_NOTHING:
+        case CURLE_RECV_ERROR:
+                /* chaosd verifies the client certificate in the handshake
+                 * and closes the connection without an answer. */
+                return error_set(e, EACCES,
+                                 "chaosd at %s closed the connection without an answer (%s); when it always "
+                                 "does, it refuses the client certificate: is --cert signed by the CA chaosd "
+                                 "trusts (--tls-client-ca), still valid, and does --key match it?",
+                                 r->host, curl_easy_strerror((CURLcode)rc));
+        case CURLE_PEER_FAILED_VERIFICATION:
+        case CURLE_SSL_CACERT_BADFILE:
+                return error_set(e, EACCES, "the certificate of %s does not verify against --cacert %s (%s)", r->host,
+                                 r->cacert, curl_easy_strerror((CURLcode)rc));
+        case CURLE_SSL_CERTPROBLEM:
+                return error_set(e, EINVAL, "--cert %s / --key %s: %s", r->cert, r->key,
+                                 curl_easy_strerror((CURLcode)rc));
+        }
+        return error_set(e, EPROTO, "talking to chaosd at %s: %s", r->host, curl_easy_strerror((CURLcode)rc));
+}
+
 /* One host per line; blank lines and #comments are skipped. */
 static int read_hosts(const char *file, char ***ret, int *ret_n, struct error *e)
 {

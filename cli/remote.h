@@ -4,6 +4,7 @@
  * codes aggregated. See docs/remote.md. */
 #pragma once
 #include "error.h"
+#include "http.h"
 
 struct cli;
 struct verb;
@@ -29,6 +30,10 @@ int cli_remote_check(const struct cli_remote *r, struct error *e);
 /* curl set-up of one request to the remote host (CURL *); URL is built
  * from r->host and PATH. */
 int cli_remote_setopt(void *curl, const struct cli_remote *r, const char *path, struct error *e);
+/* A transport failure talking to R->host (libcurl's CURLcode RC, the OS
+ * errno, the connect time in µs, 0 if it never connected) as a message and
+ * errno: unreachable (exit 3) only when the TCP connection failed. */
+int cli_remote_error(const struct cli_remote *r, int rc, long oserr, long long connect_us, struct error *e);
 /* Run verb V (argv as main got it) once per host of r->hosts_file, each
  * with a fresh connection; prints a summary and returns the aggregated
  * exit code: 0 when every host gave 0, else the highest one. */
