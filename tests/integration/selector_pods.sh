@@ -85,6 +85,25 @@ echo "  pod web-7 in shop (runtime auto): targets $t; frozen: $fz"
 [ "$t" = "web-7" ] && [ "$(echo $fz)" = "web-7" ] && t_pass "pod + namespace selects exactly that pod's container" || t_fail "pod" "$t / $fz"
 stop "$id"
 
+# A 5-target experiment survives a SIGKILL of chaosd: the next chaosd
+# resumes all 5 from the journal, and its stop thaws all 5.
+out=$(run_sel "$SEL"); id=$(echo "$out" | json_get '["id"]')
+kill -KILL "$CHAOSD_PID"; wait "$CHAOSD_PID" 2>/dev/null
+sleep 0.5
+killed=$(frozen_set)
+"$CHAOSD" --socket "$CHAOSD_SOCKET" --state-dir "$W/chaosd/state" 2>>"$W/chaosd/chaosd.log" &
+CHAOSD_PID=$!
+t_cleanup "kill -TERM $CHAOSD_PID; sleep 0.3; kill -KILL $CHAOSD_PID"
+t_wait 10 curl -sf --unix-socket "$CHAOSD_SOCKET" http://chaosd/v1/health
+got=$(t_api "/v1/experiments/$id")
+st=$(echo "$got" | json_get '["state"]'); nt=$(echo "$got" | json_get '["targets"]' | python3 -c 'import sys,ast; print(len(ast.literal_eval(sys.stdin.read())))')
+na=$(echo "$got" | json_get '["faults_active"]'); resumed=$(frozen_set)
+echo "  after SIGKILL: frozen $killed; new chaosd: state=$st targets=$nt faults_active=$na; frozen $resumed"
+[ "$st" = running ] && [ "$nt" = 5 ] && [ "$na" = 5 ] && [ "$(echo $resumed)" = "$(echo $frozen1)" ] &&
+        t_pass "a 5-target experiment is resumed by the next chaosd after a SIGKILL" || t_fail "resume 5 targets" "$got"
+stop "$id"
+[ -z "$(frozen_set)" ] && t_pass "its stop thaws all 5" || t_fail "stop after resume" "$(frozen_set)"
+
 out=$(t_api -w ' http=%{http_code}' -X POST -d '{"name":"sel","target":{"selector":{"labels":{"app":"nothing-has-this"}}},"duration":"5s","faults":[{"type":"pause"}]}' /v1/experiments)
 case $out in *"matches no running container"*http=422*) t_pass "a selector matching nothing: 422" ;; *) t_fail "no match" "$out" ;; esac
 [ -z "$(frozen_set)" ] && t_pass "nothing left frozen" || t_fail "left frozen" "$(frozen_set)"
