@@ -192,7 +192,7 @@ static int revert_all(struct experiment *x)
 void experiment_end(struct experiment *x, enum exp_state end, const char *reason)
 {
         char why[1024];
-        int failed;
+        int failed, injected = 0;
 
         if (exp_state_is_end(x->state))
                 return;
@@ -211,8 +211,11 @@ void experiment_end(struct experiment *x, enum exp_state end, const char *reason
                     x->reason[0] ? ": " : "", x->reason);
         for (int i = 0; i < x->n_targets; i++)
                 target_release(&x->targets[i]);
-        /* Did the system recover? Not worth asking while shutting down. */
-        if (!x->d->quitting && probes_have_phase(x, PROBE_AFTER))
+        /* Did the system recover? Not worth asking while shutting down,
+         * nor when nothing was injected (a before probe failed). */
+        for (int i = 0; i < x->n_faults; i++)
+                injected |= strcmp(x->faults[i].state, "pending") != 0;
+        if (!x->d->quitting && injected && probes_have_phase(x, PROBE_AFTER))
                 probes_start(x, PROBE_AFTER, NULL);
 }
 

@@ -216,7 +216,9 @@ int probes_done(const struct experiment *x)
 
         if (!s || !probes_have_phase(x, PROBE_AFTER))
                 return exp_state_is_end(x->state);
-        return s->after_over;
+        /* Ended without the after phase (nothing was injected, or the
+         * daemon is shutting down): nothing more will come. */
+        return s->after_over || (exp_state_is_end(x->state) && !s->after_started);
 }
 
 static void start_attempt(struct probe_run *r);
@@ -525,9 +527,16 @@ cJSON *probes_to_json(const struct experiment *x)
                 cJSON_AddStringToObject(j, "target", r->ps->kind == PROBE_EXEC ? "" : r->ps->url);
                 if (r->addr_text[0])
                         cJSON_AddStringToObject(j, "address", r->addr_text);
-                for (int p = 0; p < N_PHASES; p++)
-                        if (r->result[p])
-                                cJSON_AddStringToObject(res, probe_phase_name(1U << p), r->result[p]);
+                for (int p = 0; p < N_PHASES; p++) {
+                        const char *v = r->result[p];
+
+                        /* A phase the experiment ended without reaching. */
+                        if (v && strcmp(v, "pending") == 0 && exp_state_is_end(x->state) &&
+                            (p != 2 || !s->after_started))
+                                v = "skipped";
+                        if (v)
+                                cJSON_AddStringToObject(res, probe_phase_name(1U << p), v);
+                }
                 cJSON_AddItemToObject(j, "phases", res);
                 cJSON_AddNumberToObject(j, "interval_ms", (double)(r->ps->interval_us / 1000));
                 cJSON_AddNumberToObject(j, "failure_threshold", r->ps->failure_threshold);
