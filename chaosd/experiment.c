@@ -158,7 +158,7 @@ int experiment_revert_fault(struct fault_inst *fi)
         uint64_t t0;
 
         if (!fi->f || strcmp(fi->state, "pending") == 0 || strcmp(fi->state, "reverted") == 0 ||
-            strcmp(fi->state, "gone") == 0)
+            strcmp(fi->state, "gone") == 0 || strcmp(fi->state, "restarting") == 0)
                 return 0;
         loop_remove(x->d->loop, fi->tick);
         fi->tick = NULL;

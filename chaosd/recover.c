@@ -19,6 +19,9 @@ static const char *intern_state(const char *s)
         for (size_t i = 0; i < ARRAY_SIZE(states); i++)
                 if (s && strcmp(s, states[i]) == 0)
                         return states[i];
+        /* Reverted when its target exited (chaosd/restart.c). */
+        if (s && strcmp(s, "restarting") == 0)
+                return "reverted";
         return "applying"; /* unknown: assume something may have been changed */
 }
 

@@ -32,7 +32,7 @@ static int reapply(struct experiment *x, int idx, struct error *e)
         for (int i = 0; i < x->n_faults; i++) {
                 struct fault_inst *fi = &x->faults[i];
 
-                if (fi->target_idx != idx || strcmp(fi->state, "pending") != 0)
+                if (fi->target_idx != idx || strcmp(fi->state, "restarting") != 0)
                         continue;
                 /* The prior state to restore is the new container's. */
                 cJSON_Delete(fi->f->saved);
@@ -121,7 +121,9 @@ int restart_begin(struct experiment *x, int idx)
                 /* Whatever is left of the old cgroup goes back to how it was. */
                 if (fi->f->ops->revert(fi->f, t, &e) < 0)
                         log_event("warning", x->id, "restart", "fault %d: revert on the exited target: %s", i, e.msg);
-                fi->state = "pending";
+                /* Only these come back: a fault a scenario has not started
+                 * yet stays "pending" and is the scenario's business. */
+                fi->state = "restarting";
                 fi->f->done = 0;
                 experiment_journal_fault(fi);
         }
