@@ -33,7 +33,7 @@ for _ in $(seq 1 400); do # bounded: 400 x 10 ms
         sleep 0.01
 done
 lat_ms=$(( (seen - started) / 1000000 ))
-ev=$(t_api /v1/events | grep "$id" | grep -E 'target-(exited|restarted)|reapplied' | python3 -c 'import sys,json; [print("    event:", json.loads(l)["message"]) for l in sys.stdin]')
+ev=$(t_api /v1/events | grep "$id" | python3 -c 'import sys,json; [print("    event:", json.loads(l)["message"]) for l in sys.stdin]')
 echo "  docker restart: pid $pid1 -> $pid2; new container started at $started, FROZEN seen at $seen: ${lat_ms} ms"
 echo "$ev"
 if [ "$seen" != 0 ] && [ "$pid2" != "$pid1" ] && [ "$lat_ms" -lt 2000 ]; then
