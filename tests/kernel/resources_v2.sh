@@ -66,6 +66,19 @@ cpu_use() { # cpu_use CGDIR SECONDS
         awk -v a="$u0" -v b="$u1" -v s="$t0" -v e="$t1" 'BEGIN {printf "%.3f", (b - a) / (e - s)}'
 }
 within() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN {exit !(v >= lo && v <= hi)}'; }
+# cpu_fair CGDIR SECONDS LO HI: like cpu_use, but a window below LO is
+# retried (up to 3 windows). Under TCG the host's other work shows up in the
+# guest as late CFS period timers and descheduled vCPUs, which can only
+# lower a figure, never raise it; a window above HI is final.
+cpu_fair() {
+        local v i
+        for i in 1 2 3; do
+                v=$(cpu_use "$1" "$2")
+                echo "  window $i: $v CPU" >&2
+                within "$v" "$3" 1000 && break
+        done
+        echo "$v"
+}
 mib() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1048576}'; }
 
 FILES="cpu.max cpu.weight cpuset.cpus memory.max memory.high memory.low memory.swap.max pids.max io.max"
@@ -122,10 +135,10 @@ if mkcg quota spin 600; then
         base=$(cpu_use "$CGDIR" 2)
         if run quota 60s '[{"type": "cpu", "quota": 0.2}]'; then
                 sleep 0.5
-                got=$(cpu_use "$CGDIR" 5)
+                got=$(cpu_fair "$CGDIR" 5 0.17 0.23)
                 "$CHAOSCTL" stop "$ID" >/dev/null
                 sleep 0.5
-                back=$(cpu_use "$CGDIR" 3)
+                back=$(cpu_fair "$CGDIR" 3 0.8 100)
                 echo "quota 0.2: before $base CPU, under quota $got CPU (5 s), after revert $back CPU"
                 within "$got" 0.17 0.23 && t_pass "$N quota 0.2 measured $got CPU over 5 s (cpu.max $(cat "$dir/quota.before/cpu.max") before)" ||
                         t_fail "$N quota" "measured $got CPU, want 0.2 ± 0.03"
@@ -148,7 +161,7 @@ load_case() { # load_case NAME CPU.MAX-OR-EMPTY WANT TOL
         snap "$CGDIR" "$dir/$1.before"
         run "$1" 60s '[{"type": "cpu", "load": 50}]' || return
         sleep 0.5
-        got=$(cpu_use "$CGDIR" 5)
+        got=$(cpu_fair "$CGDIR" 5 "$(awk -v w="$3" -v t="$4" 'BEGIN {print w - t}')" 1000)
         "$CHAOSCTL" stop "$ID" >/dev/null
         gone=$(cpu_use "$CGDIR" 1)
         echo "load 50 with cpu.max '$(cat "$dir/$1.before/cpu.max")': $got CPU loaded, $gone after revert, $(others) stressors left"
