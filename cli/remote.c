@@ -1,10 +1,14 @@
 #include "remote.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -146,61 +150,154 @@ static int read_hosts(const char *file, char ***ret, int *ret_n, struct error *e
         return 0;
 }
 
+/* One host's run, in a child process: its output (stdout and the error
+ * message) goes to OUT_FD; its exit status is the verb's exit code. */
+static void run_host(struct cli *c, const struct verb *v, int argc, char **argv, const char *host, int out_fd)
+{
+        struct cli_remote one = *c->http.remote;
+        struct cli hc = *c;
+        struct error he = { 0 };
+        int r;
+
+        if (dup2(out_fd, STDOUT_FILENO) < 0)
+                _exit(EXIT_FAIL);
+        close(out_fd);
+        one.host = host;
+        one.hosts_file = NULL;
+        memset(&hc.http, 0, sizeof(hc.http));
+        hc.http.remote = &one;
+        hc.http.socket = host;
+        optind = 0;
+        r = v->run(&hc, argc, argv, &he);
+        cli_http_client_free(&hc.http);
+        if (r < 0)
+                printf("chaosctl: %s\n", he.msg[0] ? he.msg : strerror(-r));
+        fflush(stdout);
+        _exit(cli_exit_code(r));
+}
+
+struct host_run {
+        const char *host;
+        pid_t pid;
+        int fd, code;
+        char *out;
+        size_t len;
+};
+
+/* Read every child's output until all have closed it (bounded by the
+ * children themselves: each ends when its verb does). */
+static void collect(struct host_run *hr, int n)
+{
+        struct pollfd *pfd = calloc((size_t)n, sizeof(*pfd));
+        int open_n = 0;
+
+        if (!pfd)
+                return;
+        /* poll() skips negative fds: hosts whose child never started. */
+        for (int i = 0; i < n; i++) {
+                pfd[i].fd = hr[i].fd;
+                pfd[i].events = POLLIN;
+                open_n += hr[i].fd >= 0;
+        }
+        while (open_n > 0) {
+                if (poll(pfd, (nfds_t)n, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                for (int i = 0; i < n; i++) {
+                        char buf[4096];
+                        ssize_t k;
+                        char *nb;
+
+                        if (pfd[i].fd < 0 || !pfd[i].revents)
+                                continue;
+                        k = read(pfd[i].fd, buf, sizeof(buf));
+                        if (k <= 0) {
+                                if (k < 0 && errno == EINTR)
+                                        continue;
+                                close(pfd[i].fd);
+                                pfd[i].fd = -1;
+                                hr[i].fd = -1;
+                                open_n--;
+                                continue;
+                        }
+                        nb = realloc(hr[i].out, hr[i].len + (size_t)k + 1);
+                        if (!nb)
+                                continue;
+                        memcpy(nb + hr[i].len, buf, (size_t)k);
+                        hr[i].out = nb;
+                        hr[i].len += (size_t)k;
+                        nb[hr[i].len] = '\0';
+                }
+        }
+        free(pfd);
+}
+
 int cli_remote_fanout(struct cli *c, const struct verb *v, int argc, char **argv, struct error *e)
 {
-        struct cli_remote *base = c->http.remote;
+        struct host_run *hr;
         char **hosts = NULL;
         int n = 0, worst = 0, failed = 0, r;
-        int *codes;
-        char (*msgs)[256];
 
-        r = read_hosts(base->hosts_file, &hosts, &n, e);
+        r = read_hosts(c->http.remote->hosts_file, &hosts, &n, e);
         if (r < 0)
                 return r;
-        codes = calloc((size_t)n, sizeof(*codes));
-        msgs = calloc((size_t)n, sizeof(*msgs));
-        if (!codes || !msgs) {
-                free(codes);
-                free(msgs);
+        hr = calloc((size_t)n, sizeof(*hr));
+        if (!hr) {
+                for (int i = 0; i < n; i++)
+                        free(hosts[i]);
+                free(hosts);
                 return error_set(e, ENOMEM, "out of memory");
         }
+        /* Every host at once, so that a game day hits them together; each
+         * host's output is printed whole, in file order, once all are done. */
+        fflush(stdout);
         for (int i = 0; i < n; i++) {
-                struct cli_remote one = *base;
-                struct cli hc = *c;
-                struct error he = { 0 };
-                char **av = calloc((size_t)argc + 1, sizeof(*av));
+                int p[2];
 
-                if (!av) {
-                        codes[i] = EXIT_FAIL;
+                hr[i].host = hosts[i];
+                hr[i].fd = -1;
+                hr[i].code = EXIT_FAIL;
+                if (pipe2(p, O_CLOEXEC) < 0) {
+                        hr[i].pid = -1;
                         continue;
                 }
-                memcpy(av, argv, (size_t)argc * sizeof(*av));
-                one.host = hosts[i];
-                one.hosts_file = NULL;
-                memset(&hc.http, 0, sizeof(hc.http));
-                hc.http.remote = &one;
-                hc.http.socket = hosts[i];
-                printf("== %s\n", hosts[i]);
-                fflush(stdout);
-                optind = 0;
-                r = v->run(&hc, argc, av, &he);
-                cli_http_client_free(&hc.http);
-                free(av);
-                fflush(stdout);
-                codes[i] = cli_exit_code(r);
-                if (r < 0)
-                        snprintf(msgs[i], sizeof(msgs[i]), "%s", he.msg[0] ? he.msg : strerror(-r));
-                if (codes[i] > worst)
-                        worst = codes[i];
-                failed += codes[i] != 0;
+                hr[i].pid = fork();
+                if (hr[i].pid == 0) {
+                        close(p[0]);
+                        run_host(c, v, argc, argv, hosts[i], p[1]);
+                }
+                close(p[1]);
+                if (hr[i].pid < 0) {
+                        close(p[0]);
+                        continue;
+                }
+                hr[i].fd = p[0];
+        }
+        collect(hr, n);
+        for (int i = 0; i < n; i++) {
+                int status;
+
+                if (hr[i].pid > 0 && waitpid(hr[i].pid, &status, 0) == hr[i].pid)
+                        hr[i].code = WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_FAIL;
+                printf("== %s\n", hr[i].host);
+                if (hr[i].len)
+                        fwrite(hr[i].out, 1, hr[i].len, stdout);
+                if (hr[i].code > worst)
+                        worst = hr[i].code;
+                failed += hr[i].code != 0;
         }
         printf("== summary: %d host%s, %d ok, %d failed\n", n, n == 1 ? "" : "s", n - failed, failed);
         for (int i = 0; i < n; i++) {
-                printf("%-40s exit %d%s%s\n", hosts[i], codes[i], msgs[i][0] ? "  " : "", msgs[i]);
+                const char *msg = hr[i].out ? strstr(hr[i].out, "chaosctl: ") : NULL;
+                int ml = msg ? (int)strcspn(msg + 10, "\n") : 0;
+
+                printf("%-40s exit %d%s%.*s\n", hr[i].host, hr[i].code, msg ? "  " : "", ml, msg ? msg + 10 : "");
+                free(hr[i].out);
                 free(hosts[i]);
         }
         free(hosts);
-        free(codes);
-        free(msgs);
+        free(hr);
         return worst;
 }

@@ -10,8 +10,11 @@
 #  - TLS 1.2 is refused;
 #  - the right certificate runs an experiment remotely (chaosctl --host),
 #    observed on the container's freezer;
-#  - chaosctl --hosts runs one spec on several hosts and aggregates the exit.
+#  - chaosctl --hosts runs one spec on several hosts at once (a second
+#    chaosd that sees a Podman container of the same name stands in for a
+#    second machine) and aggregates the exit codes.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../helpers/fleet_runtimes.sh"
 
 [ "$(id -u)" = 0 ] || { t_skip tls "needs root"; exit 0; }
 command -v openssl >/dev/null || { t_skip tls "openssl missing"; exit 0; }
@@ -100,18 +103,50 @@ t_wait 8 sh -c "[ \$(cat $ff) = THAWED ]" && t_pass "thawed at the deadline" || 
 echo "  chaosctl with the foreign certificate: rc=$rc $(cat "$W/f.out")"
 [ "$rc" != 0 ] && t_pass "chaosctl with a foreign certificate fails (rc=$rc)" || t_fail "foreign chaosctl" "$(cat "$W/f.out")"
 
-# One spec on several hosts: a second chaosd on another port, and a dead one.
+# One spec on several hosts at once. The second "host" is a second chaosd
+# on another port that sees another world: no Docker, and a Podman
+# container of the same name (found in libpod's state) — as if the same
+# service ran on two machines. Then a host that is down.
+if ! have_podman; then
+        t_skip hosts "podman not installed: no second container world for a second host"
+        [ $T_FAILED = 0 ]; exit
+fi
+fleet_podman_run "$c" -- sleep 3600 || { t_fail podman-run "$c"; exit 1; }
+pff=$(fleet_freezer_of "$($PODMAN inspect -f '{{.State.Pid}}' "$c")")
 PORT2=$((PORT + 1))
+DOCKER_HOST=unix://$W/no-docker.sock CONTAINER_HOST=unix://$W/no-podman.sock \
 "$CHAOSD" --socket "$W/c2.sock" --state-dir "$W/c2" --listen 127.0.0.1:$PORT2 --tls-cert "$C/server.pem" \
         --tls-key "$C/server.key" --tls-client-ca "$C/ca.pem" 2>>"$W/c2.log" &
 P2=$!
 t_cleanup "kill -TERM $P2; sleep 0.3; kill -KILL $P2"
 t_wait 5 curl -sf --unix-socket "$W/c2.sock" http://c/v1/health
 printf '%s\n# the second daemon\n%s\n' "$HOST" "https://127.0.0.1:$PORT2" >"$W/hosts"
-"$CHAOSCTL" --hosts "$W/hosts" "${REMOTE[@]}" run --wait "$W/spec.json" >"$W/fan.out" 2>&1; rc=$?
+"$CHAOSCTL" --hosts "$W/hosts" "${REMOTE[@]}" run --wait "$W/spec.json" >"$W/fan.out" 2>&1 &
+FAN=$!
+t_wait 5 sh -c "[ \$(cat $ff) = FROZEN ] && [ \$(cat $pff) = FROZEN ]"; both="docker $(cat "$ff"), podman $(cat "$pff")"
+wait $FAN; rc=$?
+after="docker $(cat "$ff"), podman $(cat "$pff")"
+echo "  while --hosts ran: $both; after: $after"
+[ "$after" = "docker THAWED, podman THAWED" ] && t_pass "--hosts: both thawed when run --wait returned" || t_fail "--hosts thawed" "$after"
+case $both in "docker FROZEN, podman FROZEN") t_pass "--hosts: the container on each host frozen at the same time" ;;
+*) t_fail "--hosts both frozen" "$both" ;; esac
 sed 's/^/    /' "$W/fan.out" | grep -v '\r' | tail -6
 [ "$rc" = 0 ] && grep -q "2 hosts, 2 ok, 0 failed" "$W/fan.out" && t_pass "--hosts: both hosts ran the spec to completion, exit 0" ||
         t_fail "--hosts all ok" "rc=$rc"
+# Both hosts at once: each experiment was created before the other ended
+# (as the two daemons report them).
+span() { # URL ID -> "created ended" in ms
+        curl -s --cert "$C/client.pem" --key "$C/client.key" --cacert "$C/ca.pem" "$1/v1/experiments/$2" |
+                python3 -c 'import json,sys,datetime as d
+j=json.load(sys.stdin); f=lambda s: int(d.datetime.strptime(s,"%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=d.timezone.utc).timestamp()*1000)
+print(f(j["created_at"]), f(j["ended_at"]))'
+}
+id1=$(awk -v h="== $HOST" '$0 == h {getline; print; exit}' "$W/fan.out")
+id2=$(awk -v h="== https://127.0.0.1:$PORT2" '$0 == h {getline; print; exit}' "$W/fan.out")
+read -r c1 e1 <<<"$(span "$HOST" "$id1")"; read -r c2 e2 <<<"$(span "https://127.0.0.1:$PORT2" "$id2")"
+echo "  host 1 experiment $id1: $c1..$e1 ms; host 2 experiment $id2: $c2..$e2 ms"
+[ -n "$c1" ] && [ -n "$c2" ] && [ "$c1" -lt "$e2" ] && [ "$c2" -lt "$e1" ] &&
+        t_pass "--hosts runs the hosts concurrently (the two experiments overlap)" || t_fail "--hosts concurrent" "$c1..$e1 / $c2..$e2"
 printf '%s\nhttps://127.0.0.1:%s\n' "$HOST" "$((PORT + 2))" >"$W/hosts2"
 "$CHAOSCTL" --hosts "$W/hosts2" "${REMOTE[@]}" run --wait "$W/spec.json" >"$W/fan2.out" 2>&1; rc=$?
 grep -A3 summary "$W/fan2.out" | sed 's/^/    /'
