@@ -1,0 +1,118 @@
+#!/bin/bash
+# The daemon's probe engine against a scriptable HTTP server on loopback
+# (python3 http.server, status and body read from files per request) and a
+# listener that never answers; the target is a freezer cgroup this test
+# makes. Each verdict and its evidence is checked, and the daemon must keep
+# answering its API while a probe hangs (the probes never block the loop).
+. "$(dirname "$0")/../lib.sh"
+
+[ "$(id -u)" = 0 ] || { t_skip probes-http "needs root"; exit 0; }
+[ -x "$CHAOSD" ] || { t_fail probes-http "no $CHAOSD"; exit 1; }
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then BASE=/sys/fs/cgroup; else BASE=/sys/fs/cgroup/freezer; fi
+[ -d "$BASE" ] || { t_skip probes-http "no freezer hierarchy"; exit 0; }
+dir=$(mktemp -d /tmp/chaosd-ph.XXXXXX)
+t_cleanup rm -rf "$dir"
+t_start_chaosd "$dir" || { t_fail probes-http "chaosd did not answer"; exit 1; }
+CG=chaosd-ph-$$
+mkdir "$BASE/$CG"
+sleep 600 &
+SLEEPER=$!
+echo $SLEEPER >"$BASE/$CG/cgroup.procs"
+t_cleanup "kill -KILL $SLEEPER; sleep 0.2; rmdir $BASE/$CG"
+
+# --- the servers ----------------------------------------------------------------
+cat >"$dir/server.py" <<'PY'
+import http.server, os, socket, sys
+d = sys.argv[1]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        code = int(open(os.path.join(d, "status")).read())
+        body = open(os.path.join(d, "body"), "rb").read()
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+# A second socket that listens and never accepts: connects, never answers.
+mute = socket.socket(); mute.bind(("127.0.0.1", 0)); mute.listen(16)
+open(os.path.join(d, "ports"), "w").write("%d %d\n" % (s.server_address[1], mute.getsockname()[1]))
+s.serve_forever()
+PY
+echo 200 >"$dir/status"; echo ready >"$dir/body"
+python3 "$dir/server.py" "$dir" &
+SERVER=$!
+t_cleanup "kill $SERVER"
+t_wait 5 test -s "$dir/ports" || { t_fail probes-http "test server did not start"; exit 1; }
+read -r PORT MUTE <"$dir/ports"
+URL=http://127.0.0.1:$PORT
+spec() { # spec NAME DURATION PROBES_JSON
+        echo "{\"name\":\"$1\",\"target\":{\"cgroup\":\"/$CG\"},\"duration\":\"$2\",\"faults\":[{\"type\":\"pause\"}],\"probes\":$3}"
+}
+run_until_end() { # run_until_end SPEC -> prints the final record
+        local id st out
+        out=$(t_api -X POST -d "$1" /v1/experiments)
+        id=$(echo "$out" | json_get '.get("id", "")' 2>/dev/null)
+        [ -n "$id" ] || { echo "$out"; return; }
+        for _ in $(seq 1 200); do
+                st=$(t_api "/v1/experiments/$id" | json_get '["state"] if v.get("probes_done") else "wait"' 2>/dev/null)
+                case $st in completed|aborted|failed|stopped) break;; esac
+                sleep 0.1
+        done
+        t_api "/v1/experiments/$id"
+}
+field() { json_get "$1"; }  # field PY_INDEX < record
+
+# a. wrong status, before: aborted, nothing injected
+echo 404 >"$dir/status"
+rec=$(run_until_end "$(spec ph-404 5s "[{\"name\":\"p\",\"http\":{\"url\":\"$URL/x\"},\"phase\":\"before\"}]")")
+ev=$(echo "$rec" | field '["probes"][0]["evidence"]')
+[ "$(echo "$rec" | field '["state"]')" = aborted ] && echo "$ev" | grep -q "HTTP 404, expected 200" \
+        && [ "$(echo "$rec" | field '["faults"][0]["state"]')" = pending ] \
+        && t_pass "before probe, wrong status: aborted, nothing injected ($ev)" || t_fail "status" "$ev"
+
+# b. body substring missing
+echo 200 >"$dir/status"; echo starting >"$dir/body"
+rec=$(run_until_end "$(spec ph-body 5s "[{\"name\":\"p\",\"http\":{\"url\":\"$URL/\",\"body_contains\":\"ready\"},\"phase\":\"before\"}]")")
+ev=$(echo "$rec" | field '["probes"][0]["evidence"]')
+echo "$ev" | grep -q 'HTTP 200 but the body lacks "ready"' && t_pass "body_contains: $ev" || t_fail "body" "$ev"
+
+# c. a failing during probe without abort_on_failure: recorded, the run goes on
+echo ready >"$dir/body"
+id=$(t_api -X POST -d "$(spec ph-during 3s "[{\"name\":\"p\",\"http\":{\"url\":\"$URL/\",\"timeout\":\"200ms\"},\"interval\":\"200ms\",\"failure_threshold\":2,\"phase\":\"during\"}]")" /v1/experiments | json_get '["id"]')
+sleep 0.5; echo 503 >"$dir/status"; sleep 1; echo 200 >"$dir/status"
+for _ in $(seq 1 50); do [ "$(t_api "/v1/experiments/$id" | field '["state"]')" = completed ] && break; sleep 0.1; done
+rec=$(t_api "/v1/experiments/$id")
+echo "  during, no abort: $(echo "$rec" | field '["probes"][0]["phases"]') attempts=$(echo "$rec" | field '["probes"][0]["attempts"]') failures=$(echo "$rec" | field '["probes"][0]["failures"]')"
+[ "$(echo "$rec" | field '["state"]')" = completed ] && [ "$(echo "$rec" | field '["probes"][0]["phases"]["during"]')" = failed ] \
+        && t_api /v1/events | grep "\"$id\"" | grep -q 'passes again' \
+        && t_pass "during probe without abort: failure recorded and announced, recovery announced, experiment completed" \
+        || t_fail "during no abort" "$rec"
+
+# d. after probe failing: recorded after the revert
+rec=$(run_until_end "$(spec ph-after 1s "[{\"name\":\"p\",\"http\":{\"url\":\"$URL/\",\"expect_status\":204,\"timeout\":\"200ms\"},\"phase\":\"after\",\"failure_threshold\":2,\"interval\":\"200ms\"}]")")
+[ "$(echo "$rec" | field '["state"]')" = completed ] && [ "$(echo "$rec" | field '["probes"][0]["phases"]["after"]')" = failed ] \
+        && [ "$(echo "$rec" | field '["probes"][0]["attempts"]')" = 2 ] \
+        && t_pass "after probe: failed verdict recorded after 2 attempts, probes_done true ($(echo "$rec" | field '["probes"][0]["evidence"]'))" \
+        || t_fail "after" "$rec"
+
+# e. tcp probe passes; f. a listener that never answers times out
+rec=$(run_until_end "$(spec ph-tcp 1s "[{\"name\":\"t\",\"tcp\":{\"address\":\"127.0.0.1:$PORT\"},\"phase\":[\"before\",\"after\"]}]")")
+[ "$(echo "$rec" | field '["probes"][0]["phases"]["before"]')" = passed ] && [ "$(echo "$rec" | field '["state"]')" = completed ] \
+        && t_pass "tcp probe passes before and after" || t_fail "tcp" "$rec"
+id=$(t_api -X POST -d "$(spec ph-mute 5s "[{\"name\":\"m\",\"http\":{\"url\":\"http://127.0.0.1:$MUTE/\",\"timeout\":\"3s\"},\"phase\":\"before\"}]")" /v1/experiments | json_get '["id"]')
+# While that probe waits on a silent server, the API must answer at once.
+worst=0
+for _ in $(seq 1 10); do
+        t=$(curl -s -o /dev/null -w '%{time_total}' --unix-socket "$CHAOSD_SOCKET" http://x/v1/health)
+        worst=$(python3 -c "print(max($worst, $t))")
+        sleep 0.2
+done
+echo "  API latency while a probe hangs on a silent server: worst ${worst}s of 10 requests"
+for _ in $(seq 1 60); do [ "$(t_api "/v1/experiments/$id" | field '["state"]')" = aborted ] && break; sleep 0.1; done
+ev=$(t_api "/v1/experiments/$id" | field '["probes"][0]["evidence"]')
+python3 -c "import sys; sys.exit(0 if $worst < 0.5 else 1)" && echo "$ev" | grep -q 'no answer from 127.0.0.1:[0-9]*: timed out after 3000 ms' \
+        && t_pass "a hanging probe never blocks the daemon (worst API answer ${worst}s) and times out: $ev" \
+        || t_fail "hang" "worst=$worst ev=$ev"
+exit $T_FAILED
