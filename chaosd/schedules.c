@@ -87,6 +87,18 @@ static void sched_free(struct sched *c)
 
 static void on_fire(struct loop_source *src, uint32_t ev, void *ud);
 
+/* "2026-11-26T10:00:00Z" for events and logs. */
+static const char *iso(int64_t s, char *buf, size_t len)
+{
+        time_t t = (time_t)s;
+        struct tm tm;
+
+        if (s < 0 || !gmtime_r(&t, &tm))
+                return "never";
+        strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        return buf;
+}
+
 static int arm(struct sched *c, struct error *e)
 {
         int64_t wait_ms = c->next_s * 1000 - now_ms();
@@ -225,9 +237,11 @@ int schedules_load(struct daemon *d, struct error *e)
                         continue;
                 }
                 if (c->next_s >= 0 && c->next_s < now_s) {
+                        char tbuf[32];
+
                         events_emit(d, NULL, "schedule", NULL,
-                                    "schedule %s (%s): firing at %lld missed while chaosd was down; skipped", c->id,
-                                    c->name, (long long)c->next_s);
+                                    "schedule %s (%s): firing at %s missed while chaosd was down; skipped", c->id,
+                                    c->name, iso(c->next_s, tbuf, sizeof(tbuf)));
                         c->skipped++;
                         c->next_s = schedule_next(&c->s, now_s);
                         (void)save(c, &pe);
@@ -297,6 +311,7 @@ int schedules_try_create(struct daemon *d, const char *body, size_t len, cJSON *
         struct spec s;
         struct sched *c;
         struct error pe = { 0 };
+        char tbuf[32];
         cJSON *copy;
         int r;
 
@@ -337,8 +352,8 @@ int schedules_try_create(struct daemon *d, const char *body, size_t len, cJSON *
         }
         c->next = set->list;
         set->list = c;
-        events_emit(d, NULL, "schedule", NULL, "schedule %s (%s) created: \"%s\" %s, next run at %lld", c->id,
-                    c->name, c->s.expr, c->s.timezone, (long long)c->next_s);
+        events_emit(d, NULL, "schedule", NULL, "schedule %s (%s) created: \"%s\" %s, next run %s", c->id, c->name,
+                    c->s.expr, c->s.timezone, iso(c->next_s, tbuf, sizeof(tbuf)));
         *ret = sched_json(c);
         return 1;
 }
