@@ -6,7 +6,7 @@
 
 static int network_parse(struct fault *f, const cJSON *json, struct error *e)
 {
-        return netfault_parse(f, json, 0, e);
+        return netfault_parse(f, json, NF_NETEM, e);
 }
 
 const struct fault_ops fault_network_ops = {

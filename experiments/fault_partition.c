@@ -6,7 +6,7 @@
 
 static int partition_parse(struct fault *f, const cJSON *json, struct error *e)
 {
-        return netfault_parse(f, json, 1, e);
+        return netfault_parse(f, json, NF_PARTITION, e);
 }
 
 const struct fault_ops fault_partition_ops = {

@@ -43,6 +43,8 @@ static const char *const network_keys[] = {
         "peers",    "ports",     "protocol", "direction", NULL,
 };
 static const char *const partition_keys[] = { "type", "interface", "peers", "ports", "protocol", "direction", NULL };
+static const char *const bandwidth_keys[] = { "type", "rate",  "burst",    "limit",     "interface",
+                                              "peers", "ports", "protocol", "direction", NULL };
 
 #define MAX_DELAY_US (60ULL * 1000000)
 
@@ -145,24 +147,60 @@ static int parse_ifaces(struct netfault *nf, const cJSON *json, const char *path
         return 0;
 }
 
-int netfault_parse(struct fault *f, const cJSON *json, int partition, struct error *e)
+static int parse_tbf(struct tbf_params *p, const cJSON *json, const char *path, struct error *e)
+{
+        const char *s = NULL;
+        char jp[JV_PATH_MAX];
+        uint64_t v = 0;
+        int r;
+
+        r = jv_string(json, path, "rate", 1, &s, e);
+        if (r < 0)
+                return r;
+        jv_path(jp, path, "rate");
+        if (units_parse_rate(s, &p->rate_Bps) < 0)
+                return error_path(e, jp, "\"%.32s\" is not a rate (e.g. \"1mbit\", \"500kbit\", \"1MBps\")", s);
+        r = jv_size(json, path, "burst", 0, &v, e);
+        if (r < 0)
+                return r;
+        jv_path(jp, path, "burst");
+        if (r > 0 && (v < 1514 || v > UINT32_MAX))
+                return error_path(e, jp, "must be between 1514 bytes (an MTU) and 4GiB");
+        p->burst = (uint32_t)v;
+        v = 0;
+        r = jv_size(json, path, "limit", 0, &v, e);
+        if (r < 0)
+                return r;
+        jv_path(jp, path, "limit");
+        if (r > 0 && (v < 1514 || v > UINT32_MAX))
+                return error_path(e, jp, "must be between 1514 bytes and 4GiB (bytes queued before dropping)");
+        p->limit = (uint32_t)v;
+        tbf_defaults(p);
+        return 0;
+}
+
+int netfault_parse(struct fault *f, const cJSON *json, enum nf_kind kind, struct error *e)
 {
         _cleanup_free_ struct netfault *nf = calloc(1, sizeof(*nf));
+        int partition = kind == NF_PARTITION;
         const char *dir = NULL;
         char jp[JV_PATH_MAX];
         int r;
 
         if (!nf)
                 return error_set(e, ENOMEM, "out of memory");
+        nf->kind = kind;
         nf->partition = partition;
-        r = jv_check_object(json, f->path, partition ? partition_keys : network_keys, e);
+        r = jv_check_object(json, f->path,
+                            partition ? partition_keys : kind == NF_BANDWIDTH ? bandwidth_keys : network_keys, e);
         if (r < 0)
                 return r;
-        if (!partition) {
+        if (kind == NF_NETEM)
                 r = parse_netem(&nf->nem, json, f->path, e);
-                if (r < 0)
-                        return r;
-        }
+        else if (kind == NF_BANDWIDTH)
+                r = parse_tbf(&nf->tbf, json, f->path, e);
+        if (r < 0)
+                return r;
         r = tcf_select_parse(json, f->path, &nf->sel, e);
         if (r < 0)
                 return r;
@@ -250,11 +288,12 @@ static int add_netem(struct nl_sock *sk, const struct netfault *nf, int ifindex,
         r = nlx_tc_msg(RTM_NEWQDISC, flags, ifindex, parent, handle, 0, &m, e);
         if (r < 0)
                 return r;
-        r = netem_put(m, &nf->nem, e);
+        /* The `bandwidth` fault puts a tbf where `network` puts netem. */
+        r = nf->kind == NF_BANDWIDTH ? tbf_put(m, &nf->tbf, e) : netem_put(m, &nf->nem, e);
         if (r < 0)
                 return r;
         r = talk_retry(sk, m, e);
-        return r < 0 ? qdisc_error(e, r, "netem", ifname) : 0;
+        return r < 0 ? qdisc_error(e, r, nf->kind == NF_BANDWIDTH ? "tbf" : "netem", ifname) : 0;
 }
 
 static int add_prio(struct nl_sock *sk, int ifindex, const char *ifname, struct error *e)
@@ -527,9 +566,8 @@ static int ensure_hook(struct nl_sock *sk, struct fault *f, cJSON *js, const str
 
 /* Remove the copy of the user's tree below chaosd's root (before the
  * original is put back at the root, which must not find its handle in
- * use). A prio band gets a plain FIFO (deleting its leaf would leave a
- * dropping noop qdisc there for an instant); netem's child is deleted
- * (netem then queues internally). */
+ * use). A prio band or tbf child gets a plain FIFO; netem's child is
+ * deleted (netem then queues internally). */
 static int drop_kept(struct nl_sock *sk, int ifindex, const char *ifname, const cJSON *js, const char *rootkind,
                      struct error *e)
 {
@@ -548,9 +586,11 @@ static int drop_kept(struct nl_sock *sk, int ifindex, const char *ifname, const 
         r = qtree_get(sk, ifindex, h, &q, NULL, NULL, e);
         if (r <= 0 || q.parent != KEEP_CLASS)
                 return r < 0 ? r : 0;
-        if (strcmp(rootkind, "prio") == 0) {
-                /* A different kind than the copy's, so that the kernel
-                 * grafts a new qdisc instead of changing the copy. */
+        if (strcmp(rootkind, "netem") != 0) {
+                /* prio and tbf would put a dropping noop qdisc in place of
+                 * a deleted child. A different kind than the copy's, so
+                 * that the kernel grafts a new qdisc instead of changing
+                 * the copy. */
                 r = nlx_tc_msg(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, ifindex, KEEP_CLASS, 0, 0, &m, e);
                 if (r < 0)
                         return r;
@@ -709,7 +749,7 @@ int netfault_apply(struct fault *f, struct target *t, struct error *e)
         cJSON *saved, *arr;
         int n = 0, r;
 
-        if (!nf->partition && nf->nem.distribution[0] && !nf->nem.dist) {
+        if (nf->kind == NF_NETEM && nf->nem.distribution[0] && !nf->nem.dist) {
                 r = netem_load_distribution(nf->nem.distribution, &nf->nem.dist, &nf->nem.dist_len, e);
                 if (r < 0)
                         return r;
@@ -764,6 +804,23 @@ static int check_netem(struct nl_sock *sk, const struct netfault *nf, int ifinde
         r = qtree_get(sk, ifindex, handle, &q, &opts, &len, e);
         if (r < 0)
                 return r;
+        if (nf->kind == NF_BANDWIDTH) {
+                struct tbf_params t;
+
+                if (r == 0 || strcmp(q.kind, "tbf") != 0)
+                        return error_set(e, EIO, "%s: no tbf qdisc %s", where, nlx_handle_str(handle, h, sizeof(h)));
+                r = tbf_parse(opts, len, &t, e);
+                if (r < 0)
+                        return error_wrap(e, "%s", where);
+                cJSON_AddStringToObject(rb, "qdisc", "tbf");
+                cJSON_AddStringToObject(rb, "handle", nlx_handle_str(handle, h, sizeof(h)));
+                cJSON_AddNumberToObject(rb, "rate_Bps", (double)t.rate_Bps);
+                cJSON_AddNumberToObject(rb, "limit_bytes", t.limit);
+                if (t.rate_Bps != nf->tbf.rate_Bps || t.limit != nf->tbf.limit)
+                        return error_set(e, EIO, "%s: tbf read back differs from the spec (rate %llu B/s, limit %u)",
+                                         where, (unsigned long long)t.rate_Bps, t.limit);
+                return 0;
+        }
         if (r == 0 || strcmp(q.kind, "netem") != 0)
                 return error_set(e, EIO, "%s: no netem qdisc %s", where, nlx_handle_str(handle, h, sizeof(h)));
         r = netem_parse(opts, len, &g, e);

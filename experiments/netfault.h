@@ -17,6 +17,7 @@
 
 #include "fault.h"
 #include "netem.h"
+#include "tbf.h"
 #include "tcfilter.h"
 
 #define NF_ROOT_MAJ 0xc4a0
@@ -28,16 +29,20 @@
 #define NF_IFB_PREFIX "c4a0ifb"
 #define NF_MAX_IFACES 16
 
+enum nf_kind { NF_NETEM, NF_PARTITION, NF_BANDWIDTH };
+
 struct netfault {
-        int partition;
+        enum nf_kind kind;
+        int partition; /* kind == NF_PARTITION */
         struct netem_params nem;
+        struct tbf_params tbf;
         struct tcf_select sel;
         int egress, ingress;
         char ifnames[NF_MAX_IFACES][IF_NAMESIZE];
         int n_ifnames; /* 0: every non-loopback interface */
 };
 
-int netfault_parse(struct fault *f, const cJSON *json, int partition, struct error *e);
+int netfault_parse(struct fault *f, const cJSON *json, enum nf_kind kind, struct error *e);
 int netfault_apply(struct fault *f, struct target *t, struct error *e);
 int netfault_verify(struct fault *f, struct target *t, struct error *e);
 int netfault_revert(struct fault *f, struct target *t, struct error *e);

@@ -7,6 +7,7 @@
 extern const struct fault_ops fault_pause_ops;
 extern const struct fault_ops fault_network_ops;
 extern const struct fault_ops fault_partition_ops;
+extern const struct fault_ops fault_bandwidth_ops;
 extern const struct fault_ops fault_kill_ops;
 extern const struct fault_ops fault_cpu_ops;
 extern const struct fault_ops fault_memory_ops;
@@ -18,6 +19,7 @@ static const struct fault_ops *const registry[] = {
         &fault_pause_ops,
         &fault_network_ops,
         &fault_partition_ops,
+        &fault_bandwidth_ops,
         &fault_kill_ops,
         &fault_cpu_ops,
         &fault_memory_ops,

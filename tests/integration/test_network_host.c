@@ -204,10 +204,13 @@ static void setup(void)
         snprintf(ns, sizeof(ns), "chaosd-t-net-%d", (int)getpid());
         if (geteuid() != 0)
                 return;
-        if (run("ip netns add %s && ip -n %s link add v0 type veth peer name v1 && ip -n %s link set v0 up && "
-                "ip -n %s link set v1 up && tc -n %s qdisc add dev v0 root handle 1: tbf rate 1mbit burst 32kb "
-                "latency 400ms",
-                ns, ns, ns, ns, ns) != 0)
+        /* v0 (10.77.0.1) in the target's namespace NS, its peer v1
+         * (10.77.0.2) in NS-b: traffic between them crosses v0. */
+        if (run("ip netns add %s && ip netns add %s-b && ip -n %s link add v0 type veth peer name v1 netns %s-b && "
+                "ip -n %s addr add 10.77.0.1/24 dev v0 && ip -n %s-b addr add 10.77.0.2/24 dev v1 && "
+                "ip -n %s link set v0 up && ip -n %s-b link set v1 up && ip -n %s link set lo up && "
+                "tc -n %s qdisc add dev v0 root handle 1: tbf rate 1mbit burst 32kb latency 400ms",
+                ns, ns, ns, ns, ns, ns, ns, ns, ns, ns) != 0)
                 return;
         snprintf(path, sizeof(path), "/run/netns/%s", ns);
         holder = fork();
@@ -233,7 +236,7 @@ static void teardown(void)
                 waitpid(holder, NULL, 0);
                 holder = -1;
         }
-        (void)run("ip netns del %s 2>/dev/null; rmdir /sys/fs/cgroup/freezer/%s /sys/fs/cgroup/%s 2>/dev/null", ns, ns,
+        (void)run("ip netns del %s-b 2>/dev/null; ip netns del %s 2>/dev/null; rmdir /sys/fs/cgroup/freezer/%s /sys/fs/cgroup/%s 2>/dev/null", ns, ns, ns,
                   ns);
 }
 
@@ -413,6 +416,98 @@ START_TEST(test_refuse_second)
 }
 END_TEST
 
+/* Bytes per second from NS to NS-b over v0: the receiver times the
+ * stream from its first byte to EOF (so the bucket's first burst does not
+ * count much); python3 is an independent observer here. */
+static double throughput(long bytes)
+{
+        char out[256];
+        double bps = -1;
+
+        (void)run("rm -f /tmp/%s.rx; ip netns exec %s-b python3 -c '"
+                  "import socket,time\n"
+                  "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+                  "s.bind((\"10.77.0.2\", 5001)); s.listen(1); s.settimeout(20); c,_=s.accept(); c.settimeout(20)\n"
+                  "n=0; t0=None\n"
+                  "while True:\n"
+                  "    b=c.recv(65536)\n"
+                  "    if not b: break\n"
+                  "    if t0 is None: t0=time.monotonic(); first=len(b)\n"
+                  "    n+=len(b)\n"
+                  "print(\"%%.0f\" %% ((n-first)/(time.monotonic()-t0)))' >/tmp/%s.rx 2>&1 &",
+                  ns, ns, ns);
+        usleep(300 * 1000);
+        if (run("ip netns exec %s python3 -c '"
+                "import socket\n"
+                "s=socket.create_connection((\"10.77.0.2\", 5001), 5); s.sendall(bytes(%ld)); s.close()'",
+                ns, bytes) != 0)
+                return -1;
+        for (int i = 0; i < 100; i++) {
+                if (run_out(out, sizeof(out), "cat /tmp/%s.rx 2>/dev/null", ns) == 0 && out[0]) {
+                        bps = atof(out);
+                        break;
+                }
+                usleep(100 * 1000);
+        }
+        (void)run("rm -f /tmp/%s.rx", ns);
+        return bps;
+}
+
+/* The bandwidth fault works on this kernel (tbf): measured rate, read-back,
+ * the user's root kept under it, exact revert from a new process's view
+ * (saved state only). */
+START_TEST(test_bandwidth)
+{
+        _cleanup_free_ char *before = malloc(65536), *during = malloc(65536), *after = malloc(65536);
+        struct target_spec ts = { .kind = TARGET_PID, .pid = holder };
+        cJSON *j = cJSON_Parse("{\"type\":\"bandwidth\",\"rate\":\"8mbit\",\"interface\":\"v0\"}");
+        struct fault *f = NULL, *f2 = NULL;
+        struct error e = { 0 };
+        struct target t;
+        double base, limited, back;
+        char *rb;
+
+        REQUIRE_ROOT();
+        if (holder <= 0)
+                SKIP_TEST("could not make a test namespace");
+        reset();
+        /* A prior root that does not limit this test's traffic itself. */
+        ck_assert_int_eq(run("tc -n %s qdisc replace dev v0 root handle 1: tbf rate 2gbit burst 1mb latency 50ms", ns), 0);
+        tree(before, 65536);
+        base = throughput(4000000);
+        ck_assert_msg(base > 3e6, "baseline throughput %.0f B/s", base);
+
+        ck_assert_msg(target_resolve(&ts, &t, &e) == 0, "resolve: %s", e.msg);
+        ck_assert_msg(fault_new(j, 0, &f, &e) == 0, "parse: %s", e.msg);
+        ck_assert_msg(f->ops->apply(f, &t, &e) == 0, "apply: %s", e.msg);
+        ck_assert_msg(f->ops->verify(f, &t, &e) == 0, "verify: %s", e.msg);
+        rb = cJSON_PrintUnformatted(f->readback);
+        ck_assert_ptr_nonnull(strstr(rb, "\"rate_Bps\":1000000"));
+        ck_assert_ptr_nonnull(strstr(rb, "tbf 1: kept under c4a0:1"));
+        run_out(during, 65536, "tc -n %s qdisc show dev v0", ns);
+        limited = throughput(2000000);
+        printf("PASS: bandwidth 8mbit (1000000 B/s): measured %.0f B/s (%.1f%%), unlimited before %.0f B/s; "
+               "readback %s; tc: %s\n",
+               limited, 100.0 * limited / 1e6, base, rb, during);
+        free(rb);
+        ck_assert_msg(limited > 0.8e6 && limited < 1.2e6, "measured %.0f B/s for 1000000", limited);
+
+        /* Revert as a new process would: only the saved state. */
+        ck_assert_msg(fault_new(j, 0, &f2, &e) == 0, "parse: %s", e.msg);
+        f2->saved = cJSON_Duplicate(f->saved, 1);
+        ck_assert_msg(f2->ops->revert(f2, &t, &e) == 0, "revert: %s", e.msg);
+        tree(after, 65536);
+        ck_assert_msg(strcmp(before, after) == 0, "differs:\nbefore: %s\nafter:  %s", before, after);
+        back = throughput(4000000);
+        ck_assert_msg(back > 3e6, "after revert %.0f B/s", back);
+        printf("PASS: bandwidth revert from the saved state alone: tree identical, throughput back to %.0f B/s\n", back);
+        fault_free(f);
+        fault_free(f2);
+        target_release(&t);
+        cJSON_Delete(j);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
         Suite *s;
@@ -434,6 +529,7 @@ int main(int argc, char **argv)
         tcase_set_timeout(tc, 30);
         tcase_add_test(tc, test_restore_tree);
         tcase_add_test(tc, test_refuse_second);
+        tcase_add_test(tc, test_bandwidth);
         suite_add_tcase(s, tc);
         return run_suite(s);
 }

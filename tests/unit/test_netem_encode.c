@@ -25,6 +25,7 @@
 #include "netem.h"
 #include "netfault.h"
 #include "nlx.h"
+#include "tbf.h"
 #include "tcfilter.h"
 #include "testutil.h"
 
@@ -442,6 +443,77 @@ START_TEST(test_spec_ok)
 }
 END_TEST
 
+START_TEST(test_tbf_bytes)
+{
+        struct tbf_params p = { .rate_Bps = 1000000 };
+        struct tc_tbf_qopt q = { 0 };
+        struct buf want = { .n = 0 };
+        struct nl_msg *m = NULL;
+        struct error e = { 0 };
+        const unsigned char *opts;
+        uint32_t burst = 4096;
+        int len;
+
+        /* defaults: burst max(rate/250, 4 KiB), limit 50 ms at the rate + burst */
+        q.rate.linklayer = TC_LINKLAYER_ETHERNET;
+        q.rate.rate = 1000000;
+        q.limit = 50000 + 4096;
+        q.buffer = (uint32_t)((4096ULL * 1000000000ULL / 1000000) >> 6); /* 64 ns ticks */
+        put_attr(&want, TCA_TBF_PARMS, &q, sizeof(q));
+        put_attr(&want, TCA_TBF_BURST, &burst, 4);
+        ck_assert_int_eq(nlx_tc_msg(RTM_NEWQDISC, 0, 1, TC_H_ROOT, 0, 0, &m, &e), 0);
+        ck_assert_int_eq(tbf_put(m, &p, &e), 0);
+        opts = tca_attr(m, TCA_OPTIONS, &len);
+        ck_assert_int_eq(len, (int)want.n);
+        if (memcmp(opts, want.b, want.n))
+                hexdiff(opts, want.b, want.n);
+        ck_assert_int_eq(memcmp(opts, want.b, want.n), 0);
+        {
+                struct tbf_params g;
+
+                ck_assert_int_eq(tbf_parse(opts, len, &g, &e), 0);
+                ck_assert_uint_eq(g.rate_Bps, 1000000);
+                ck_assert_uint_eq(g.limit, 54096);
+        }
+        nlmsg_free(m);
+        /* 40 Gbit/s: rate field saturated, TCA_TBF_RATE64 carries it */
+        p = (struct tbf_params){ .rate_Bps = 5000000000ULL };
+        ck_assert_int_eq(nlx_tc_msg(RTM_NEWQDISC, 0, 1, TC_H_ROOT, 0, 0, &m, &e), 0);
+        ck_assert_int_eq(tbf_put(m, &p, &e), 0);
+        opts = tca_attr(m, TCA_OPTIONS, &len);
+        {
+                struct tbf_params g;
+
+                ck_assert_int_eq(tbf_parse(opts, len, &g, &e), 0);
+                ck_assert_uint_eq(g.rate_Bps, 5000000000ULL);
+                ck_assert_uint_eq(((const struct tc_tbf_qopt *)((const char *)opts + 4))->rate.rate, UINT32_MAX);
+        }
+        nlmsg_free(m);
+}
+END_TEST
+
+START_TEST(test_bandwidth_spec)
+{
+        cJSON *j = cJSON_Parse("{\"type\":\"bandwidth\",\"rate\":\"10mbit\",\"burst\":\"32KiB\",\"limit\":100000,"
+                               "\"peers\":[\"10.0.0.0/8\"]}");
+        struct fault *f = NULL;
+        struct error e = { 0 };
+        struct netfault *nf;
+
+        ck_assert_msg(fault_new(j, 0, &f, &e) == 0, "%s", e.msg);
+        nf = f->priv;
+        ck_assert_int_eq(nf->kind, NF_BANDWIDTH);
+        ck_assert_uint_eq(nf->tbf.rate_Bps, 1250000);
+        ck_assert_uint_eq(nf->tbf.burst, 32768);
+        ck_assert_uint_eq(nf->tbf.limit, 100000);
+        fault_free(f);
+        cJSON_Delete(j);
+        expect_path("{\"type\":\"bandwidth\"}", "$.faults[2].rate");
+        expect_path("{\"type\":\"bandwidth\",\"rate\":\"1mbit\",\"burst\":100}", "$.faults[2].burst");
+        expect_path("{\"type\":\"bandwidth\",\"rate\":\"1mbit\",\"delay\":\"1ms\"}", "$.faults[2].delay");
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("netem_encode");
@@ -460,6 +532,8 @@ int main(void)
         tcase_add_test(tc, test_expand);
         tcase_add_test(tc, test_spec_errors);
         tcase_add_test(tc, test_spec_ok);
+        tcase_add_test(tc, test_tbf_bytes);
+        tcase_add_test(tc, test_bandwidth_spec);
         suite_add_tcase(s, tc);
         return run_suite(s);
 }
