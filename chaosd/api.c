@@ -19,9 +19,8 @@
 #include "daemon.h"
 #include "events.h"
 #include "peercred.h"
+#include "schedules.h"
 #include "tls.h"
-#include "schedules.h"
-#include "schedules.h"
 
 #define BODY_MAX SPEC_MAX_BYTES
 
@@ -206,9 +205,6 @@ static enum MHD_Result serve_create(struct api *a, struct MHD_Connection *c, str
                 if (r < 0)
                         return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, &e, NULL);
         }
-        r = experiment_create(a->d, rq->body ? rq->body : "", rq->len, &x, &status, &e);
-        if (r == 0)
-                return reply_json(c, (unsigned)status, experiment_to_json(x, 1));
         /* A spec with "schedule" becomes a schedule, not a run (schedules.c). */
         {
                 cJSON *sj = NULL;
@@ -219,6 +215,9 @@ static enum MHD_Result serve_create(struct api *a, struct MHD_Connection *c, str
                 if (r < 0)
                         return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, &e, NULL);
         }
+        r = experiment_create(a->d, rq->body ? rq->body : "", rq->len, &x, &status, &e);
+        if (r == 0)
+                return reply_json(c, (unsigned)status, experiment_to_json(x, 1));
         if (x) {
                 cJSON *j = cJSON_CreateObject();
 
@@ -293,9 +292,6 @@ static enum MHD_Result route(struct api *a, struct MHD_Connection *c, const char
                 }
                 return reply_json(c, MHD_HTTP_OK, j);
         }
-        if (strncmp(url, prefix, strlen(prefix)) == 0 && (get || del)) {
-                struct experiment *x = experiment_find(a->d, url + strlen(prefix));
-
         if (strcmp(url, "/v1/schedules") == 0 && get) {
                 cJSON *j = cJSON_CreateObject();
 
@@ -314,6 +310,9 @@ static enum MHD_Result route(struct api *a, struct MHD_Connection *c, const char
                 }
                 return reply_json(c, MHD_HTTP_OK, j);
         }
+        if (strncmp(url, prefix, strlen(prefix)) == 0 && (get || del)) {
+                struct experiment *x = experiment_find(a->d, url + strlen(prefix));
+
                 if (!x)
                         return reply_error(c, MHD_HTTP_NOT_FOUND, NULL, "no such experiment");
                 if (del && !exp_state_is_end(x->state))

@@ -146,12 +146,6 @@ int restart_begin(struct experiment *x, int idx);
 int experiment_apply_fault(struct fault_inst *fi, struct error *e);
 int experiment_revert_fault(struct fault_inst *fi);
 int experiment_arm_tick(struct fault_inst *fi, struct error *e);
-/* One fault: apply + verify + journal (on failure the experiment ends
- * failed); revert (returns -1 when the revert failed, recorded in fi);
- * start its tick timer if it has one and is active. */
-int experiment_apply_fault(struct fault_inst *fi, struct error *e);
-int experiment_revert_fault(struct fault_inst *fi);
-int experiment_arm_tick(struct fault_inst *fi, struct error *e);
 /* The journal hook given to fault modules as f->checkpoint. */
 int experiment_checkpoint(struct fault *f, struct error *e);
 
