@@ -205,16 +205,6 @@ static enum MHD_Result serve_create(struct api *a, struct MHD_Connection *c, str
                 if (r < 0)
                         return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, &e, NULL);
         }
-        /* A spec with "schedule" becomes a schedule, not a run (schedules.c). */
-        {
-                cJSON *sj = NULL;
-
-                r = schedules_try_create(a->d, rq->body ? rq->body : "", rq->len, &sj, &e);
-                if (r > 0)
-                        return reply_json(c, MHD_HTTP_CREATED, sj);
-                if (r < 0)
-                        return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, &e, NULL);
-        }
         r = experiment_create(a->d, rq->body ? rq->body : "", rq->len, &x, &status, &e);
         if (r == 0)
                 return reply_json(c, (unsigned)status, experiment_to_json(x, 1));
@@ -274,24 +264,6 @@ static enum MHD_Result route(struct api *a, struct MHD_Connection *c, const char
                 return serve_halt(a, c);
         if (strcmp(url, "/v1/events") == 0 && get)
                 return serve_events(a, c);
-        if (strcmp(url, "/v1/schedules") == 0 && get) {
-                cJSON *j = cJSON_CreateObject();
-
-                cJSON_AddItemToObject(j, "schedules", schedules_to_json(a->d));
-                return reply_json(c, MHD_HTTP_OK, j);
-        }
-        if (strncmp(url, "/v1/schedules/", 14) == 0 && (get || del)) {
-                cJSON *j = schedule_get_json(a->d, url + 14);
-                struct error e = { 0 };
-
-                if (!j)
-                        return reply_error(c, MHD_HTTP_NOT_FOUND, NULL, "no such schedule");
-                if (del && schedule_delete(a->d, url + 14, &e) < 0) {
-                        cJSON_Delete(j);
-                        return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, &e, NULL);
-                }
-                return reply_json(c, MHD_HTTP_OK, j);
-        }
         if (strcmp(url, "/v1/schedules") == 0 && get) {
                 cJSON *j = cJSON_CreateObject();
 
