@@ -14,6 +14,8 @@
  *                               write uname socket nanosleep
  *                               extra options:
  *                                 --timing       add "min_us"/"max_us" per call
+ *                                 --elapsed      add "elapsed_us": the round's
+ *                                                wall time (first key)
  *                                 --window K     also print the counts of every
  *                                                K iterations as they happen:
  *                                                {"window":W,"openat":{...}}
@@ -128,11 +130,13 @@ struct counts {
         double min_s, max_s;
 };
 
-static void print_counts(const struct counts *c, int nc, int timing, long window)
+static void print_counts(const struct counts *c, int nc, int timing, long window, double elapsed)
 {
         printf("{");
         if (window >= 0)
                 printf("\"window\":%ld,", window);
+        if (elapsed >= 0)
+                printf("\"elapsed_us\":%.0f,", elapsed * 1e6);
         for (int k = 0; k < nc; k++) {
                 char b[16];
 
@@ -250,7 +254,8 @@ static int do_syscalls(int argc, char **argv)
         unsigned long n = 10000, window = 0, rounds = 1, sleep_us = 0;
         const char *wait_file_path = NULL;
         struct counts *c, *wc;
-        int nc = 0, rfd, wfd, timing = 0;
+        int nc = 0, rfd, wfd, timing = 0, elapsed = 0;
+        double round_start;
 
         for (int i = 2; i < argc; i++) {
                 if (strcmp(argv[i], "--calls") == 0 && i + 1 < argc)
@@ -261,6 +266,8 @@ static int do_syscalls(int argc, char **argv)
                         path = argv[++i];
                 else if (strcmp(argv[i], "--timing") == 0)
                         timing = 1;
+                else if (strcmp(argv[i], "--elapsed") == 0)
+                        elapsed = 1;
                 else if (strcmp(argv[i], "--window") == 0 && i + 1 < argc)
                         window = strtoul(argv[++i], NULL, 10);
                 else if (strcmp(argv[i], "--sleep-us") == 0 && i + 1 < argc)
@@ -310,6 +317,7 @@ static int do_syscalls(int argc, char **argv)
                 }
                 reset_counts(c, nc);
                 reset_counts(wc, nc);
+                round_start = now_s();
                 for (unsigned long i = 0; i < n; i++) {
                         for (int k = 0; k < nc; k++) {
                                 double t0 = timing ? now_s() : 0, dt;
@@ -332,13 +340,13 @@ static int do_syscalls(int argc, char **argv)
                                 }
                         }
                         if (window > 0 && (i + 1) % window == 0) {
-                                print_counts(wc, nc, 0, (long)((i + 1) / window - 1));
+                                print_counts(wc, nc, 0, (long)((i + 1) / window - 1), -1);
                                 reset_counts(wc, nc);
                         }
                         if (sleep_us)
                                 usleep(sleep_us);
                 }
-                print_counts(c, nc, timing, -1);
+                print_counts(c, nc, timing, -1, elapsed ? now_s() - round_start : -1);
         }
         return 0;
 }

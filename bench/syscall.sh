@@ -1,0 +1,93 @@
+#!/bin/bash
+# Syscall fault injection: chaosd vs strace's inject, same victim, same run,
+# same injection rate (10% of openat calls fail with EIO: strace
+# when=10+10, chaosd "probability": "10%").
+# Rows: "| operation | chaosd | baseline | ratio |", time per call, ratio =
+# baseline / chaosd (higher is better for chaosd). Notes go to stderr.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-$(pwd)/build}
+CHAOSD=$BUILD/chaosd CHAOSCTL=$BUILD/chaosctl VICTIM=$BUILD/tests/helpers/victim
+N_FAST=${N_FAST:-200000} # calls per run for native and chaosd's seccomp mode
+N_SLOW=${N_SLOW:-30000}  # calls per run under ptrace (strace, our tracer)
+[ "$(id -u)" = 0 ] || { echo "bench/syscall.sh: needs root" >&2; exit 1; }
+command -v strace >/dev/null || { echo "bench/syscall.sh: strace missing (apt-get install strace)" >&2; exit 1; }
+
+dir=$(mktemp -d /tmp/chaosd-bench-syscall.XXXXXX)
+CG=/sys/fs/cgroup/freezer/chaosd-bench-syscall-$$
+cpid=
+cleanup() {
+        [ -n "$cpid" ] && kill -TERM "$cpid" 2>/dev/null && sleep 0.3
+        for p in $(cat "$CG/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+        sleep 0.2
+        rmdir "$CG" 2>/dev/null
+        rm -rf "$dir"
+}
+trap cleanup EXIT
+mkdir -p "$CG"
+export CHAOSD_SOCKET=$dir/chaosd.sock
+"$CHAOSD" --socket "$CHAOSD_SOCKET" --state-dir "$dir/state" 2>"$dir/chaosd.log" &
+cpid=$!
+for _ in $(seq 100); do curl -sf --unix-socket "$CHAOSD_SOCKET" http://x/v1/health >/dev/null && break; sleep 0.05; done
+# chaosd refuses targets in its own (here: the root) cgroup.
+in_cg() { sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG" "$@"; }
+
+# The victim times its own loop ("elapsed_us"): process start-up, chaosctl's
+# set-up and strace's attach are not counted. Best of 3 runs, for each side.
+best_ns() { # best_ns N CMD... -> "ns_per_call victim_json" of the fastest of 3 runs
+        local n=$1 best= bj= out us; shift
+        for _ in 1 2 3; do
+                out=$("$@" 2>>"$dir/err" | tail -1)
+                us=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["elapsed_us"])' "$out" 2>/dev/null) || continue
+                if [ -z "$best" ] || [ "$us" -lt "$best" ]; then best=$us bj=$out; fi
+        done
+        echo "$(( ${best:-0} * 1000 / n )) ${bj:-{\}}"
+}
+eio_pct() { python3 -c 'import json,sys
+o=json.loads(sys.argv[1]).get("openat", {"ok": 0})
+n=o["ok"]+o.get("EIO",0)
+print("%.1f" % (100.0*o.get("EIO",0)/n if n else -1))' "$1"; }
+fmt() { awk -v ns="$1" 'BEGIN { printf "%.2f µs", ns / 1000 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", (b > 0 ? a / b : 0) }'; }
+
+echo '{"name":"bench-openat-10","duration":"10m","faults":[{"type":"syscall","syscalls":["openat"],"errno":"EIO","probability":"10%"}]}' >"$dir/s10.json"
+V=("$VICTIM" syscalls --elapsed --calls openat)
+G=("$VICTIM" syscalls --elapsed --calls getpid)
+
+read -r native_open j < <(best_ns "$N_FAST" in_cg "${V[@]}" --n "$N_FAST")
+read -r chaosd_open j_c < <(best_ns "$N_FAST" in_cg "$CHAOSCTL" exec --spec "$dir/s10.json" -- "${V[@]}" --n "$N_FAST")
+read -r strace_open j_s < <(best_ns "$N_SLOW" strace -f -qq -o /dev/null -e inject=openat:error=EIO:when=10+10 "${V[@]}" --n "$N_SLOW")
+read -r straceb_open j_b < <(best_ns "$N_SLOW" strace -f -qq -o /dev/null --seccomp-bpf -e trace=openat -e inject=openat:error=EIO:when=10+10 "${V[@]}" --n "$N_SLOW")
+echo "bench/syscall.sh: EIO observed: chaosd $(eio_pct "$j_c")%, strace $(eio_pct "$j_s")%, strace --seccomp-bpf $(eio_pct "$j_b")%; native openat+close $(fmt "$native_open")" >&2
+
+# Un-targeted calls: getpid while the filter routes openat (launch mode).
+read -r native_getpid _ < <(best_ns "$N_FAST" in_cg "${G[@]}" --n "$N_FAST")
+read -r chaosd_getpid _ < <(best_ns "$N_FAST" in_cg "$CHAOSCTL" exec --spec "$dir/s10.json" -- "${G[@]}" --n "$N_FAST")
+read -r strace_getpid _ < <(best_ns "$N_SLOW" strace -f -qq -o /dev/null -e inject=openat:error=EIO:when=10+10 "${G[@]}" --n "$N_SLOW")
+
+# Running-process mode (ptrace): a victim that waits for a file, attached
+# between its rounds.
+ptrace_once() { # ptrace_once CALL N -> victim json of the traced round
+        local call=$1 n=$2 vp id
+        rm -f "$dir/go" "$dir/p.out"
+        sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG" "$VICTIM" syscalls --elapsed --calls "$call" --n "$n" \
+                --rounds 2 --wait-file "$dir/go" >"$dir/p.out" 2>&1 &
+        vp=$!
+        for _ in $(seq 250); do grep -q . "$dir/p.out" 2>/dev/null && break; sleep 0.02; done
+        echo "{\"name\":\"bench-ptrace\",\"duration\":\"10m\",\"target\":{\"pid\":$vp},\"faults\":[{\"type\":\"syscall\",\"syscalls\":[\"openat\"],\"errno\":\"EIO\",\"probability\":\"10%\",\"mode\":\"ptrace\"}]}" >"$dir/p.json"
+        id=$("$CHAOSCTL" run "$dir/p.json" 2>>"$dir/err")
+        touch "$dir/go"
+        wait "$vp"
+        "$CHAOSCTL" stop "$id" >/dev/null 2>&1
+        sed -n 2p "$dir/p.out"
+}
+read -r ptrace_open j_p < <(best_ns "$N_SLOW" ptrace_once openat "$N_SLOW")
+read -r ptrace_getpid _ < <(best_ns "$N_SLOW" ptrace_once getpid "$N_SLOW")
+echo "bench/syscall.sh: running-process mode (ptrace): EIO observed $(eio_pct "$j_p")%" >&2
+
+echo "| openat, 10% EIO: chaosctl exec (seccomp notify, chaosd decides) vs \`strace -f -e inject=openat:error=EIO:when=10+10\` | $(fmt "$chaosd_open") | $(fmt "$strace_open") | $(ratio "$strace_open" "$chaosd_open") |"
+echo "| openat, 10% EIO: chaosctl exec vs \`strace --seccomp-bpf -e trace=openat -e inject=…\` | $(fmt "$chaosd_open") | $(fmt "$straceb_open") | $(ratio "$straceb_open" "$chaosd_open") |"
+echo "| getpid (not targeted) under chaosctl exec's filter vs native (ratio = share of native speed) | $(fmt "$chaosd_getpid") | $(fmt "$native_getpid") | $(ratio "$native_getpid" "$chaosd_getpid") |"
+echo "| getpid (not targeted) under chaosctl exec's filter vs under \`strace -f -e inject=openat:…\` | $(fmt "$chaosd_getpid") | $(fmt "$strace_getpid") | $(ratio "$strace_getpid" "$chaosd_getpid") |"
+echo "| openat, 10% EIO: running-process mode (ptrace tracer) vs \`strace -f -e inject=…\` | $(fmt "$ptrace_open") | $(fmt "$strace_open") | $(ratio "$strace_open" "$ptrace_open") |"
+echo "| getpid (not targeted) under the ptrace tracer vs native (share of native speed) | $(fmt "$ptrace_getpid") | $(fmt "$native_getpid") | $(ratio "$native_getpid" "$ptrace_getpid") |"
