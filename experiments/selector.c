@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "jsonv.h"
 
@@ -242,6 +243,16 @@ int target_resolve_all(struct target_spec *ts, struct target **ret, int *ret_n, 
         r = runtime_list(ts->sel.runtime, &l, e);
         if (r < 0)
                 goto out;
+        /* chaosd's own container (in a DaemonSet its main process is chaosd)
+         * is never a candidate, rather than a refusal of the whole choice. */
+        for (int i = 0; i < l.n;) {
+                if (l.v[i].ci.pid == getpid() || l.v[i].ci.pid == 1) {
+                        cJSON_Delete(l.v[i].labels);
+                        l.v[i] = l.v[--l.n];
+                        continue;
+                }
+                i++;
+        }
         idx = calloc((size_t)l.n + 1, sizeof(*idx));
         if (!idx) {
                 r = error_set(e, ENOMEM, "out of memory");
