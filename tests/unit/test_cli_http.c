@@ -27,6 +27,12 @@ __attribute__((weak)) int cli_remote_setopt(void *curl, const struct cli_remote 
         ck_abort_msg("remote set-up called for a Unix-socket client");
         return -EINVAL;
 }
+__attribute__((weak)) int cli_remote_error(const struct cli_remote *r, int rc, long oserr, long long connect_us,
+                                           struct error *e)
+{
+        ck_abort_msg("remote error mapping called for a Unix-socket client");
+        return -EINVAL;
+}
 #endif
 
 struct chunk {
