@@ -68,4 +68,23 @@ t_api -X DELETE "/v1/experiments/$run" >/dev/null
 code=$(t_api -o /dev/null -w '%{http_code}' "/v1/schedules/$sid")
 [ "$code" = 404 ] && [ "$(cat "$FZ")" = THAWED ] && t_pass "schedule deleted (404), run stopped, freezer THAWED" \
         || t_fail "schedule delete" "code=$code freezer=$(cat "$FZ")"
+
+# --- a firing missed while the daemon was down is skipped, not caught up -------
+if command -v sqlite3 >/dev/null; then
+        sid2=$(t_api -X POST --data-binary "$(sed 's/"\* \* \* \* \*"/"0 0 1 1 *"/' "$dir/sched.json")" /v1/experiments | json_get '["id"]')
+        kill -TERM "$CHAOSD_PID"; wait "$CHAOSD_PID" 2>/dev/null
+        # As if the daemon had been down across the firing.
+        sqlite3 "$dir/state/journal.db" "UPDATE schedules SET next_s = strftime('%s','now') - 120 WHERE id = '$sid2'"
+        t_start_chaosd "$dir" || { t_fail gameday-schedule "chaosd did not come back"; exit 1; }
+        sj=$(t_api "/v1/schedules/$sid2")
+        sk=$(echo "$sj" | json_get '["skipped"]') nx=$(echo "$sj" | json_get '["next_run"]')
+        missed=$(t_api /v1/events | grep -c "$sid2.*missed while chaosd was down")
+        n_run=$(t_api /v1/experiments | python3 -c 'import json,sys; print(sum(1 for x in json.load(sys.stdin)["experiments"] if x["state"] in ("running","injecting")))')
+        [ "$sk" = 1 ] && [ "$missed" = 1 ] && [ "$n_run" = 0 ] && [ "$(cat "$FZ")" = THAWED ] \
+                && t_pass "a firing missed while chaosd was down is skipped (event, skipped=1), not caught up; next run $nx" \
+                || t_fail "missed firing" "$sj missed_events=$missed running=$n_run"
+        t_api -X DELETE "/v1/schedules/$sid2" >/dev/null
+else
+        t_skip "missed firing" "sqlite3 CLI not installed"
+fi
 exit $T_FAILED
