@@ -105,7 +105,7 @@ for i in $(seq $NS); do
         t_cleanup "rmdir $cgbase/$n"
         ip netns exec $n sleep 100000 &
         pids+=($!)
-        t_cleanup "kill ${pids[-1]}"
+        t_cleanup "kill ${pids[-1]}; wait ${pids[-1]}"
         echo ${pids[-1]} >$cgbase/$n/cgroup.procs
 done
 sleep 0.5

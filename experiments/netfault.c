@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
@@ -454,14 +455,18 @@ static int list_ifaces(struct nl_sock *sk, const struct netfault *nf, struct ifa
                         struct rtnl_link *l = (struct rtnl_link *)o;
                         const char *name = rtnl_link_get_name(l);
 
-                        if ((rtnl_link_get_flags(l) & IFF_LOOPBACK) || !name ||
+                        /* Down interfaces are left out: the fallback
+                         * tunnels (sit0, tunl0, ip6tnl0...) that modules
+                         * add to every namespace carry nothing. */
+                        if ((rtnl_link_get_flags(l) & IFF_LOOPBACK) || !(rtnl_link_get_flags(l) & IFF_UP) || !name ||
                             strncmp(name, NF_IFB_PREFIX, strlen(NF_IFB_PREFIX)) == 0)
                                 continue;
                         snprintf(out[n].name, IF_NAMESIZE, "%s", name);
                         out[n++].ifindex = rtnl_link_get_ifindex(l);
                 }
                 if (n == 0)
-                        return error_set(e, ENODEV, "the target's network namespace has no interface but loopback");
+                        return error_set(e, ENODEV, "the target's network namespace has no interface that is up but "
+                                                    "loopback");
         }
         *n_out = n;
         return 0;
@@ -753,6 +758,17 @@ int netfault_apply(struct fault *f, struct target *t, struct error *e)
                 r = netem_load_distribution(nf->nem.distribution, &nf->nem.dist, &nf->nem.dist_len, e);
                 if (r < 0)
                         return r;
+        }
+        /* A target in chaosd's own namespace is a host process: "every
+         * interface" there would be the host's uplink, docker0 and every
+         * container's veth. Only an explicit interface list is accepted. */
+        if (!nf->n_ifnames) {
+                struct stat st;
+
+                if (stat("/proc/self/ns/net", &st) == 0 && (uint64_t)st.st_ino == t->netns_ino)
+                        return error_set(e, EPERM,
+                                         "the target shares chaosd's (the host's) network namespace: name the "
+                                         "interface(s) explicitly with \"interface\"");
         }
         r = open_target(t, t->netns_ino, &sk, e);
         if (r < 0)

@@ -508,6 +508,52 @@ START_TEST(test_bandwidth)
 }
 END_TEST
 
+/* A target in the host's own network namespace: "every interface" would be
+ * the host's uplink, docker0 and all containers' veths — refused unless the
+ * interface is named. */
+START_TEST(test_host_netns_refused)
+{
+        char before[16384], after[16384], cg[256];
+        struct target_spec ts = { .kind = TARGET_PID };
+        cJSON *j = cJSON_Parse("{\"type\":\"bandwidth\",\"rate\":\"1mbit\"}");
+        struct fault *f = NULL;
+        struct error e = { 0 };
+        struct target t;
+        pid_t child;
+        int r;
+
+        REQUIRE_ROOT();
+        child = fork();
+        if (child == 0) {
+                for (;;)
+                        pause();
+        }
+        snprintf(cg, sizeof(cg), "%s-host", ns);
+        (void)run("d=$( [ -d /sys/fs/cgroup/freezer ] && echo /sys/fs/cgroup/freezer || echo /sys/fs/cgroup )/%s; "
+                  "mkdir -p $d && echo %d > $d/cgroup.procs",
+                  cg, (int)child);
+        run_out(before, sizeof(before), "tc -j qdisc show");
+        ts.pid = child;
+        r = target_resolve(&ts, &t, &e);
+        if (r == 0) {
+                ck_assert_int_eq(fault_new(j, 0, &f, &e), 0);
+                r = f->ops->apply(f, &t, &e);
+                ck_assert_int_eq(f->ops->revert(f, &t, &e), 0);
+                fault_free(f);
+                target_release(&t);
+        }
+        run_out(after, sizeof(after), "tc -j qdisc show");
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+        (void)run("rmdir /sys/fs/cgroup/freezer/%s /sys/fs/cgroup/%s 2>/dev/null", cg, cg);
+        cJSON_Delete(j);
+        ck_assert_int_eq(r, -EPERM);
+        ck_assert_msg(strstr(e.msg, "name the interface"), "%s", e.msg);
+        ck_assert_msg(strcmp(before, after) == 0, "host qdiscs changed");
+        printf("PASS: target in the host's netns without \"interface\": refused (\"%s\"), host qdiscs unchanged\n", e.msg);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
         Suite *s;
@@ -530,6 +576,7 @@ int main(int argc, char **argv)
         tcase_add_test(tc, test_restore_tree);
         tcase_add_test(tc, test_refuse_second);
         tcase_add_test(tc, test_bandwidth);
+        tcase_add_test(tc, test_host_netns_refused);
         suite_add_tcase(s, tc);
         return run_suite(s);
 }

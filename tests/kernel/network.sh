@@ -369,7 +369,8 @@ t_cleanup "kill $H2"
 mkdir -p /sys/fs/cgroup/nettarget2 && echo $H2 >/sys/fs/cgroup/nettarget2/cgroup.procs
 t_cleanup "rmdir /sys/fs/cgroup/nettarget2"
 sleep 0.3
-$IP link add x0 type veth peer name x1 && $IP link set x1 netns /proc/$H2/ns/net
+$IP link add x0 type veth peer name x1 && $IP link set x1 netns /proc/$H2/ns/net &&
+        nsenter -t $H2 -n $IP link set x1 up
 if out=$("$DRV" drive apply $H2 '{"type":"network","delay":"10ms"}' /tmp/dead.json 2>&1); then
         kill $H2; wait $H2 2>/dev/null
         sleep 0.5
