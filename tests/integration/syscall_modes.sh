@@ -116,6 +116,7 @@ spec() { # spec FILE NAME FAULT_EXTRA [TARGET_JSON]
         echo "{\"name\":\"$2\",\"duration\":\"60s\",$target\"faults\":[{\"type\":\"syscall\",\"syscalls\":[\"openat\"]$3}]}" >"$1"
 }
 tracer_of() { awk '/^TracerPid:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+untraced() { [ "$(tracer_of "$1")" = 0 ]; }
 
 ########## launch mode ##########
 spec "$dir/l30.json" launch30 ',"errno":"EIO","probability":"30%"'
@@ -290,7 +291,7 @@ spec "$dir/pk.json" runkill ',"errno":"EIO","probability":"30%"' "{\"pid\":$vp}"
 if t_wait 30 grep -q EIO "$dir/pk.out"; then
         k=$(grep -c '^{"window"' "$dir/pk.out")
         kill -KILL "$CHAOSD_PID"
-        t_wait 5 test "$(tracer_of $vp)" = 0 && t_pass "running: tracer gone with chaosd, TracerPid 0" \
+        t_wait 5 untraced $vp && t_pass "running: tracer gone with chaosd, TracerPid 0" \
                 || t_fail "running: tracer" "TracerPid $(tracer_of $vp)"
         wait $vp; rc=$?
         check_after_kill "running: SIGKILL chaosd at window $k" "$dir/pk.out" "$k"
