@@ -125,6 +125,10 @@ x = junitparser.JUnitXml.fromfile(sys.argv[1])
 cases = [c for s in x for c in s]
 kinds = sorted(set(c.classname for c in cases))
 fails = [c.name for c in cases if any(isinstance(r, junitparser.Failure) for r in c.result)]
+# The suite's own counters must agree with its testcases.
+suite = next(iter(x))
+if suite.tests != len(cases) or suite.failures != len(fails):
+    print("counters", suite.tests, suite.failures, "vs", len(cases), len(fails)); sys.exit(0)
 print(len(cases), ",".join(kinds), "|".join(fails))
 PY
 )
