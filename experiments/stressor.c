@@ -101,9 +101,9 @@ static void exit_if_target_gone(void)
 /* Duty-cycled busy loop: keep this process's CPU time at FRACTION of the
  * wall time since the start. Measuring the CPU time actually received
  * (rather than spinning for a fixed share of each period) keeps the load
- * right when the stressor is preempted. A debt larger than a second (the
- * stressor was throttled or starved) is forgiven rather than repaid in a
- * burst. */
+ * right when the stressor is preempted. A debt above 100 ms (the stressor
+ * was throttled or starved) is forgiven rather than repaid in a burst that
+ * would overshoot the load afterwards. */
 static __attribute__((noreturn)) void cpu_worker(double fraction)
 {
         uint64_t t0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_PROCESS_CPUTIME_ID), next_watch = 0;
@@ -118,7 +118,7 @@ static __attribute__((noreturn)) void cpu_worker(double fraction)
                 }
 
                 if ((double)cpu < want) {
-                        if (want - (double)cpu > 1e9) {
+                        if (want - (double)cpu > 1e8) {
                                 t0 = now_ns(CLOCK_MONOTONIC);
                                 c0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
                                 continue;
