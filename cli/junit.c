@@ -87,6 +87,7 @@ static void probe_case(const cJSON *p, const char *side, struct tc *t)
         const cJSON *ph;
         int failed = 0, ran = 0;
 
+        memset(t, 0, sizeof(*t));
         snprintf(t->classname, sizeof(t->classname), "chaos.probe");
         snprintf(t->name, sizeof(t->name), "%s (%s, %s)", fmt_str(p, "name"), fmt_str(p, "kind"), side);
         t->kind = "pass";
