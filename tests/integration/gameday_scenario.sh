@@ -61,4 +61,33 @@ echo "  record: state=$st faults=$steps"
         && [ "$steps" = "freeze:reverted:0-2000,throttle:reverted:3000-5000,refreeze:reverted:3500-4500" ] \
         && t_pass "scenario completed, every step's fault reverted (freezer THAWED, quota back to $quota0)" \
         || t_fail "scenario end" "state=$st freezer=$(cat "$FZ") quota=$(cat "$CPU") $steps"
+
+# --- the same scenario in CI mode: a testcase per step ---------------------------
+junit_steps() { # junit_steps FILE -> "name:verdict ..." of the chaos.step testcases
+        /usr/bin/python3 - "$1" <<'PY'
+import sys, junitparser
+x = junitparser.JUnitXml.fromfile(sys.argv[1])
+out = []
+for s in x:
+    for c in s:
+        if c.classname == "chaos.step":
+            v = "passed" if not c.result else type(c.result[0]).__name__.lower()
+            out.append("%s:%s" % (c.name, v))
+print(" ".join(out))
+PY
+}
+(cd "$dir" && "$CHAOSCTL" run steps.json --wait --junit full.xml -- sleep 6) >/dev/null 2>&1
+rc_full=$?
+full=$(junit_steps "$dir/full.xml")
+# A command that ends after 1 s stops the experiment: later steps never start.
+(cd "$dir" && "$CHAOSCTL" run steps.json --wait --junit short.xml -- sleep 1) >/dev/null 2>&1
+rc_short=$?
+short=$(junit_steps "$dir/short.xml")
+echo "  JUnit steps, command outlives the scenario: $full (exit $rc_full)"
+echo "  JUnit steps, command ends after 1 s:        $short (exit $rc_short)"
+[ "$full" = "freeze:passed throttle:passed refreeze:passed" ] && [ "$rc_full" = 0 ] \
+        && [ "$short" = "freeze:passed throttle:skipped refreeze:skipped" ] && [ "$rc_short" = 0 ] \
+        && [ "$(cat "$FZ")" = THAWED ] && [ "$(cat "$CPU")" = "$quota0" ] \
+        && t_pass "CI mode: one JUnit testcase per step; steps a stopped run never reached are skipped" \
+        || t_fail "CI steps" "full=$full ($rc_full) short=$short ($rc_short)"
 exit $T_FAILED
