@@ -21,6 +21,7 @@
 
 #define POLL_MS 200
 #define PROBES_DONE_WAIT_MS 120000
+#define UNREACHABLE_GRACE_MS 15000
 
 static double now_unix(void)
 {
@@ -369,7 +370,7 @@ static int run_cmd(struct cli *c, struct ci_result *r, const char *id, struct ex
 static int wait_state(struct cli *c, struct ci_result *r, const char *id, int (*done)(const cJSON *exp),
                       long long max_ms, struct error *e)
 {
-        long long until = mono_ms() + max_ms;
+        long long until = mono_ms() + max_ms, unreachable_since = 0;
         int stop_sent = 0;
 
         while (!done(r->exp)) {
@@ -382,8 +383,19 @@ static int wait_state(struct cli *c, struct ci_result *r, const char *id, int (*
                         sleep_ms(POLL_MS / 2);
                         rc = get_exp(c, id, &r->exp, e);
                 }
+                /* A daemon restart resumes the experiment from its journal:
+                 * ride it out like `run --wait` does. */
+                if (rc == -HTTP_EUNREACHABLE) {
+                        if (!unreachable_since)
+                                unreachable_since = mono_ms();
+                        if (mono_ms() - unreachable_since <= UNREACHABLE_GRACE_MS) {
+                                stop_sent = 0;
+                                continue;
+                        }
+                }
                 if (rc < 0)
                         return rc;
+                unreachable_since = 0;
                 if (mono_ms() > until)
                         return error_set(e, ETIMEDOUT, "experiment %s: gave up waiting", id);
         }
