@@ -328,6 +328,32 @@ static void on_deadline(struct loop_source *src, uint32_t ev, void *ud)
                (unsigned long long)(r->ps->timeout_us / 1000));
 }
 
+/* Is there enough of the answer to judge without waiting for EOF? The
+ * headers when only the status matters; the substring once it is seen;
+ * the whole body by Content-Length or the last chunk otherwise. */
+static int answer_complete(struct probe_run *r)
+{
+        const char *hdr_end, *cl;
+        size_t body_off;
+
+        r->buf[r->len] = '\0';
+        hdr_end = memmem(r->buf, r->len, "\r\n\r\n", 4);
+        if (!hdr_end)
+                return 0;
+        body_off = (size_t)(hdr_end + 4 - r->buf);
+        if (!r->ps->body_contains)
+                return 1;
+        if (memmem(r->buf + body_off, r->len - body_off, r->ps->body_contains, strlen(r->ps->body_contains)))
+                return 1;
+        cl = strcasestr(r->buf, "\r\ncontent-length:");
+        if (cl && cl < hdr_end) {
+                unsigned long long want = strtoull(cl + 17, NULL, 10);
+
+                return r->len - body_off >= want;
+        }
+        return r->len - body_off >= 5 && memcmp(r->buf + r->len - 5, "0\r\n\r\n", 5) == 0;
+}
+
 static void judge_http(struct probe_run *r)
 {
         const char *hdr_end;
@@ -418,8 +444,12 @@ static void on_io(struct loop_source *src, uint32_t ev, void *ud)
                                         break; /* enough to judge */
                                 continue;
                         }
-                        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                        if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+                                /* A keep-alive server may never close. */
+                                if (answer_complete(r))
+                                        break;
                                 return;
+                        }
                         if (n < 0) {
                                 finish(r, 0, "receive from %s: %s", r->addr_text, strerror(errno));
                                 return;

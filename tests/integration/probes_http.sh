@@ -22,7 +22,7 @@ t_cleanup "kill -KILL $SLEEPER; sleep 0.2; rmdir $BASE/$CG"
 
 # --- the servers ----------------------------------------------------------------
 cat >"$dir/server.py" <<'PY'
-import http.server, os, socket, sys
+import http.server, os, socket, sys, threading
 d = sys.argv[1]
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
@@ -37,7 +37,19 @@ class H(http.server.BaseHTTPRequestHandler):
 s = http.server.HTTPServer(("127.0.0.1", 0), H)
 # A second socket that listens and never accepts: connects, never answers.
 mute = socket.socket(); mute.bind(("127.0.0.1", 0)); mute.listen(16)
-open(os.path.join(d, "ports"), "w").write("%d %d\n" % (s.server_address[1], mute.getsockname()[1]))
+# A third that answers and then keeps the connection open, whatever the
+# client asked: the probe must judge by Content-Length, not wait for EOF.
+sticky = socket.socket(); sticky.bind(("127.0.0.1", 0)); sticky.listen(16)
+held = []
+def serve_sticky():
+    while True:
+        c, _ = sticky.accept()
+        c.recv(4096)
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nready")
+        held.append(c)
+threading.Thread(target=serve_sticky, daemon=True).start()
+open(os.path.join(d, "ports"), "w").write("%d %d %d\n" % (s.server_address[1], mute.getsockname()[1],
+                                                          sticky.getsockname()[1]))
 s.serve_forever()
 PY
 echo 200 >"$dir/status"; echo ready >"$dir/body"
@@ -45,7 +57,7 @@ python3 "$dir/server.py" "$dir" &
 SERVER=$!
 t_cleanup "kill $SERVER"
 t_wait 5 test -s "$dir/ports" || { t_fail probes-http "test server did not start"; exit 1; }
-read -r PORT MUTE <"$dir/ports"
+read -r PORT MUTE STICKY <"$dir/ports"
 URL=http://127.0.0.1:$PORT
 spec() { # spec NAME DURATION PROBES_JSON
         echo "{\"name\":\"$1\",\"target\":{\"cgroup\":\"/$CG\"},\"duration\":\"$2\",\"faults\":[{\"type\":\"pause\"}],\"probes\":$3}"
@@ -115,4 +127,11 @@ ev=$(t_api "/v1/experiments/$id" | field '["probes"][0]["evidence"]')
 python3 -c "import sys; sys.exit(0 if $worst < 0.5 else 1)" && echo "$ev" | grep -q 'no answer from 127.0.0.1:[0-9]*: timed out after 3000 ms' \
         && t_pass "a hanging probe never blocks the daemon (worst API answer ${worst}s) and times out: $ev" \
         || t_fail "hang" "worst=$worst ev=$ev"
+
+# g. a server that never closes: judged by Content-Length, well before the timeout
+rec=$(run_until_end "$(spec ph-sticky 1s "[{\"name\":\"k\",\"http\":{\"url\":\"http://127.0.0.1:$STICKY/\",\"body_contains\":\"ready\",\"timeout\":\"3s\"},\"phase\":\"before\"}]")")
+lat=$(echo "$rec" | field '["probes"][0]["last_latency_s"]')
+[ "$(echo "$rec" | field '["probes"][0]["phases"]["before"]')" = passed ] && python3 -c "import sys; sys.exit(0 if $lat < 1 else 1)" \
+        && t_pass "a keep-alive server that never closes: passed by Content-Length in ${lat}s (timeout 3 s)" \
+        || t_fail "sticky server" "$rec"
 exit $T_FAILED
