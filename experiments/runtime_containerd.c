@@ -7,7 +7,6 @@
  * name/-namespace; containerd's own labels (io.kubernetes.pod.name, app=...)
  * live in its metadata database and are read by runtime_containerd_labels(). */
 #include <dirent.h>
-#include <stddef.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +14,6 @@
 
 #include "boltdb.h"
 #include "cleanup.h"
-#include "fsutil.h"
-#include "proc.h"
 #include "runtime.h"
 #include "runtime_state.h"
 
@@ -27,24 +24,20 @@ static const char *state_root(void)
         return r ? r : "/run/containerd/io.containerd.runtime.v2.task";
 }
 
+static void copy_annotation(char *out, size_t len, const cJSON *ann, const char *key)
+{
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(ann, key);
+
+        if (cJSON_IsString(v))
+                snprintf(out, len, "%s", v->valuestring);
+}
+
 static void fill_from_annotations(struct container_entry *ce, const cJSON *ann)
 {
-        static const struct {
-                const char *key;
-                size_t off, len;
-        } map[] = {
-                { "io.kubernetes.cri.sandbox-name", offsetof(struct container_entry, pod), 256 },
-                { "io.kubernetes.cri.sandbox-namespace", offsetof(struct container_entry, pod_namespace), 256 },
-                { "io.kubernetes.pod.name", offsetof(struct container_entry, pod), 256 },
-                { "io.kubernetes.pod.namespace", offsetof(struct container_entry, pod_namespace), 256 },
-        };
-
-        for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-                const cJSON *v = cJSON_GetObjectItemCaseSensitive(ann, map[i].key);
-
-                if (cJSON_IsString(v))
-                        snprintf((char *)ce + map[i].off, map[i].len, "%s", v->valuestring);
-        }
+        copy_annotation(ce->pod, sizeof(ce->pod), ann, "io.kubernetes.cri.sandbox-name");
+        copy_annotation(ce->pod_namespace, sizeof(ce->pod_namespace), ann, "io.kubernetes.cri.sandbox-namespace");
+        copy_annotation(ce->pod, sizeof(ce->pod), ann, "io.kubernetes.pod.name");
+        copy_annotation(ce->pod_namespace, sizeof(ce->pod_namespace), ann, "io.kubernetes.pod.namespace");
 }
 
 static const char *meta_db(void)
