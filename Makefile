@@ -79,7 +79,7 @@ deps:
 	tests/setup.sh
 
 check: deps
-	$(MAKE) tests
+	$(MAKE) -j2 tests
 	BUILD=$(abspath $(BUILD)) tests/run-all.sh
 
 unit: tests
