@@ -134,3 +134,10 @@ echo "network bench: $n namespaces; $ok had chaosd's tbf while injected, $left l
 s1() { awk -v n="$1" 'BEGIN {printf "%.1f s", n/1e9}'; }
 echo "| $n network namespaces: inject all, then revert all (one client → chaosd API, sequential; $ok/$n verified in place, $left left after revert) | $(s1 $inj_total) + $(s1 $rev_total) | $(s1 $tc_inj) + $(s1 $tc_rev) nsenter+tc | **$(ratio $((tc_inj + tc_rev)) $((inj_total + rev_total)))** |"
 echo "| ↳ chaosd RSS: idle / with $n experiments active / peak | $((rss0 / 1024)) / $((rss1 / 1024)) / $((hwm / 1024)) MiB | | |"
+
+# ---- netem, in the kernel lane's VM (this host has no netem) ----
+# tests/kernel/network.sh prints BENCH: rows measured inside the guest.
+if [ "${NET_BENCH_VM:-1}" = 1 ] && command -v qemu-system-x86_64 >/dev/null; then
+        echo "network bench: booting the kernel lane for the netem rows (~2 min)" >&2
+        tests/kernel/run.sh network.sh 2>/dev/null | sed -n 's/^BENCH: //p'
+fi

@@ -14,7 +14,9 @@
  * inject and revert from the shell. "revert" starts from the saved state
  * file alone, as a new process after a crash would:
  *   drive apply  PID FAULT_JSON STATE_FILE   apply + verify; prints readback
- *   drive revert PID STATE_FILE              revert from the saved state */
+ *   drive revert PID STATE_FILE              revert from the saved state
+ *   drive bench  PID FAULT_JSON N            N x (apply+verify, revert) in
+ *                                            this process; prints mean ns */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -24,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -150,8 +153,34 @@ static int drive(int argc, char **argv)
                 cJSON_Delete(st);
                 return 0;
         }
+        if (strcmp(argv[2], "bench") == 0 && argc == 6) {
+                int n = atoi(argv[5]);
+                struct timespec t0, t1;
+
+                if (r < 0 || n <= 0)
+                        goto fail;
+                clock_gettime(CLOCK_MONOTONIC, &t0);
+                for (int i = 0; i < n; i++) {
+                        r = load_fault(argv[4], &f, &owner, &e);
+                        if (r >= 0)
+                                r = f->ops->apply(f, &t, &e);
+                        if (r >= 0)
+                                r = f->ops->verify(f, &t, &e);
+                        if (r >= 0)
+                                r = f->ops->revert(f, &t, &e);
+                        if (r < 0)
+                                goto fail;
+                        fault_free(f);
+                        cJSON_Delete(owner);
+                }
+                clock_gettime(CLOCK_MONOTONIC, &t1);
+                printf("%lld\n", ((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec)) / n);
+                return 0;
+        }
 usage:
-        fprintf(stderr, "usage: %s drive apply PID FAULT_JSON STATE | drive revert PID STATE\n", argv[0]);
+        fprintf(stderr, "usage: %s drive apply PID FAULT_JSON STATE | drive revert PID STATE | "
+                        "drive bench PID FAULT_JSON N\n",
+                argv[0]);
         return 2;
 fail:
         fprintf(stderr, "%s: %s\n", argv[2], e.msg);

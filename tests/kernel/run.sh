@@ -147,7 +147,7 @@ timeout "$TIMEOUT" qemu-system-x86_64 -m 1024 -smp 2 -nographic -no-reboot -node
         -append "console=ttyS0 quiet panic=-1" </dev/null >"$LOG" 2>&1
 rc=$?
 tr -d '\r' <"$LOG" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' >"$LOG.txt"
-grep -E '^(PASS|FAIL|SKIP): |^=== kernel-lane' "$LOG.txt"
+grep -E '^(PASS|FAIL|SKIP|BENCH): |^=== kernel-lane' "$LOG.txt"
 echo "kernel lane: $(( $(date +%s) - start ))s in qemu (console: $LOG.txt)"
 [ $rc = 124 ] && die "timed out after ${TIMEOUT}s"
 grep -q '^=== kernel-lane: done' "$LOG.txt" || { tail -30 "$LOG.txt"; die "the VM did not finish its tests (boot failure? rc=$rc)"; }
