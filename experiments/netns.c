@@ -39,6 +39,10 @@ static int connect_socket(struct nl_sock **ret, struct error *e)
         /* Requests are re-sent as they are after a module autoload
          * (EAGAIN), so sequence numbers may repeat. */
         nl_socket_disable_seq_check(sk);
+        /* One recvmsg per datagram instead of a MSG_PEEK to size it first:
+         * the kernel's dump chunks stay well under 64 KiB. */
+        nl_socket_disable_msg_peek(sk);
+        (void)nl_socket_set_msg_buf_size(sk, 65536);
         *ret = sk;
         return 0;
 }
