@@ -22,6 +22,7 @@
 #define LEAF_BUCKET 0x01
 #define BOLT_MAGIC 0xED0CDAEDu
 #define MAX_DEPTH 32
+#define WALK_BUDGET (1u << 20) /* elements visited per bucket walk */
 
 static uint16_t rd16(const uint8_t *p)
 {
@@ -62,7 +63,7 @@ static uint64_t fnv64a(const uint8_t *p, size_t n)
 int bolt_open(const char *path, struct bolt_db *db)
 {
         struct stat st;
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        int fd = open(path, O_RDONLY | O_CLOEXEC), r;
         void *m;
 
         memset(db, 0, sizeof(*db));
@@ -76,11 +77,26 @@ int bolt_open(const char *path, struct bolt_db *db)
         close(fd);
         if (m == MAP_FAILED)
                 return -errno;
-        db->map = m;
-        db->size = (size_t)st.st_size;
+        r = bolt_open_mem(m, (size_t)st.st_size, db);
+        if (r < 0) {
+                munmap(m, (size_t)st.st_size);
+                return r;
+        }
+        db->mapped = 1;
+        return 0;
+}
+
+int bolt_open_mem(const void *data, size_t size, struct bolt_db *db)
+{
+        memset(db, 0, sizeof(*db));
+        if (size < 2 * 512)
+                return -EIO;
+        db->map = data;
+        db->size = size;
         db->page_size = rd32(db->map + PAGE_HDR + 8);
-        if (rd32(db->map + PAGE_HDR) != BOLT_MAGIC || db->page_size < 512 || db->page_size > 65536) {
-                bolt_close(db);
+        if (rd32(db->map + PAGE_HDR) != BOLT_MAGIC || db->page_size < 512 || db->page_size > 65536 ||
+            2 * (size_t)db->page_size > size) {
+                memset(db, 0, sizeof(*db));
                 return -EIO;
         }
         return 0;
@@ -88,7 +104,7 @@ int bolt_open(const char *path, struct bolt_db *db)
 
 void bolt_close(struct bolt_db *db)
 {
-        if (db->map)
+        if (db->map && db->mapped)
                 munmap((void *)db->map, db->size);
         memset(db, 0, sizeof(*db));
 }
@@ -144,7 +160,7 @@ typedef int (*leaf_fn)(const uint8_t *k, uint32_t klen, const uint8_t *v, uint32
 
 /* Walk every leaf element under page P. A callback returning 1 stops. */
 static int walk(const struct bolt_db *db, const struct bolt_bucket *b, const uint8_t *p, size_t len, int depth,
-                leaf_fn fn, void *ud)
+                size_t *budget, leaf_fn fn, void *ud)
 {
         uint16_t flags, count;
         int r;
@@ -158,11 +174,15 @@ static int walk(const struct bolt_db *db, const struct bolt_bucket *b, const uin
         for (uint16_t i = 0; i < count; i++) {
                 const uint8_t *el = p + PAGE_HDR + (size_t)i * ELEM_SIZE;
 
+                /* Branches pointing at the same pages again and again are
+                 * not a tree: bound the work, not just the depth. */
+                if ((*budget)-- == 0)
+                        return -EIO;
                 if (flags & FLAG_BRANCH) {
                         size_t clen = 0;
                         const uint8_t *child = page_at(db, NULL, rd64(el + 8), &clen);
 
-                        r = walk(db, b, child, clen, depth + 1, fn, ud);
+                        r = walk(db, b, child, clen, depth + 1, budget, fn, ud);
                 } else if (flags & FLAG_LEAF) {
                         uint32_t pos = rd32(el + 4), ks = rd32(el + 8), vs = rd32(el + 12);
                         size_t start = (size_t)(el - p) + pos;
@@ -181,10 +201,10 @@ static int walk(const struct bolt_db *db, const struct bolt_bucket *b, const uin
 
 static int walk_bucket(const struct bolt_db *db, const struct bolt_bucket *b, leaf_fn fn, void *ud)
 {
-        size_t len = 0;
+        size_t len = 0, budget = WALK_BUDGET;
         const uint8_t *p = page_at(db, b, b->root, &len);
 
-        return walk(db, b, p, len, 0, fn, ud);
+        return walk(db, b, p, len, 0, &budget, fn, ud);
 }
 
 struct find {

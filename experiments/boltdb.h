@@ -10,6 +10,7 @@ struct bolt_db {
         const uint8_t *map;
         size_t size;
         uint32_t page_size;
+        int mapped; /* map is ours to munmap */
 };
 
 /* A bucket: either a root page id or an inline page inside its parent. */
@@ -20,6 +21,8 @@ struct bolt_bucket {
 };
 
 int bolt_open(const char *path, struct bolt_db *db);
+/* The same over a buffer the caller keeps alive (fuzzing, tests). */
+int bolt_open_mem(const void *data, size_t size, struct bolt_db *db);
 void bolt_close(struct bolt_db *db);
 /* The top-level bucket set. */
 int bolt_root(const struct bolt_db *db, struct bolt_bucket *ret);

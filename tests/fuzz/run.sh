@@ -25,6 +25,7 @@ for t in tests/fuzz/fuzz_*.c; do
         case $name in
         fuzz_spec) seeds="examples tests/data/bad-specs" ;;
         fuzz_httpc) seeds="tests/fuzz/seeds/httpc" ;;
+        fuzz_boltdb) seeds="tests/fuzz/seeds/boltdb" ;;
         *) seeds="" ;;
         esac
         # -merge would rewrite the corpus; new finds go to a scratch dir first.
