@@ -229,9 +229,8 @@ static int64_t next_in_current_tz(const struct cron *c, int64_t after)
         /* Each step jumps at least to the next candidate minute, hour, day
          * or month; ~5 years of days bound the walk. */
         for (int i = 0; i < 200000; i++) {
-                if (!localtime_r(&t, &tm))
-                        return -1;
-                if (tm.tm_year > 1900 + 3000)
+                /* Five years without a firing is "never" (Feb 31st). */
+                if ((int64_t)t - after > 5LL * 366 * 86400 || !localtime_r(&t, &tm))
                         return -1;
                 if (!(c->month & (1U << (tm.tm_mon + 1)))) {
                         tm.tm_mon++;
@@ -267,9 +266,6 @@ int64_t schedule_next(const struct schedule *s, int64_t after)
         setenv("TZ", s->timezone[0] ? s->timezone : "UTC", 1);
         tzset();
         r = next_in_current_tz(&s->cron, after);
-        /* Five years without a firing is "never" (Feb 31st). */
-        if (r > 0 && r - after > 5LL * 366 * 86400)
-                r = -1;
         if (saved) {
                 setenv("TZ", saved, 1);
                 free(saved);
