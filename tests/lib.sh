@@ -20,9 +20,10 @@ t_check() { # t_check NAME CMD... : pass if CMD succeeds
 }
 t_cleanup() { T_CLEANUPS+=("$*"); }
 t_run_cleanups() {
-        local i
-        for ((i = ${#T_CLEANUPS[@]} - 1; i >= 0; i--)); do
-                eval "${T_CLEANUPS[$i]}" >/dev/null 2>&1 || true
+        # An odd name: the eval'd commands run in this scope and may use $i.
+        local __t_cleanup_idx
+        for ((__t_cleanup_idx = ${#T_CLEANUPS[@]} - 1; __t_cleanup_idx >= 0; __t_cleanup_idx--)); do
+                eval "${T_CLEANUPS[$__t_cleanup_idx]}" >/dev/null 2>&1 || true
         done
         T_CLEANUPS=()
 }
