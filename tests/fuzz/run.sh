@@ -17,6 +17,8 @@ srcs="$(ls lib/*.c experiments/*.c)"
 status=0
 for t in tests/fuzz/fuzz_*.c; do
         name=$(basename "$t" .c)
+        # FUZZ_ONLY="spec boltdb" runs just those targets.
+        if [ -n "${FUZZ_ONLY:-}" ] && ! grep -qw "${name#fuzz_}" <<<"$FUZZ_ONLY"; then continue; fi
         corpus=tests/fuzz/corpus/${name#fuzz_}
         mkdir -p "$corpus"
         if ! clang $CFLAGS -o "$out/$name" "$t" $srcs $LIBS 2>"$out/$name.build.log"; then
