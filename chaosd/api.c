@@ -287,8 +287,20 @@ static enum MHD_Result route(struct api *a, struct MHD_Connection *c, const char
 
                 if (!x)
                         return reply_error(c, MHD_HTTP_NOT_FOUND, NULL, "no such experiment");
-                if (del && !exp_state_is_end(x->state))
-                        experiment_end(x, EXP_STOPPED, "stopped through the API");
+                if (del && !exp_state_is_end(x->state)) {
+                        /* ?abort=EVIDENCE: a client-side probe (chaosctl's
+                         * exec probes) failed; the record says so. */
+                        const char *ab = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "abort");
+                        char why[600];
+
+                        if (ab && *ab) {
+                                snprintf(why, sizeof(why), "%.590s", ab);
+                                a->d->metrics.probe_aborts++;
+                                experiment_end(x, EXP_ABORTED, why);
+                        } else {
+                                experiment_end(x, EXP_STOPPED, "stopped through the API");
+                        }
+                }
                 return reply_json(c, MHD_HTTP_OK, experiment_to_json(x, 1));
         }
         if (strcmp(url, "/v1/health") == 0 || strcmp(url, "/metrics") == 0 || strcmp(url, "/v1/experiments") == 0 ||

@@ -218,19 +218,43 @@ static int get_exp(struct cli *c, const char *id, cJSON **io, struct error *e)
         return 0;
 }
 
-static int stop_exp(struct cli *c, const char *id, cJSON **io, struct error *e)
+/* DELETE the experiment; with ABORT (a client-side probe's evidence) the
+ * daemon ends it "aborted" with that reason rather than "stopped". */
+static int end_exp(struct cli *c, const char *id, const char *abort, cJSON **io, struct error *e)
 {
-        char path[128];
+        char path[1900];
         cJSON *next = NULL;
+        size_t n;
         int r;
 
-        snprintf(path, sizeof(path), "/v1/experiments/%s", id);
+        n = (size_t)snprintf(path, sizeof(path), "/v1/experiments/%s", id);
+        if (abort) {
+                static const char hex[] = "0123456789ABCDEF";
+
+                n += (size_t)snprintf(path + n, sizeof(path) - n, "?abort=");
+                for (const unsigned char *p = (const unsigned char *)abort; *p && n + 4 < sizeof(path); p++) {
+                        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                            strchr("-_.~", *p)) {
+                                path[n++] = (char)*p;
+                        } else {
+                                path[n++] = '%';
+                                path[n++] = hex[*p >> 4];
+                                path[n++] = hex[*p & 15];
+                        }
+                }
+                path[n] = '\0';
+        }
         r = cli_call(c, "DELETE", path, NULL, 0, NULL, &next, e);
         if (r < 0)
                 return r;
         cJSON_Delete(*io);
         *io = next;
         return 0;
+}
+
+static int stop_exp(struct cli *c, const char *id, cJSON **io, struct error *e)
+{
+        return end_exp(c, id, NULL, io, e);
 }
 
 static cJSON *failed_experiment(const struct http_response *resp)
@@ -312,27 +336,32 @@ static int status_code(int status)
 }
 
 /* Run CMD while the faults are active; keep the experiment's record fresh,
- * run exec "during" probes, stop CMD on Ctrl-C. */
+ * run exec "during" probes, stop CMD on Ctrl-C. Without CMD, the same
+ * watch lasts until the experiment ends. */
 static int run_cmd(struct cli *c, struct ci_result *r, const char *id, struct exec_probe *xp, int nxp,
                    struct error *e)
 {
         long long t0 = mono_ms(), next_poll = 0;
         int status = 0, killed = 0;
-        pid_t pid = start_cmd(r->cmd, e);
+        pid_t pid = r->cmd ? start_cmd(r->cmd, e) : 0;
 
         if (pid < 0)
                 return pid;
-        r->cmd_ran = 1;
+        r->cmd_ran = !!r->cmd;
         for (int i = 0; i < nxp; i++)
                 xp[i].next_ms = t0;
         for (;;) {
-                pid_t w = waitpid(pid, &status, WNOHANG);
                 long long now = mono_ms();
 
-                if (w == pid)
+                if (pid > 0 && waitpid(pid, &status, WNOHANG) == pid)
+                        break;
+                if (pid == 0 && fmt_state_is_end(fmt_str(r->exp, "state")))
                         break;
                 if (cli_interrupted && !killed) {
-                        kill(pid, SIGTERM);
+                        if (pid > 0)
+                                kill(pid, SIGTERM);
+                        else
+                                (void)stop_exp(c, id, &r->exp, &(struct error){ 0 });
                         killed = 1;
                 }
                 if (now >= next_poll) {
@@ -352,9 +381,10 @@ static int run_cmd(struct cli *c, struct ci_result *r, const char *id, struct ex
                         if (p->ps->abort_on_failure) {
                                 r->aborted = 1;
                                 snprintf(r->error, sizeof(r->error),
-                                         "probe \"%s\" (exec, client side) failed %d times in a row: %s; experiment stopped",
-                                         p->ps->name, p->consecutive, fmt_str(p->json, "evidence"));
-                                (void)stop_exp(c, id, &r->exp, &(struct error){ 0 });
+                                         "probe \"%s\" (exec, client side) failed %d time%s in a row: %s",
+                                         p->ps->name, p->consecutive, p->consecutive == 1 ? "" : "s",
+                                         fmt_str(p->json, "evidence"));
+                                (void)end_exp(c, id, r->error, &r->exp, &(struct error){ 0 });
                         }
                 }
                 sleep_ms(50);
@@ -426,6 +456,19 @@ static int write_reports(const struct ci_opts *o, struct ci_result *r, struct er
         return rc;
 }
 
+int ci_spec_has_exec_probes(const char *buf, size_t len)
+{
+        struct spec s;
+        int found = 0;
+
+        if (spec_parse(buf, len, 0, 0, &s, NULL) < 0)
+                return 0;
+        for (int i = 0; i < s.n_probes; i++)
+                found |= s.probes[i].kind == PROBE_EXEC;
+        spec_free(&s);
+        return found;
+}
+
 int ci_run(struct cli *c, const struct ci_opts *o, struct error *e)
 {
         _cleanup_free_ char *buf = NULL;
@@ -438,9 +481,16 @@ int ci_run(struct cli *c, const struct ci_opts *o, struct error *e)
         size_t len;
         int nxp = 0, rc, code;
 
-        rc = spec_file_check(o->spec_file, &buf, &len, e);
-        if (rc < 0)
-                return rc;
+        if (o->spec_buf) {
+                buf = strndup(o->spec_buf, o->spec_len);
+                len = o->spec_len;
+                if (!buf)
+                        return error_set(e, ENOMEM, "out of memory");
+        } else {
+                rc = spec_file_check(o->spec_file, &buf, &len, e);
+                if (rc < 0)
+                        return rc;
+        }
         rc = spec_parse(buf, len, 0, 0, &s, e);
         if (rc < 0)
                 return rc;
@@ -515,7 +565,7 @@ int ci_run(struct cli *c, const struct ci_opts *o, struct error *e)
                 goto out;
         r.kernel_readback = snapshot_readback(r.exp);
         /* 4. The user's command, while the faults are active. */
-        if (!fmt_state_is_end(fmt_str(r.exp, "state")) && o->cmd) {
+        if (!fmt_state_is_end(fmt_str(r.exp, "state")) && (o->cmd || nxp)) {
                 rc = run_cmd(c, &r, id, xp, nxp, e);
                 if (rc < 0)
                         goto out;

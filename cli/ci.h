@@ -11,6 +11,8 @@
 
 struct ci_opts {
         const char *spec_file;
+        const char *spec_buf; /* the spec already read (stdin can be read once), or NULL */
+        size_t spec_len;
         const char *junit, *report;
         char **cmd; /* NULL-terminated, NULL for none */
 };
@@ -32,6 +34,8 @@ struct ci_result {
 };
 
 int ci_run(struct cli *c, const struct ci_opts *o, struct error *e);
+/* Does the (valid) spec in BUF have exec probes, which only chaosctl runs? */
+int ci_spec_has_exec_probes(const char *buf, size_t len);
 void ci_result_free(struct ci_result *r);
 
 /* junit.c: one <testsuite> with a testcase per probe, step and fault, plus

@@ -127,7 +127,11 @@ int report_write(const char *file, const struct ci_result *r, struct error *e)
         }
         probes = cJSON_AddArrayToObject(j, "probes");
         cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(r->exp, "probes")) {
-                cJSON *o = cJSON_Duplicate(p, 1);
+                cJSON *o;
+
+                if (strcmp(fmt_str(p, "kind"), "exec") == 0)
+                        continue; /* ours: listed below with its verdicts */
+                o = cJSON_Duplicate(p, 1);
 
                 cJSON_AddStringToObject(o, "run_by", "chaosd");
                 cJSON_AddItemToArray(probes, o);

@@ -212,6 +212,11 @@ int verb_run(struct cli *c, int argc, char **argv, struct error *e)
         r = spec_file_check(argv[optind], &spec, &len, e);
         if (r < 0)
                 return r;
+        /* exec probes are ours to run (the daemon never runs commands):
+         * with --wait, CI mode runs them around the experiment. */
+        if (wait && ci_spec_has_exec_probes(spec, len))
+                return ci_run(c, &(struct ci_opts){ .spec_file = argv[optind], .spec_buf = spec, .spec_len = len,
+                                                   .report = report }, e);
 
         r = cli_call(c, "POST", "/v1/experiments", spec, len, &resp, &exp, e);
         if (r < 0) {

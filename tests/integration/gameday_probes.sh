@@ -187,6 +187,24 @@ ev=$(python3 -c 'import json,sys; print([p.get("evidence") for p in json.load(op
         && t_pass "CI mode: a failing exec before probe submits nothing ($n0 experiments before and after), exit 1 ($ev)" \
         || t_fail "CI client before probe" "rc=$rc experiments $n0 -> $n1 $(tail -2 "$dir/ci4.out")"
 
+# An exec probe (run by chaosctl, not the daemon) with abort_on_failure,
+# and no command: plain `run --wait`. The probe starts failing after ~1.5 s.
+cat >"$dir/client-during.json" <<EOS
+{"name":"gd-ci-client-during","target":{"container":"$WEB"},"duration":"30s","faults":[{"type":"pause"}],
+ "probes":[{"name":"flag","exec":{"command":["sh","-c","test ! -e $dir/flag"],"timeout":"400ms"},
+            "phase":"during","interval":"500ms","failure_threshold":2,"abort_on_failure":true}]}
+EOS
+(sleep 1.5; touch "$dir/flag") &
+t0=$(ms)
+(cd "$dir" && "$CHAOSCTL" run client-during.json --wait --report cd.json) >"$dir/ci5.out" 2>&1
+rc=$? took=$(( $(ms) - t0 ))
+st=$(python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["experiment"]; print(e["state"] + "|" + e["reason"])' "$dir/cd.json")
+echo "  exec during probe: rc=$rc after ${took} ms; record: $st"
+[ "$rc" = 1 ] && [ "${st%%|*}" = aborted ] && echo "$st" | grep -q 'probe "flag" (exec, client side) failed 2 times' \
+        && [ "$(cat "$FZ")" = THAWED ] && [ "$took" -lt 10000 ] \
+        && t_pass "plain run --wait runs exec probes client side; a failing one aborts the experiment (recorded aborted with its evidence), exit 1" \
+        || t_fail "client during probe" "rc=$rc $st $(tail -2 "$dir/ci5.out")"
+
 # --- 4. metrics and events ----------------------------------------------------
 t_api /metrics >"$dir/metrics.txt"
 if command -v promtool >/dev/null; then
