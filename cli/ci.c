@@ -390,6 +390,9 @@ static int run_cmd(struct cli *c, struct ci_result *r, const char *id, struct ex
                 sleep_ms(50);
         }
         r->cmd_status = status_code(status);
+        /* The faults were gone before CMD finished: its result covers
+         * a stretch without them (the report says so). */
+        r->ended_before_cmd = r->cmd && fmt_state_is_end(fmt_str(r->exp, "state"));
         r->cmd_seconds = (double)(mono_ms() - t0) / 1000.0;
         for (int i = 0; i < nxp; i++)
                 if ((xp[i].ps->phases & PROBE_DURING) && !xp[i].failed_during)

@@ -31,6 +31,7 @@ struct ci_result {
         double cmd_seconds;
         double started_unix, ended_unix;
         int injection_failed, aborted;
+        int ended_before_cmd; /* the experiment ended while CMD still ran */
 };
 
 int ci_run(struct cli *c, const struct ci_opts *o, struct error *e);

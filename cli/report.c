@@ -93,6 +93,7 @@ int report_write(const char *file, const struct ci_result *r, struct error *e)
                 if (r->cmd_ran) {
                         cJSON_AddNumberToObject(c, "exit_code", r->cmd_status);
                         cJSON_AddNumberToObject(c, "seconds", r->cmd_seconds);
+                        cJSON_AddBoolToObject(c, "experiment_ended_first", r->ended_before_cmd);
                 } else {
                         cJSON_AddNullToObject(c, "exit_code");
                 }
