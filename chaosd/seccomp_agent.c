@@ -316,10 +316,10 @@ static void on_keeper(struct loop_source *src, uint32_t ev, void *ud)
 /* The state JSON of the OCI protocol: the index of "seccompFd" in "fds",
  * the process's pid, a name for logs, and whether a keeper speaks. */
 static int parse_state(const char *buf, size_t len, int *ret_idx, pid_t *ret_pid, char *name, size_t name_len,
-                       int *ret_keeper, struct error *e)
+                       int *ret_keeper, int *ret_running, struct error *e)
 {
         cJSON *j = cJSON_ParseWithLength(buf, len);
-        const cJSON *fds, *f, *pid, *state, *id, *meta;
+        const cJSON *fds, *f, *pid, *state, *id, *meta, *status;
         int i = 0;
 
         if (!j)
@@ -340,6 +340,11 @@ static int parse_state(const char *buf, size_t len, int *ret_idx, pid_t *ret_pid
         *ret_pid = cJSON_IsNumber(pid) ? (pid_t)pid->valueint : 0;
         snprintf(name, name_len, "%s", cJSON_IsString(id) ? id->valuestring : "?");
         *ret_keeper = cJSON_IsString(meta) && strcmp(meta->valuestring, "chaosctl-exec") == 0;
+        /* chaosctl exec handing a listener over again after a chaosd
+         * restart: its command exec'd long ago. A runtime always sends
+         * "creating" (the listener exists before the container runs). */
+        status = cJSON_GetObjectItemCaseSensitive(state, "status");
+        *ret_running = *ret_keeper && cJSON_IsString(status) && strcmp(status->valuestring, "running") == 0;
         cJSON_Delete(j);
         if (*ret_idx < 0 || *ret_pid <= 0)
                 return error_set(e, EPROTO, "state lacks \"fds\": [\"seccompFd\"] or \"pid\"");
@@ -353,7 +358,7 @@ static int handle_conn(int conn, struct error *e)
         struct iovec iov = { .iov_base = buf, .iov_len = AGENT_MAX_MSG };
         struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
         struct timeval tv = { .tv_sec = 2 };
-        int fds[AGENT_MAX_FDS], nfds = 0, idx = -1, keeper = 0, r;
+        int fds[AGENT_MAX_FDS], nfds = 0, idx = -1, keeper = 0, running = 0, r;
         struct supervised *s = NULL;
         char name[128];
         ssize_t n;
@@ -373,7 +378,7 @@ static int handle_conn(int conn, struct error *e)
                         for (int i = 0; i < k && nfds < AGENT_MAX_FDS; i++)
                                 memcpy(&fds[nfds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
                 }
-        r = parse_state(buf, (size_t)n, &idx, &pid, name, sizeof(name), &keeper, e);
+        r = parse_state(buf, (size_t)n, &idx, &pid, name, sizeof(name), &keeper, &running, e);
         if (r >= 0 && idx >= nfds)
                 r = error_set(e, EPROTO, "\"seccompFd\" is fd #%d but only %d fds came", idx, nfds);
         if (r >= 0) {
@@ -385,6 +390,7 @@ static int handle_conn(int conn, struct error *e)
                 s->pid = pid;
                 s->listener = fds[idx];
                 s->keeper = -1;
+                s->exec_seen = running;
                 fds[idx] = -1;
                 snprintf(s->name, sizeof(s->name), "%s", name);
                 r = proc_start_time(pid, &s->start_time, e);

@@ -38,6 +38,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <seccomp.h>
@@ -66,7 +67,19 @@ struct launch {
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct fault *, fault_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
 
+/* How often a keeper whose chaosd went away tries to hand the listener
+ * to a restarted one. */
+#define REHAND_MS 1000
+
 static volatile sig_atomic_t pending_sig;
+
+static long long now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void on_sig(int sig)
 {
@@ -238,7 +251,8 @@ static void agent_path(const struct cli *c, char *out, size_t len)
 }
 
 /* Hand LISTENER to chaosd's agent; returns the connection we keep. */
-static int hand_over(const struct cli *c, pid_t child, int listener, int *ret_conn, struct error *e)
+static int hand_over(const struct cli *c, pid_t child, int listener, const char *status, int *ret_conn,
+                     struct error *e)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         char path[sizeof(sa.sun_path)], state[512], cbuf[CMSG_SPACE(sizeof(int))], ack[256];
@@ -260,9 +274,9 @@ static int hand_over(const struct cli *c, pid_t child, int listener, int *ret_co
                                  strerror(errno));
         len = snprintf(state, sizeof(state),
                        "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":%d,\"metadata\":\"chaosctl-exec\","
-                       "\"state\":{\"ociVersion\":\"1.0.2\",\"id\":\"exec-%d\",\"status\":\"creating\",\"pid\":%d,"
+                       "\"state\":{\"ociVersion\":\"1.0.2\",\"id\":\"exec-%d\",\"status\":\"%s\",\"pid\":%d,"
                        "\"bundle\":\"\"}}",
-                       (int)child, (int)child, (int)child);
+                       (int)child, (int)child, status, (int)child);
         iov.iov_base = state;
         iov.iov_len = (size_t)len;
         msg.msg_iov = &iov;
@@ -383,9 +397,13 @@ static int exit_status(const siginfo_t *si)
         return 128 + si->si_status;
 }
 
-/* Wait for CMD while keeping its listener answered if chaosd dies. */
-static int supervise(pid_t child, int pidfd, struct keeper *k)
+/* Wait for CMD while keeping its listener answered if chaosd dies. Once
+ * chaosd is back (a restart), hand the listener over again, so that new
+ * experiments can target CMD; "running" tells the agent CMD has exec'd. */
+static int supervise(const struct cli *c, pid_t child, int pidfd, struct keeper *k)
 {
+        long long retry_at = 0;
+
         for (;;) {
                 struct pollfd p[3] = { { .fd = pidfd, .events = POLLIN } };
                 int n = 1, kidx = -1, lidx = -1;
@@ -404,7 +422,14 @@ static int supervise(pid_t child, int pidfd, struct keeper *k)
                         p[n].fd = k->listener;
                         p[n++].events = POLLIN;
                 }
-                if (poll(p, (nfds_t)n, -1) < 0)
+                if (k->conn < 0 && k->listener >= 0 && now_ms() >= retry_at) {
+                        struct error ign = { 0 };
+
+                        retry_at = now_ms() + REHAND_MS;
+                        if (hand_over(c, child, k->listener, "running", &k->conn, &ign) == 0)
+                                continue;
+                }
+                if (poll(p, (nfds_t)n, k->conn < 0 && k->listener >= 0 ? REHAND_MS : -1) < 0)
                         continue; /* EINTR: a signal to forward */
                 if (kidx >= 0 && p[kidx].revents)
                         keeper_read(k);
@@ -522,7 +547,7 @@ int verb_exec(struct cli *c, int argc, char **argv, struct error *e)
         if (l.n_routed && !l.kernel) {
                 r = grab_listener(child, pidfd, &k.listener, e);
                 if (r >= 0)
-                        r = hand_over(c, child, k.listener, &k.conn, e);
+                        r = hand_over(c, child, k.listener, "creating", &k.conn, e);
                 if (r < 0) {
                         kill_child(child, pidfd);
                         goto out;
@@ -563,7 +588,7 @@ int verb_exec(struct cli *c, int argc, char **argv, struct error *e)
                 r = error_sys(e, exec_err, "cannot execute %s", cmd);
                 goto out;
         }
-        r = supervise(child, pidfd, &k);
+        r = supervise(c, child, pidfd, &k);
         /* CMD is gone; end its experiment now rather than at its deadline
          * (chaosd would notice the exit too; this one is just quicker). */
         if (id[0] && k.conn >= 0)

@@ -43,8 +43,9 @@ ok = 0.27 <= eio / n <= 0.33 and other == 0 and n == 10000
 for c in ("getpid", "read"):
     if c in v:
         ok = ok and v[c]["ok"] == 10000 and len([k for k in v[c] if not k.endswith("_us")]) == 1
-print(("OK" if ok else "BAD") + " openat 30%% EIO: %.1f%% over %d calls (%d EIO, %d other errors); getpid ok %s, read ok %s"
-      % (100.0 * eio / n, n, eio, other, v.get("getpid", {}).get("ok"), v.get("read", {}).get("ok")))
+untouched = "; ".join("%s ok %d/10000" % (c, v[c]["ok"]) for c in ("getpid", "read") if c in v)
+print(("OK" if ok else "BAD") + " openat 30%% EIO: %.1f%% over %d calls (%d EIO, %d other errors); %s"
+      % (100.0 * eio / n, n, eio, other, untouched))
 EOF
 )
         case $out in OK*) t_pass "$label: ${out#OK }" ;; *) t_fail "$label" "${out#BAD } — $line" ;; esac
@@ -320,5 +321,35 @@ if ! has_lines "$dir/lh.out" 1; then
         fi
 else
         t_fail "held" "the victim finished while its call should have been held: $(cat "$dir/lh.out")"
+fi
+# launch mode across a chaosd restart: chaosctl exec answers alone while
+# chaosd is down, then hands the listener to the new chaosd, which can run
+# new experiments on the command.
+t_start_chaosd "$dir/d5" || t_fail chaosd "restart"
+spec "$dir/lr.json" launchrestart ',"errno":"EIO","probability":"30%"'
+in_cg_bg "$CHAOSCTL" exec --spec "$dir/lr.json" -- "$VICTIM" syscalls --calls openat,getpid --n 10000 --rounds 3 \
+        --wait-file "$dir/rgo" >"$dir/lr.out" 2>"$dir/lr.err" &
+lpid=$!
+t_cleanup kill -KILL $lpid
+handed_twice() { [ "$(grep -c "supervised (listener from chaosctl exec)" "$dir/d5/chaosd.log")" -ge 2 ]; }
+if t_wait 60 has_lines "$dir/lr.out" 1; then
+        check_30 "launch restart: before chaosd's SIGKILL" "$(vline "$dir/lr.out" 1)"
+        kill -KILL "$CHAOSD_PID"
+        wait "$CHAOSD_PID" 2>/dev/null
+        touch "$dir/rgo"
+        t_wait 60 has_lines "$dir/lr.out" 2 && check_clean "launch restart: chaosd down, chaosctl exec answering" \
+                "$(vline "$dir/lr.out" 2)" 10000
+        t_start_chaosd "$dir/d5" || t_fail chaosd "restart"
+        if t_wait 10 handed_twice; then
+                vp=$(pgrep -P "$lpid" | head -1)
+                spec "$dir/lr2.json" launchrestart2 ',"errno":"EIO","probability":"30%"' "{\"pid\":$vp}"
+                id=$("$CHAOSCTL" run "$dir/lr2.json" 2>"$dir/lr2.err")
+                touch "$dir/rgo"
+                t_wait 60 has_lines "$dir/lr.out" 3 && check_30 "launch restart: listener handed to the restarted chaosd, new experiment" "$(vline "$dir/lr.out" 3)"
+                "$CHAOSCTL" stop "$id" >/dev/null 2>&1
+        else
+                t_fail "launch restart" "no second hand-over: $(tail -3 "$dir/d5/chaosd.log")"
+        fi
+        wait $lpid
 fi
 [ "$T_FAILED" = 0 ]
