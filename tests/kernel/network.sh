@@ -250,6 +250,16 @@ if apply ingress '{"type":"network","delay":"100ms","direction":"ingress"}'; the
         [ -z "$left" ] && t_pass "ingress revert: no ifb and no clsact left" || t_fail "ingress revert" "left: $left"
 fi
 
+# ---- both directions ----
+if apply both '{"type":"network","delay":"50ms","direction":"both"}'; then
+        read -r _ rx _ _ _ _ avg < <(ping_stats a 10.0.0.2 30 0.05)
+        inc=$(awk "BEGIN { printf \"%.1f\", $avg - $BASE4 }")
+        # 50 ms on the way out (root netem) and 50 ms on the way back (ifb)
+        if fcmp "$inc >= 95 && $inc <= 105"; then t_pass "direction both, delay 50ms: mean RTT +$inc ms (10%-trimmed; 50 out + 50 back)"
+        else t_fail "direction both" "mean RTT +$inc ms (want ~100)"; fi
+        revert both
+fi
+
 # ---- partition ----
 icmp_in_echos() { $IP netns exec "$1" cat /proc/net/snmp | awk '/^Icmp: [0-9]/ { split(prev, h); for (i = 2; i <= NF; i++) if (h[i] == "InEchos") print $i } { prev = $0 }'; }
 if apply partition '{"type":"partition","peers":["10.0.0.2/32","fd00::2/128"]}'; then
