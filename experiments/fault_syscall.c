@@ -267,6 +267,15 @@ static int syscall_verify(struct fault *f, struct target *t, struct error *e)
                 fault_set_readback(f, stats_json("notify", &s));
                 return 0;
         }
+        if (!sf->tracer.pid) {
+                const cJSON *via = f->saved ? cJSON_GetObjectItemCaseSensitive(f->saved, "via") : NULL;
+
+                /* After a restart: neither a listener (it died with the old
+                 * chaosd; a keeper hands it over again, but with no policy)
+                 * nor a tracer (PDEATHSIG) survives, so nothing to resume. */
+                return error_set(e, ESRCH, "syscall: the %s injector of process %d ended with the previous chaosd",
+                                 cJSON_IsString(via) ? via->valuestring : "syscall", (int)t->pid);
+        }
         if (!syscall_tracer_check(&sf->tracer, t->pid))
                 return error_set(e, ESRCH, "syscall: process %d is not traced by our tracer", (int)t->pid);
         {

@@ -323,8 +323,10 @@ else
         t_fail "held" "the victim finished while its call should have been held: $(cat "$dir/lh.out")"
 fi
 # launch mode across a chaosd restart: chaosctl exec answers alone while
-# chaosd is down, then hands the listener to the new chaosd, which can run
-# new experiments on the command.
+# chaosd is down. The restarted chaosd resumes the unexpired experiment from
+# its journal (through ptrace: the listener died with the old chaosd), and
+# chaosctl exec hands the listener over again, so that new experiments go
+# through seccomp once more.
 t_start_chaosd "$dir/d5" || t_fail chaosd "restart"
 spec "$dir/lr.json" launchrestart ',"errno":"EIO","probability":"30%"'
 in_cg_bg "$CHAOSCTL" exec --spec "$dir/lr.json" -- "$VICTIM" syscalls --calls openat,getpid --n 10000 --rounds 3 \
@@ -332,20 +334,31 @@ in_cg_bg "$CHAOSCTL" exec --spec "$dir/lr.json" -- "$VICTIM" syscalls --calls op
 lpid=$!
 t_cleanup kill -KILL $lpid
 handed_twice() { [ "$(grep -c "supervised (listener from chaosctl exec)" "$dir/d5/chaosd.log")" -ge 2 ]; }
+via_of() { "$CHAOSCTL" get "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["faults"][0]["readback"]["via"])'; }
 if t_wait 60 has_lines "$dir/lr.out" 1; then
         check_30 "launch restart: before chaosd's SIGKILL" "$(vline "$dir/lr.out" 1)"
+        id=$(exp_id launchrestart)
         kill -KILL "$CHAOSD_PID"
         wait "$CHAOSD_PID" 2>/dev/null
         touch "$dir/rgo"
         t_wait 60 has_lines "$dir/lr.out" 2 && check_clean "launch restart: chaosd down, chaosctl exec answering" \
                 "$(vline "$dir/lr.out" 2)" 10000
         t_start_chaosd "$dir/d5" || t_fail chaosd "restart"
+        vp=$(pgrep -P "$lpid" | head -1)
+        via=$(via_of "$id")
+        [ "$via" = ptrace ] && ! untraced "$vp" \
+                && t_pass "launch restart: the unexpired experiment resumed from the journal via $via (TracerPid $(tracer_of "$vp"))" \
+                || t_fail "launch restart: resume" "via=$via TracerPid=$(tracer_of "$vp")"
+        "$CHAOSCTL" stop "$id" >/dev/null
+        untraced "$vp" && t_pass "launch restart: resumed experiment stopped, tracer gone" || t_fail "launch restart: stop" "TracerPid $(tracer_of "$vp")"
         if t_wait 10 handed_twice; then
-                vp=$(pgrep -P "$lpid" | head -1)
-                spec "$dir/lr2.json" launchrestart2 ',"errno":"EIO","probability":"30%"' "{\"pid\":$vp}"
+                spec "$dir/lr2.json" launchrestart2 ',"errno":"EIO","probability":"30%","mode":"notify"' "{\"pid\":$vp}"
                 id=$("$CHAOSCTL" run "$dir/lr2.json" 2>"$dir/lr2.err")
+                [ "$(via_of "$id")" = notify ] && untraced "$vp" \
+                        && t_pass "launch restart: listener handed to the restarted chaosd; new experiment via notify" \
+                        || t_fail "launch restart: new experiment" "$(cat "$dir/lr2.err")"
                 touch "$dir/rgo"
-                t_wait 60 has_lines "$dir/lr.out" 3 && check_30 "launch restart: listener handed to the restarted chaosd, new experiment" "$(vline "$dir/lr.out" 3)"
+                t_wait 60 has_lines "$dir/lr.out" 3 && check_30 "launch restart: new experiment through the re-handed listener" "$(vline "$dir/lr.out" 3)"
                 "$CHAOSCTL" stop "$id" >/dev/null 2>&1
         else
                 t_fail "launch restart" "no second hand-over: $(tail -3 "$dir/d5/chaosd.log")"
