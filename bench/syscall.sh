@@ -63,6 +63,10 @@ echo "bench/syscall.sh: EIO observed: chaosd $(eio_pct "$j_c")%, strace $(eio_pc
 # Un-targeted calls: getpid while the filter routes openat (launch mode).
 read -r native_getpid _ < <(best_ns "$N_FAST" in_cg "${G[@]}" --n "$N_FAST")
 read -r chaosd_getpid _ < <(best_ns "$N_FAST" in_cg "$CHAOSCTL" exec --spec "$dir/s10.json" -- "${G[@]}" --n "$N_FAST")
+# ... and an un-targeted call that does real work: openat+close, while the
+# filter routes getpid.
+echo '{"name":"bench-getpid-10","duration":"10m","faults":[{"type":"syscall","syscalls":["getpid"],"errno":"EIO","probability":"10%"}]}' >"$dir/g10.json"
+read -r chaosd_open_untargeted _ < <(best_ns "$N_FAST" in_cg "$CHAOSCTL" exec --spec "$dir/g10.json" -- "${V[@]}" --n "$N_FAST")
 R=("$VICTIM" syscalls --elapsed --calls read)
 read -r native_read _ < <(best_ns "$N_FAST" in_cg "${R[@]}" --n "$N_FAST")
 read -r chaosd_read _ < <(best_ns "$N_FAST" in_cg "$CHAOSCTL" exec --spec "$dir/s10.json" -- "${R[@]}" --n "$N_FAST")
@@ -92,6 +96,7 @@ echo "| openat, 10% EIO: chaosctl exec (seccomp notify, chaosd decides) vs \`str
 echo "| openat, 10% EIO: chaosctl exec vs \`strace --seccomp-bpf -e trace=openat -e inject=…\` | $(fmt "$chaosd_open") | $(fmt "$straceb_open") | $(ratio "$straceb_open" "$chaosd_open") |"
 echo "| getpid (not targeted) under chaosctl exec's filter vs native (ratio = share of native speed) | $(fmt "$chaosd_getpid") | $(fmt "$native_getpid") | $(ratio "$native_getpid" "$chaosd_getpid") |"
 echo "| read of 1 byte from /dev/zero (not targeted) under chaosctl exec's filter vs native (share of native speed) | $(fmt "$chaosd_read") | $(fmt "$native_read") | $(ratio "$native_read" "$chaosd_read") |"
+echo "| openat+close (not targeted: the filter routes getpid) under chaosctl exec vs native (share of native speed) | $(fmt "$chaosd_open_untargeted") | $(fmt "$native_open") | $(ratio "$native_open" "$chaosd_open_untargeted") |"
 echo "| getpid (not targeted) under chaosctl exec's filter vs under \`strace -f -e inject=openat:…\` | $(fmt "$chaosd_getpid") | $(fmt "$strace_getpid") | $(ratio "$strace_getpid" "$chaosd_getpid") |"
 echo "| openat, 10% EIO: running-process mode (ptrace tracer) vs \`strace -f -e inject=…\` | $(fmt "$ptrace_open") | $(fmt "$strace_open") | $(ratio "$strace_open" "$ptrace_open") |"
 echo "| getpid (not targeted) under the ptrace tracer vs native (share of native speed) | $(fmt "$ptrace_getpid") | $(fmt "$native_getpid") | $(ratio "$native_getpid" "$ptrace_getpid") |"
