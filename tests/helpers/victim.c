@@ -20,6 +20,10 @@
  *                                                K iterations as they happen:
  *                                                {"window":W,"openat":{...}}
  *                                 --sleep-us U   pause U us after each iteration
+ *                                 --threads T    T threads make the calls (each
+ *                                                N times); counts are summed,
+ *                                                windows/timing are the main
+ *                                                thread's
  *                                 --rounds R --wait-file F
  *                                                R rounds of N iterations, one
  *                                                JSON line each; before each
@@ -31,10 +35,11 @@
  *                               then hold it for SECONDS (default: forever)
  *
  * Exit status: 0 on success, 2 on bad usage, 1 when a resource (memory, a
- * file) could not be had. Only libc; no threads.
+ * file) could not be had. Only libc; threads only with --threads.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -247,11 +252,43 @@ static int setup_open(const char *path, int flags)
 #endif
 }
 
+/* A helper thread of --threads: the same calls, its own counts. */
+struct helper {
+        pthread_t tid;
+        struct counts *c;
+        int nc;
+        unsigned long n;
+        const char *path;
+        int rfd, wfd;
+        unsigned long sleep_us;
+};
+
+static void *helper_loop(void *arg)
+{
+        struct helper *h = arg;
+
+        for (unsigned long i = 0; i < h->n; i++) {
+                for (int k = 0; k < h->nc; k++) {
+                        long r = call_once(h->c[k].name, h->path, h->rfd, h->wfd);
+                        int err = errno;
+
+                        if (r >= 0)
+                                h->c[k].ok++;
+                        else
+                                h->c[k].err[err > 0 && err < 4096 ? err : 0]++;
+                }
+                if (h->sleep_us)
+                        usleep(h->sleep_us);
+        }
+        return NULL;
+}
+
 static int do_syscalls(int argc, char **argv)
 {
         char *calls = NULL, *save = NULL;
         const char *path = "/";
-        unsigned long n = 10000, window = 0, rounds = 1, sleep_us = 0;
+        unsigned long n = 10000, window = 0, rounds = 1, sleep_us = 0, threads = 1;
+        struct helper *helpers = NULL;
         const char *wait_file_path = NULL;
         struct counts *c, *wc;
         int nc = 0, rfd, wfd, timing = 0, elapsed = 0;
@@ -268,6 +305,8 @@ static int do_syscalls(int argc, char **argv)
                         timing = 1;
                 else if (strcmp(argv[i], "--elapsed") == 0)
                         elapsed = 1;
+                else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
+                        threads = strtoul(argv[++i], NULL, 10);
                 else if (strcmp(argv[i], "--window") == 0 && i + 1 < argc)
                         window = strtoul(argv[++i], NULL, 10);
                 else if (strcmp(argv[i], "--sleep-us") == 0 && i + 1 < argc)
@@ -318,6 +357,28 @@ static int do_syscalls(int argc, char **argv)
                 reset_counts(c, nc);
                 reset_counts(wc, nc);
                 round_start = now_s();
+                if (threads > 1) {
+                        helpers = calloc(threads - 1, sizeof(*helpers));
+                        if (!helpers)
+                                return 1;
+                        for (unsigned long t = 0; t < threads - 1; t++) {
+                                struct helper *h = &helpers[t];
+
+                                h->c = calloc((size_t)nc, sizeof(*h->c));
+                                if (!h->c)
+                                        return 1;
+                                for (int k = 0; k < nc; k++)
+                                        h->c[k].name = c[k].name;
+                                h->nc = nc;
+                                h->n = n;
+                                h->path = path;
+                                h->rfd = rfd;
+                                h->wfd = wfd;
+                                h->sleep_us = sleep_us;
+                                if (pthread_create(&h->tid, NULL, helper_loop, h) != 0)
+                                        return 1;
+                        }
+                }
                 for (unsigned long i = 0; i < n; i++) {
                         for (int k = 0; k < nc; k++) {
                                 double t0 = timing ? now_s() : 0, dt;
@@ -346,6 +407,19 @@ static int do_syscalls(int argc, char **argv)
                         if (sleep_us)
                                 usleep(sleep_us);
                 }
+                for (unsigned long t = 0; helpers && t < threads - 1; t++) {
+                        struct helper *h = &helpers[t];
+
+                        pthread_join(h->tid, NULL);
+                        for (int k = 0; k < nc; k++) {
+                                c[k].ok += h->c[k].ok;
+                                for (int err = 0; err < 4096; err++)
+                                        c[k].err[err] += h->c[k].err[err];
+                        }
+                        free(h->c);
+                }
+                free(helpers);
+                helpers = NULL;
                 print_counts(c, nc, timing, -1, elapsed ? now_s() - round_start : -1);
         }
         return 0;

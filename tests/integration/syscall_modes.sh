@@ -44,8 +44,8 @@ for c in ("getpid", "read"):
     if c in v:
         ok = ok and v[c]["ok"] == 10000 and len([k for k in v[c] if not k.endswith("_us")]) == 1
 untouched = "; ".join("%s ok %d/10000" % (c, v[c]["ok"]) for c in ("getpid", "read") if c in v)
-print(("OK" if ok else "BAD") + " openat 30%% EIO: %.1f%% over %d calls (%d EIO, %d other errors); %s"
-      % (100.0 * eio / n, n, eio, other, untouched))
+print(("OK" if ok else "BAD") + " openat 30%% EIO: %.1f%% over %d calls (%d EIO, %d other errors)%s"
+      % (100.0 * eio / n, n, eio, other, "; " + untouched if untouched else ""))
 EOF
 )
         case $out in OK*) t_pass "$label: ${out#OK }" ;; *) t_fail "$label" "${out#BAD } — $line" ;; esac
@@ -209,6 +209,37 @@ id=$("$CHAOSCTL" run "$dir/pd.json")
 touch "$dir/pdgo"
 t_wait 30 has_lines "$dir/pd.out" 2 && check_delay "running (ptrace)" "$(vline "$dir/pd.out" 2)"
 "$CHAOSCTL" stop "$id" >/dev/null 2>&1
+
+# threads: a process with 4 threads already running when the tracer comes;
+# every one of them must be seized (TracerPid of each task).
+in_cg_bg "$VICTIM" syscalls --calls openat --n 3000 --threads 4 --sleep-us 1000 >"$dir/pt.out" 2>&1 &
+vp=$!
+t_cleanup kill -KILL $vp
+ntasks() { [ "$(ls "/proc/$1/task" 2>/dev/null | wc -l)" -ge "$2" ]; }
+if t_wait 10 ntasks $vp 4; then
+        spec "$dir/pt.json" runthreads ',"errno":"EIO","probability":"30%","mode":"ptrace"' "{\"pid\":$vp}"
+        id=$("$CHAOSCTL" run "$dir/pt.json" 2>"$dir/pt.err")
+        tr=$(tracer_of $vp)
+        traced=0 total=0
+        for t in /proc/$vp/task/*; do
+                total=$((total + 1))
+                [ "$(awk '/^TracerPid:/ {print $2}' "$t/status" 2>/dev/null)" = "$tr" ] && traced=$((traced + 1))
+        done
+        [ "$tr" != 0 ] && [ "$traced" = "$total" ] && [ "$total" -ge 4 ] \
+                && t_pass "running: all $traced threads of a 4-thread process seized by tracer $tr" \
+                || t_fail "running: threads" "$traced/$total traced by ${tr:-?} $(cat "$dir/pt.err")"
+        wait $vp
+        line=$(vline "$dir/pt.out" 1)
+        python3 -c 'import json,sys; o=json.loads(sys.argv[1])["openat"]; assert o.get("EIO",0)>0 and o["ok"]+o["EIO"]==12000' "$line" \
+                && t_pass "running: 4 threads, 12000 openat: $line (EIO only, from the moment of seizing)" || t_fail "running threads" "$line"
+        "$CHAOSCTL" stop "$id" >/dev/null 2>&1
+else
+        t_fail "running: threads" "victim did not start its threads"
+fi
+
+spec "$dir/lt.json" launchthreads ',"errno":"EIO","probability":"30%"'
+in_cg "$CHAOSCTL" exec --spec "$dir/lt.json" -- "$VICTIM" syscalls --calls openat,getpid --n 2500 --threads 4 >"$dir/lt.out" 2>&1
+check_30 "launch: 4 threads x 2500" "$(vline "$dir/lt.out" 1 | python3 -c 'import json,sys; v=json.load(sys.stdin); print(json.dumps({"openat": v["openat"]}))')"
 
 ########## OCI mode (runc + listenerPath) ##########
 if ! command -v runc >/dev/null; then
