@@ -445,18 +445,21 @@ START_TEST(test_refuse_second)
 }
 END_TEST
 
-/* Bytes per second from NS to NS-b over v0: the receiver times the
- * stream from its first byte to EOF (so the bucket's first burst does not
- * count much); python3 is an independent observer here. */
-static double throughput(long bytes)
+/* Bytes per second over v0, from NS to NS-b (egress of v0) or, with
+ * INBOUND, from NS-b to NS (ingress of v0). The receiver times the stream
+ * from its first byte to EOF (so the bucket's first burst does not count
+ * much); python3 is an independent observer here. */
+static double throughput_dir(long bytes, int inbound)
 {
+        const char *rx_ns = inbound ? "" : "-b", *tx_ns = inbound ? "-b" : "";
+        const char *rx_ip = inbound ? "10.77.0.1" : "10.77.0.2";
         char out[256];
         double bps = -1;
 
-        (void)run("rm -f /tmp/%s.rx; ip netns exec %s-b python3 -c '"
+        (void)run("rm -f /tmp/%s.rx; ip netns exec %s%s python3 -c '"
                   "import socket,time\n"
                   "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-                  "s.bind((\"10.77.0.2\", 5001)); s.listen(1); s.settimeout(20); c,_=s.accept(); c.settimeout(20)\n"
+                  "s.bind((\"%s\", 5001)); s.listen(1); s.settimeout(20); c,_=s.accept(); c.settimeout(20)\n"
                   "n=0; t0=None\n"
                   "while True:\n"
                   "    b=c.recv(65536)\n"
@@ -464,12 +467,12 @@ static double throughput(long bytes)
                   "    if t0 is None: t0=time.monotonic(); first=len(b)\n"
                   "    n+=len(b)\n"
                   "print(\"%%.0f\" %% ((n-first)/(time.monotonic()-t0)))' >/tmp/%s.rx 2>&1 &",
-                  ns, ns, ns);
+                  ns, ns, rx_ns, rx_ip, ns);
         usleep(300 * 1000);
-        if (run("ip netns exec %s python3 -c '"
+        if (run("ip netns exec %s%s python3 -c '"
                 "import socket\n"
-                "s=socket.create_connection((\"10.77.0.2\", 5001), 5); s.sendall(bytes(%ld)); s.close()'",
-                ns, bytes) != 0)
+                "s=socket.create_connection((\"%s\", 5001), 5); s.sendall(bytes(%ld)); s.close()'",
+                ns, tx_ns, rx_ip, bytes) != 0)
                 return -1;
         for (int i = 0; i < 100; i++) {
                 if (run_out(out, sizeof(out), "cat /tmp/%s.rx 2>/dev/null", ns) == 0 && out[0]) {
@@ -481,6 +484,57 @@ static double throughput(long bytes)
         (void)run("rm -f /tmp/%s.rx", ns);
         return bps;
 }
+
+static double throughput(long bytes)
+{
+        return throughput_dir(bytes, 0);
+}
+
+/* Ingress on this kernel: ifb + clsact + u32 + mirred + tbf are all here.
+ * Traffic into v0 is limited, traffic out of it is not; revert removes the
+ * ifb and the clsact chaosd made. */
+START_TEST(test_bandwidth_ingress)
+{
+        char before[8192], after[8192];
+        struct target_spec ts = { .kind = TARGET_PID, .pid = holder };
+        cJSON *j = cJSON_Parse("{\"type\":\"bandwidth\",\"rate\":\"8mbit\",\"direction\":\"ingress\","
+                               "\"peers\":[\"10.77.0.2\"]}");
+        struct fault *f = NULL;
+        struct error e = { 0 };
+        struct target t;
+        double in, out;
+        char *rb;
+
+        REQUIRE_ROOT();
+        if (holder <= 0)
+                SKIP_TEST("could not make a test namespace");
+        reset();
+        ck_assert_int_eq(run("tc -n %s qdisc replace dev v0 root handle 1: tbf rate 2gbit burst 1mb latency 50ms", ns), 0);
+        snapshot(before, sizeof(before));
+        ck_assert_msg(target_resolve(&ts, &t, &e) == 0, "resolve: %s", e.msg);
+        ck_assert_msg(fault_new(j, 0, &f, &e) == 0, "parse: %s", e.msg);
+        ck_assert_msg(f->ops->apply(f, &t, &e) == 0, "apply: %s", e.msg);
+        ck_assert_msg(f->ops->verify(f, &t, &e) == 0, "verify: %s", e.msg);
+        rb = cJSON_PrintUnformatted(f->readback);
+        in = throughput_dir(2000000, 1);
+        out = throughput_dir(4000000, 0);
+        printf("PASS: bandwidth 8mbit ingress from 10.77.0.2 (ifb + mirred): into v0 %.0f B/s (%.1f%% of 1000000), "
+               "out of v0 %.0f B/s (not limited); readback %s\n",
+               in, in / 1e4, out, rb);
+        free(rb);
+        /* Inbound, the sender sees no local back-pressure, only drops at the
+         * bucket's 54 KB queue: TCP's saw-tooth lands below the rate. */
+        ck_assert_msg(in > 0.7e6 && in < 1.2e6, "inbound %.0f B/s for 1000000", in);
+        ck_assert_msg(out > 3e6, "outbound %.0f B/s: limited too", out);
+        ck_assert_msg(f->ops->revert(f, &t, &e) == 0, "revert: %s", e.msg);
+        snapshot(after, sizeof(after));
+        ck_assert_msg(strcmp(before, after) == 0, "left something:\nbefore: %s\nafter:  %s", before, after);
+        printf("PASS: bandwidth ingress reverted: ifb, clsact and filters gone, root unchanged: %s\n", after);
+        fault_free(f);
+        target_release(&t);
+        cJSON_Delete(j);
+}
+END_TEST
 
 /* The bandwidth fault works on this kernel (tbf): measured rate, read-back,
  * the user's root kept under it, exact revert from a new process's view
@@ -605,6 +659,7 @@ int main(int argc, char **argv)
         tcase_add_test(tc, test_restore_tree);
         tcase_add_test(tc, test_refuse_second);
         tcase_add_test(tc, test_bandwidth);
+        tcase_add_test(tc, test_bandwidth_ingress);
         tcase_add_test(tc, test_host_netns_refused);
         suite_add_tcase(s, tc);
         return run_suite(s);
