@@ -637,6 +637,53 @@ START_TEST(test_host_netns_refused)
 }
 END_TEST
 
+/* A Docker container's eth0 through a container target: the namespace is
+ * found from the runtime, the default interface is eth0 (the only one up
+ * but lo), and the container's default root (noqueue) is back after. */
+START_TEST(test_container_bandwidth)
+{
+        char name[64], before[4096], during[4096], after[4096], pid[32];
+        struct target_spec ts = { .kind = TARGET_CONTAINER };
+        cJSON *j = cJSON_Parse("{\"type\":\"bandwidth\",\"rate\":\"1mbit\"}");
+        struct fault *f = NULL;
+        struct error e = { 0 };
+        struct target t;
+        int r;
+
+        REQUIRE_ROOT();
+        if (run("docker info >/dev/null 2>&1 && docker image inspect chaosd-busybox:latest >/dev/null 2>&1") != 0)
+                SKIP_TEST("docker or the chaosd-busybox image is not available");
+        snprintf(name, sizeof(name), "chaosd-t-net-%d", (int)getpid());
+        ck_assert_int_eq(run("docker run -d --name %s chaosd-busybox:latest sleep 600 >/dev/null", name), 0);
+        run_out(pid, sizeof(pid), "docker inspect -f '{{.State.Pid}}' %s", name);
+        pid[strcspn(pid, "\n")] = '\0';
+        run_out(before, sizeof(before), "nsenter -t %s -n tc -j qdisc show dev eth0", pid);
+        snprintf(ts.container, sizeof(ts.container), "%s", name);
+        snprintf(ts.runtime, sizeof(ts.runtime), "docker");
+        r = target_resolve(&ts, &t, &e);
+        if (r == 0) {
+                r = fault_new(j, 0, &f, &e);
+                if (r == 0)
+                        r = f->ops->apply(f, &t, &e);
+                if (r == 0)
+                        r = f->ops->verify(f, &t, &e);
+                run_out(during, sizeof(during), "nsenter -t %s -n tc qdisc show dev eth0", pid);
+                if (f && f->ops->revert(f, &t, &e) < 0 && r == 0)
+                        r = -1;
+                fault_free(f);
+                target_release(&t);
+        }
+        run_out(after, sizeof(after), "nsenter -t %s -n tc -j qdisc show dev eth0", pid);
+        (void)run("docker rm -f %s >/dev/null 2>&1", name);
+        cJSON_Delete(j);
+        ck_assert_msg(r == 0, "%s", e.msg);
+        ck_assert_msg(strstr(during, "tbf c4a0:") && strstr(during, "rate 1Mbit"), "during: %s", during);
+        ck_assert_msg(strcmp(before, after) == 0, "before %s after %s", before, after);
+        during[strcspn(during, "\n")] = '\0';
+        printf("PASS: container %s eth0: \"%s\" while applied; %s before and after\n", name, during, after);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
         Suite *s;
@@ -660,6 +707,7 @@ int main(int argc, char **argv)
         tcase_add_test(tc, test_refuse_second);
         tcase_add_test(tc, test_bandwidth);
         tcase_add_test(tc, test_bandwidth_ingress);
+        tcase_add_test(tc, test_container_bandwidth);
         tcase_add_test(tc, test_host_netns_refused);
         suite_add_tcase(s, tc);
         return run_suite(s);
