@@ -162,6 +162,17 @@ msg=$(in_cg "$CHAOSCTL" exec --spec "$dir/lx.json" -- /nonexistent/cmd 2>&1); rc
 [ "$rc" != 0 ] && [[ $msg == *"not found"* || $msg == *"cannot execute"* ]] && t_pass "launch: a missing command is an error (rc=$rc)" \
         || t_fail "missing command" "rc=$rc $msg"
 
+# Usage: a spec with a target, no command, an invalid spec: exit 2, nothing run.
+echo '{"name":"t","duration":"1s","target":{"pid":1},"faults":[{"type":"syscall","syscalls":["openat"],"errno":"EIO"}]}' >"$dir/tgt.json"
+msg=$("$CHAOSCTL" exec --spec "$dir/tgt.json" -- "$VICTIM" sleep 0 2>&1); rc=$?
+[ "$rc" = 2 ] && [[ $msg == *'$.target'* ]] && t_pass "launch: a spec with a target is refused (exit 2): $msg" || t_fail "exec target" "rc=$rc $msg"
+msg=$("$CHAOSCTL" exec --spec "$dir/l5.json" 2>&1); rc=$?
+[ "$rc" = 2 ] && t_pass "launch: no command is a usage error (exit 2)" || t_fail "exec usage" "rc=$rc $msg"
+echo '{"name":"t","duration":"1s","faults":[{"type":"syscall","syscalls":["opnat"],"errno":"EIO"}]}' >"$dir/bad.json"
+msg=$("$CHAOSCTL" exec --spec "$dir/bad.json" -- "$VICTIM" sleep 0 2>&1); rc=$?
+[ "$rc" = 2 ] && [[ $msg == *'$.faults[0].syscalls[0]'* ]] && t_pass "launch: invalid spec refused before launching (exit 2): $msg" \
+        || t_fail "exec invalid" "rc=$rc $msg"
+
 # mode kernel: SECCOMP_RET_ERRNO, no chaosd involved (a socket that does not exist).
 echo '{"name":"k","duration":"1h","faults":[{"type":"syscall","syscalls":["openat"],"errno":"EACCES","mode":"kernel"}]}' >"$dir/k.json"
 out=$(CHAOSD_SOCKET=$dir/none.sock "$CHAOSCTL" exec --spec "$dir/k.json" -- "$VICTIM" syscalls --calls openat,getpid --n 1000 2>&1)
