@@ -302,6 +302,30 @@ EOF
         else
                 t_fail "oci: runc run" "rc=$rc $(cat "$dir/oci.err") $(tail -3 "$dir/d/chaosd.log")"
         fi
+        # delay in OCI mode: a second container on the same rootfs.
+        b2=$dir/bundle2
+        mkdir -p "$b2"
+        python3 - "$b/config.json" "$b2/config.json" "$b/rootfs" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["root"]["path"] = sys.argv[3]
+c["process"]["args"] = ["/bin/victim", "syscalls", "--calls", "openat,getpid", "--n", "20", "--timing",
+                        "--rounds", "2", "--wait-file", "/tmp/go2"]
+json.dump(c, open(sys.argv[2], "w"), indent=1)
+EOF
+        ctr2=chaosd-sys2-$$
+        runc --root "$dir/runc" run -d -b "$b2" "$ctr2" >"$dir/oci2.out" 2>"$dir/oci2.err"; rc=$?
+        t_cleanup runc --root "$dir/runc" delete -f "$ctr2"
+        if [ "$rc" = 0 ] && t_wait 20 has_lines "$dir/oci2.out" 1; then
+                cp2=$(runc --root "$dir/runc" state "$ctr2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+                spec "$dir/od.json" ocidelay ',"delay":"50ms","allow_enosys_on_crash":true' "{\"pid\":$cp2}"
+                id=$("$CHAOSCTL" run "$dir/od.json")
+                touch "$b/rootfs/tmp/go2"
+                t_wait 60 has_lines "$dir/oci2.out" 2 && check_delay "oci" "$(vline "$dir/oci2.out" 2)"
+                "$CHAOSCTL" stop "$id" >/dev/null 2>&1
+        else
+                t_fail "oci: second container" "rc=$rc $(cat "$dir/oci2.err")"
+        fi
 fi
 
 ########## SIGKILL of chaosd mid-experiment ##########
