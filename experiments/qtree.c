@@ -166,6 +166,56 @@ int qtree_count_filters(struct nl_sock *sk, int ifindex, uint32_t parent, uint16
         return 0;
 }
 
+struct sels_ctx {
+        int ifindex;
+        uint16_t lo, hi;
+        cJSON *arr;
+};
+
+static int sels_cb(struct nlmsghdr *h, void *arg)
+{
+        struct sels_ctx *c = arg;
+        struct nlattr *tb[TCA_U32_MAX + 1];
+        struct tc_obj o;
+        uint16_t prio;
+        char *hex;
+
+        if (parse_obj(h, &o) < 0 || o.tcm.tcm_ifindex != c->ifindex || !o.tcm.tcm_handle || u32_is_table(&o) ||
+            strcmp(o.kind, "u32") != 0 || !o.opts)
+                return 0;
+        prio = (uint16_t)(o.tcm.tcm_info >> 16);
+        if (prio < c->lo || prio > c->hi)
+                return 0;
+        if (nla_parse(tb, TCA_U32_MAX, (struct nlattr *)o.opts, o.opts_len, NULL) < 0 || !tb[TCA_U32_SEL])
+                return 0;
+        hex = nlx_hex(nla_data(tb[TCA_U32_SEL]), nla_len(tb[TCA_U32_SEL]));
+        if (!hex)
+                return -ENOMEM;
+        cJSON_AddItemToArray(c->arr, cJSON_CreateString(hex));
+        free(hex);
+        return 0;
+}
+
+int qtree_u32_sels(struct nl_sock *sk, int ifindex, uint32_t parent, uint16_t prio_lo, uint16_t prio_hi, cJSON **ret,
+                   struct error *e)
+{
+        _cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
+        struct sels_ctx c = { .ifindex = ifindex, .lo = prio_lo, .hi = prio_hi, .arr = cJSON_CreateArray() };
+        int r;
+
+        if (!c.arr)
+                return error_set(e, ENOMEM, "out of memory");
+        r = nlx_tc_msg(RTM_GETTFILTER, 0, ifindex, parent, 0, 0, &m, e);
+        if (r >= 0)
+                r = nlx_dump(sk, m, sels_cb, &c, e);
+        if (r < 0) {
+                cJSON_Delete(c.arr);
+                return error_wrap(e, "dump filters");
+        }
+        *ret = c.arr;
+        return 0;
+}
+
 static cJSON *obj_json(const struct tc_obj *o)
 {
         cJSON *j = cJSON_CreateObject();

@@ -246,6 +246,19 @@ static void build_sel(const struct tcf_match *m, struct u32_sel *s)
                 add_key(s, 0, 0, 0); /* match everything of this protocol */
 }
 
+size_t tcf_u32_sel_bytes(const struct tcf_match *m, void *buf, size_t len)
+{
+        struct u32_sel s;
+        size_t n;
+
+        build_sel(m, &s);
+        n = sizeof(s.sel) + s.sel.nkeys * sizeof(s.keys[0]);
+        if (n > len)
+                return 0;
+        memcpy(buf, &s, n);
+        return n;
+}
+
 static int put_action(struct nl_msg *msg, const struct tcf_action *a)
 {
         struct nlattr *acts, *act, *opts;

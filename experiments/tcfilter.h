@@ -63,6 +63,10 @@ int tcf_expand(const struct tcf_select *s, int peer_is_src, struct tcf_match **r
                struct error *e);
 /* Ethernet protocol (host order) the filter of M is registered under. */
 uint16_t tcf_eth_proto(const struct tcf_match *m);
+/* The TCA_U32_SEL payload (struct tc_u32_sel + keys) of M into BUF; returns
+ * its size. The kernel stores it as given, so a dump must return the same
+ * bytes: verify compares them. */
+size_t tcf_u32_sel_bytes(const struct tcf_match *m, void *buf, size_t len);
 /* Build an RTM_NEWTFILTER for one u32 match at (PARENT, PRIO). */
 int tcf_u32_msg(int ifindex, uint32_t parent, uint16_t prio, const struct tcf_match *m, const struct tcf_action *a,
                 struct nl_msg **ret, struct error *e);
