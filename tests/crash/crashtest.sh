@@ -35,6 +35,9 @@ snapshot() {
         done
         echo "qdisc=$(nsenter -t "$MAIN" -n tc -j qdisc show 2>/dev/null)"
         echo "filters=$(nsenter -t "$MAIN" -n tc -j filter show dev eth0 2>/dev/null)"
+        echo "filters-in=$(nsenter -t "$MAIN" -n tc -j filter show dev eth0 ingress 2>/dev/null)"
+        echo "filters-out=$(nsenter -t "$MAIN" -n tc -j filter show dev eth0 egress 2>/dev/null)"
+        echo "links=$(nsenter -t "$MAIN" -n ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | tr '\n' ' ')"
 }
 
 # One spec per fault type; those this build does not know are skipped.
@@ -47,6 +50,10 @@ declare -A SPECS=(
         [memory-consume]='[{"type":"memory","consume":"32MiB"}]'
         [pids]='[{"type":"pids","max":64}]'
         [network]='[{"type":"network","delay":"50ms","interface":"eth0"}]'
+        [bandwidth]='[{"type":"bandwidth","rate":"10mbit","interface":"eth0"}]'
+        [bandwidth-in]='[{"type":"bandwidth","rate":"10mbit","interface":"eth0","direction":"both","peers":["10.0.0.0/8","fd00::/8"]}]'
+        [partition]='[{"type":"partition","peers":["192.0.2.0/24","2001:db8::/32"],"direction":"both"}]'
+        [io]='[{"type":"io","device":"/dev/vda","wbps":"1MiB"}]'
         [syscall]='[{"type":"syscall","syscalls":["openat"],"errno":"EIO","probability":"10%"}]'
         [multi]='[{"type":"cpu","quota":0.5},{"type":"memory","limit":"220MiB"},{"type":"pause"}]'
 )
