@@ -297,7 +297,7 @@ static int add_netem(struct nl_sock *sk, const struct netfault *nf, int ifindex,
         return r < 0 ? qdisc_error(e, r, nf->kind == NF_BANDWIDTH ? "tbf" : "netem", ifname) : 0;
 }
 
-static int add_prio(struct nl_sock *sk, int ifindex, const char *ifname, struct error *e)
+static int add_prio(struct nl_sock *sk, int ifindex, struct error *e)
 {
         _cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
         /* Two bands: everything unmatched goes to band 1 (priomap all 0),
@@ -310,8 +310,77 @@ static int add_prio(struct nl_sock *sk, int ifindex, const char *ifname, struct 
                 return r;
         if (nla_put_string(m, TCA_KIND, "prio") < 0 || nla_put(m, TCA_OPTIONS, sizeof(q), &q) < 0)
                 return error_set(e, ENOBUFS, "netlink message too large");
+        return talk_retry(sk, m, e);
+}
+
+/* 100 Gbit/s: an htb class that never holds anything back. */
+#define HTB_UNLIMITED_BPS 12500000000ULL
+
+static int add_htb_class(struct nl_sock *sk, int ifindex, uint32_t classid, struct error *e)
+{
+        _cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
+        struct tc_htb_opt o = { 0 };
+        uint64_t r64 = HTB_UNLIMITED_BPS;
+        struct nlattr *opts;
+        int r;
+
+        o.rate.linklayer = o.ceil.linklayer = TC_LINKLAYER_ETHERNET;
+        o.rate.rate = o.ceil.rate = UINT32_MAX; /* the real rate is in RATE64/CEIL64 */
+        /* 4 ms of bucket at that rate (in 64 ns ticks), a 64 KiB quantum. */
+        o.buffer = o.cbuffer = 62500;
+        o.quantum = 65536;
+        r = nlx_tc_msg(RTM_NEWTCLASS, NLM_F_CREATE | NLM_F_EXCL, ifindex, ROOT_HANDLE, classid, 0, &m, e);
+        if (r < 0)
+                return r;
+        if (nla_put_string(m, TCA_KIND, "htb") < 0 || !(opts = nla_nest_start(m, TCA_OPTIONS)) ||
+            nla_put(m, TCA_HTB_PARMS, sizeof(o), &o) < 0 || nla_put_u64(m, TCA_HTB_RATE64, r64) < 0 ||
+            nla_put_u64(m, TCA_HTB_CEIL64, r64) < 0)
+                return error_set(e, ENOBUFS, "netlink message too large");
+        nla_nest_end(m, opts);
+        return talk_retry(sk, m, e);
+}
+
+/* Kernels without sch_prio (this project's CI host is one): the same two
+ * "bands" as htb classes that never limit, default class 1. */
+static int add_htb_bands(struct nl_sock *sk, int ifindex, struct error *e)
+{
+        _cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
+        struct tc_htb_glob g = { .version = TC_HTB_PROTOVER, .rate2quantum = 10, .defcls = 1 };
+        struct nlattr *opts;
+        int r;
+
+        r = nlx_tc_msg(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, ifindex, TC_H_ROOT, ROOT_HANDLE, 0, &m, e);
+        if (r < 0)
+                return r;
+        if (nla_put_string(m, TCA_KIND, "htb") < 0 || !(opts = nla_nest_start(m, TCA_OPTIONS)) ||
+            nla_put(m, TCA_HTB_INIT, sizeof(g), &g) < 0)
+                return error_set(e, ENOBUFS, "netlink message too large");
+        nla_nest_end(m, opts);
         r = talk_retry(sk, m, e);
-        return r < 0 ? qdisc_error(e, r, "prio", ifname) : 0;
+        if (r >= 0)
+                r = add_htb_class(sk, ifindex, KEEP_CLASS, e);
+        if (r >= 0)
+                r = add_htb_class(sk, ifindex, BAND_FAULT, e);
+        return r;
+}
+
+/* chaosd's selecting root: prio, else htb. */
+static int add_bands(struct nl_sock *sk, int ifindex, const char *ifname, struct error *e)
+{
+        char why[sizeof(e->msg)];
+        int r = add_prio(sk, ifindex, e);
+
+        if (r != -ENOENT)
+                return r < 0 ? qdisc_error(e, r, "prio", ifname) : 0;
+        snprintf(why, sizeof(why), "%s", e->msg);
+        error_clear(e);
+        r = add_htb_bands(sk, ifindex, e);
+        if (r == -ENOENT)
+                return error_set(e, ENOTSUP,
+                                 "%s: selecting traffic needs a prio or htb qdisc; the kernel has neither "
+                                 "(CONFIG_NET_SCH_PRIO / CONFIG_NET_SCH_HTB): %s",
+                                 ifname, why);
+        return r < 0 ? error_wrap(e, "%s: add htb bands", ifname) : 0;
 }
 
 static int add_clsact(struct nl_sock *sk, int ifindex, const char *ifname, struct error *e)
@@ -683,7 +752,7 @@ static int apply_iface(struct nl_sock *sk, struct fault *f, const struct netfaul
                 } else {
                         struct tcf_action cls = { .kind = TCF_CLASSIFY, .classid = BAND_FAULT };
 
-                        r = add_prio(sk, ifc->ifindex, ifc->name, e);
+                        r = add_bands(sk, ifc->ifindex, ifc->name, e);
                         if (r >= 0)
                                 r = add_netem(sk, nf, ifc->ifindex, ifc->name, BAND_FAULT, LEAF_HANDLE,
                                               NLM_F_CREATE | NLM_F_EXCL, e);

@@ -449,10 +449,10 @@ END_TEST
  * INBOUND, from NS-b to NS (ingress of v0). The receiver times the stream
  * from its first byte to EOF (so the bucket's first burst does not count
  * much); python3 is an independent observer here. */
-static double throughput_dir(long bytes, int inbound)
+static double throughput_to(long bytes, int inbound, const char *peer)
 {
         const char *rx_ns = inbound ? "" : "-b", *tx_ns = inbound ? "-b" : "";
-        const char *rx_ip = inbound ? "10.77.0.1" : "10.77.0.2";
+        const char *rx_ip = inbound ? "10.77.0.1" : peer;
         char out[256];
         double bps = -1;
 
@@ -483,6 +483,11 @@ static double throughput_dir(long bytes, int inbound)
         }
         (void)run("rm -f /tmp/%s.rx", ns);
         return bps;
+}
+
+static double throughput_dir(long bytes, int inbound)
+{
+        return throughput_to(bytes, inbound, "10.77.0.2");
 }
 
 static double throughput(long bytes)
@@ -684,6 +689,52 @@ START_TEST(test_container_bandwidth)
 }
 END_TEST
 
+/* peers on a kernel without sch_prio: chaosd's root is then an htb with two
+ * never-limiting classes; only the peer inside the filter is limited. */
+START_TEST(test_bandwidth_peers)
+{
+        char before[16384], after[16384], during[4096];
+        struct target_spec ts = { .kind = TARGET_PID, .pid = holder };
+        cJSON *j = cJSON_Parse("{\"type\":\"bandwidth\",\"rate\":\"8mbit\",\"peers\":[\"10.77.0.2/32\"]}");
+        struct fault *f = NULL;
+        struct error e = { 0 };
+        struct target t;
+        double in_peer, other;
+        char *rb;
+
+        REQUIRE_ROOT();
+        if (holder <= 0)
+                SKIP_TEST("could not make a test namespace");
+        reset();
+        ck_assert_int_eq(run("tc -n %s qdisc replace dev v0 root handle 1: tbf rate 2gbit burst 1mb latency 50ms && "
+                             "(ip -n %s-b addr show dev v1 | grep -q 10.77.0.3 || ip -n %s-b addr add 10.77.0.3/24 dev v1)",
+                             ns, ns, ns),
+                         0);
+        tree(before, sizeof(before));
+        ck_assert_msg(target_resolve(&ts, &t, &e) == 0, "resolve: %s", e.msg);
+        ck_assert_msg(fault_new(j, 0, &f, &e) == 0, "parse: %s", e.msg);
+        ck_assert_msg(f->ops->apply(f, &t, &e) == 0, "apply: %s", e.msg);
+        ck_assert_msg(f->ops->verify(f, &t, &e) == 0, "verify: %s", e.msg);
+        rb = cJSON_PrintUnformatted(f->readback);
+        run_out(during, sizeof(during), "tc -n %s qdisc show dev v0 | tr '\\n' ';'", ns);
+        in_peer = throughput_to(2000000, 0, "10.77.0.2");
+        other = throughput_to(4000000, 0, "10.77.0.3");
+        printf("PASS: bandwidth 8mbit for peer 10.77.0.2 only: to it %.0f B/s (%.1f%%), to 10.77.0.3 %.0f B/s "
+               "(untouched); qdiscs: %s readback %s\n",
+               in_peer, in_peer / 1e4, other, during, rb);
+        free(rb);
+        ck_assert_msg(in_peer > 0.8e6 && in_peer < 1.2e6, "peer inside: %.0f B/s", in_peer);
+        ck_assert_msg(other > 3e6, "peer outside: %.0f B/s", other);
+        ck_assert_msg(f->ops->revert(f, &t, &e) == 0, "revert: %s", e.msg);
+        tree(after, sizeof(after));
+        ck_assert_msg(strcmp(before, after) == 0, "differs:\nbefore: %s\nafter:  %s", before, after);
+        printf("PASS: bandwidth with peers reverted: tree identical\n");
+        fault_free(f);
+        target_release(&t);
+        cJSON_Delete(j);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
         Suite *s;
@@ -708,6 +759,7 @@ int main(int argc, char **argv)
         tcase_add_test(tc, test_bandwidth);
         tcase_add_test(tc, test_bandwidth_ingress);
         tcase_add_test(tc, test_container_bandwidth);
+        tcase_add_test(tc, test_bandwidth_peers);
         tcase_add_test(tc, test_host_netns_refused);
         suite_add_tcase(s, tc);
         return run_suite(s);
