@@ -424,7 +424,8 @@ static int add_filters(struct nl_sock *sk, const struct netfault *nf, int ifinde
                 _cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
                 /* In chaosd's own prio any priority will do; in a shared
                  * hook the reserved ones mark the filters as chaosd's. */
-                uint16_t prio = in_hook ? hook_prio(&v[i], parent) : (uint16_t)(v[i].family == AF_INET ? 1 : v[i].family == AF_INET6 ? 2 : 3);
+                uint16_t own = (uint16_t)(v[i].family == AF_INET ? 1 : v[i].family == AF_INET6 ? 2 : 3);
+                uint16_t prio = in_hook ? hook_prio(&v[i], parent) : own;
 
                 r = tcf_u32_msg(ifindex, parent, prio, &v[i], a, &m, e);
                 if (r < 0)
@@ -520,7 +521,8 @@ static int list_ifaces(struct nl_sock *sk, const struct netfault *nf, struct ifa
                         rtnl_link_put(l);
                 }
         } else {
-                for (struct nl_object *o = nl_cache_get_first(cache); o && n < NF_MAX_IFACES; o = nl_cache_get_next(o)) {
+                for (struct nl_object *o = nl_cache_get_first(cache); o && n < NF_MAX_IFACES;
+                     o = nl_cache_get_next(o)) {
                         struct rtnl_link *l = (struct rtnl_link *)o;
                         const char *name = rtnl_link_get_name(l);
 
@@ -924,7 +926,8 @@ static int check_netem(struct nl_sock *sk, const struct netfault *nf, int ifinde
         cJSON_AddNumberToObject(rb, "gap", g.gap);
         cJSON_AddNumberToObject(rb, "rate_Bps", (double)g.rate_Bps);
         cJSON_AddNumberToObject(rb, "limit", g.limit);
-        if (g.latency_ns != w->latency_ns || g.jitter_ns != w->jitter_ns || !near(g.loss, netem_percent_back(netem_percent(w->loss))) ||
+        if (g.latency_ns != w->latency_ns || g.jitter_ns != w->jitter_ns ||
+            !near(g.loss, netem_percent_back(netem_percent(w->loss))) ||
             !near(g.duplicate, netem_percent_back(netem_percent(w->duplicate))) ||
             !near(g.corrupt, netem_percent_back(netem_percent(w->corrupt))) ||
             !near(g.reorder, netem_percent_back(netem_percent(w->reorder))) ||
@@ -1001,8 +1004,8 @@ static int check_kept(struct nl_sock *sk, int ifindex, const char *name, const c
         if (!h)
                 return 0;
         if (err) {
-                snprintf(buf, sizeof(buf), "%s %s bypassed during the fault: %s", kind, nlx_handle_str(h, h1, sizeof(h1)),
-                         err);
+                snprintf(buf, sizeof(buf), "%s %s bypassed during the fault: %s", kind,
+                         nlx_handle_str(h, h1, sizeof(h1)), err);
                 cJSON_AddStringToObject(rb, "prior_qdisc", buf);
                 return 0;
         }

@@ -481,7 +481,8 @@ static int create_obj(struct nl_sock *sk, int ifindex, int type, int flags, cons
                 return 0;
         }
         if (r < 0)
-                return error_wrap(e, "re-create %s %s %s", type == RTM_NEWQDISC ? "qdisc" : type == RTM_NEWTCLASS ? "class" : "filter",
+                return error_wrap(e, "re-create %s %s %s",
+                                  type == RTM_NEWQDISC ? "qdisc" : type == RTM_NEWTCLASS ? "class" : "filter",
                                   kind->valuestring, nlx_handle_str(jnum(o, "handle"), h, sizeof(h)));
         return 0;
 }
