@@ -1,13 +1,15 @@
 /* Unit tests of the syscall fault without root: spec parsing (every
  * rejection names its JSON path), the per-call decision (probability, count,
  * path), a SECCOMP_RET_ERRNO filter loaded in a forked child, and the ptrace
- * tracer on a child of this test (same uid: no privilege needed). */
+ * tracer on a child of this test (same uid: no privilege needed), and the
+ * daemon's seccomp agent fed a listener over its socket by a child. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -15,8 +17,14 @@
 
 #include <seccomp.h>
 
+#include <linux/seccomp.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include "cleanup.h"
+#include "daemon.h"
 #include "fault.h"
+#include "seccomp_agent.h"
 #include "proc.h"
 #include "syscall_policy.h"
 #include "syscall_ptrace.h"
@@ -294,6 +302,168 @@ START_TEST(ptrace_tracer_on_child)
 }
 END_TEST
 
+
+/* The agent, fed like chaosctl exec feeds it: a child loads a filter that
+ * routes getppid to a listener, passes the listener to us (sendmsg is not
+ * routed), we hand it to the agent's socket with the OCI message, attach a
+ * 30% EIO policy through the agent ops and run the daemon's loop until the
+ * child reports its counts. */
+struct agent_run {
+        struct loop *loop;
+        pid_t pid;
+        uint64_t start;
+        int conn, go, res;
+        struct syscall_policy *p;
+        struct loop_source *conn_src, *res_src;
+};
+
+/* One loop run (loop_quit cannot be undone): the agent's answer on our
+ * connection -> attach the policy and let the child go; its result -> quit. */
+static void on_child_result(struct loop_source *src, uint32_t ev, void *ud)
+{
+        struct agent_run *ar = ud;
+
+        loop_quit(ar->loop);
+}
+
+static void on_agent_ok(struct loop_source *src, uint32_t ev, void *ud)
+{
+        struct agent_run *ar = ud;
+        struct error e = { 0 };
+        int keeper = -1;
+        char ok[8];
+
+        loop_remove(ar->loop, ar->conn_src);
+        ck_assert_int_eq(recv(ar->conn, ok, sizeof(ok), 0), 3);
+        ck_assert(memcmp(ok, "ok\n", 3) == 0);
+        ck_assert_ptr_nonnull(syscall_agent());
+        ck_assert_int_eq(syscall_agent()->attach(ar->pid, ar->start + 1, ar->p, ar->p, &keeper, &e), -ENOENT);
+        ck_assert_msg(syscall_agent()->attach(ar->pid, ar->start, ar->p, ar->p, &keeper, &e) == 0, "attach: %s", e.msg);
+        ck_assert_int_eq(keeper, 1);
+        ck_assert_int_eq(syscall_agent()->attach(ar->pid, ar->start, &e, ar->p, &keeper, &e), -EBUSY);
+        ck_assert_int_eq(loop_add_fd(ar->loop, ar->res, EPOLLIN, on_child_result, ar, &ar->res_src, &e), 0);
+        ck_assert_int_eq(write(ar->go, "g", 1), 1);
+}
+
+static int send_fd(int sock, int fd, const char *msg)
+{
+        char cbuf[CMSG_SPACE(sizeof(int))];
+        struct iovec iov = { .iov_base = (void *)msg, .iov_len = strlen(msg) };
+        struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+        return sendmsg(sock, &m, 0) == (ssize_t)strlen(msg) ? 0 : -errno;
+}
+
+static int recv_fd(int sock)
+{
+        char cbuf[CMSG_SPACE(sizeof(int))], b[8];
+        struct iovec iov = { .iov_base = b, .iov_len = sizeof(b) };
+        struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+        struct cmsghdr *c;
+        int fd = -1;
+
+        if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) <= 0)
+                return -1;
+        c = CMSG_FIRSTHDR(&m);
+        if (c && c->cmsg_type == SCM_RIGHTS)
+                memcpy(&fd, CMSG_DATA(c), sizeof(int));
+        return fd;
+}
+
+START_TEST(agent_protocol_and_policy)
+{
+        char tmpl[] = "/tmp/chaosd-agent-test.XXXXXX", api[256], path[256], state[512];
+        struct daemon d = { 0 };
+        struct agent_run ar = { 0 };
+        struct error e = { 0 };
+        struct syscall_policy p = { .n = 1, .nr = { SYS_getppid }, .err = EIO, .probability = 30, .count = -1 };
+        struct syscall_stats st;
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int sv[2], res[2], listener, conn, counts[2] = { -1, -1 }, status;
+        uint64_t start = 0;
+        pid_t pid;
+
+        ck_assert_ptr_nonnull(mkdtemp(tmpl));
+        snprintf(api, sizeof(api), "%s/chaosd.sock", tmpl);
+        snprintf(path, sizeof(path), "%s/seccomp.sock", tmpl);
+        ck_assert_int_eq(loop_new(&d.loop, &e), 0);
+        ck_assert_msg(seccomp_agent_start(&d, api, &e) == 0, "agent: %s", e.msg);
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+        ck_assert_int_eq(pipe2(res, O_CLOEXEC), 0);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+                int c[2] = { 0, 0 };
+                char go;
+
+                close(sv[0]);
+                if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(getppid), 0) < 0 || seccomp_load(ctx) < 0)
+                        _exit(3);
+                if (send_fd(sv[1], seccomp_notify_fd(ctx), "l") < 0 || read(sv[1], &go, 1) != 1)
+                        _exit(4);
+                for (int i = 0; i < 10000; i++) {
+                        if (syscall(SYS_getppid) > 0)
+                                c[0]++;
+                        else if (errno == EIO)
+                                c[1]++;
+                }
+                if (write(res[1], c, sizeof(c)) != sizeof(c))
+                        _exit(5);
+                /* Stay (under the filter) until the parent read the stats. */
+                _exit(read(sv[1], &go, 1) == 0 ? 0 : 6);
+        }
+        close(res[1]);
+        listener = recv_fd(sv[0]);
+        ck_assert_int_ge(listener, 0);
+        ck_assert_int_eq(proc_start_time(pid, &start, NULL), 0);
+
+        /* The OCI seccomp-agent message, as chaosctl exec sends it after a
+         * restart ("running": the pre-exec grace is over). */
+        memcpy(sa.sun_path, path, strlen(path) + 1);
+        conn = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_eq(connect(conn, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        snprintf(state, sizeof(state),
+                 "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":%d,\"metadata\":\"chaosctl-exec\","
+                 "\"state\":{\"id\":\"t\",\"status\":\"running\",\"pid\":%d}}",
+                 (int)pid, (int)pid);
+        ck_assert_int_eq(send_fd(conn, listener, state), 0);
+        ar.loop = d.loop;
+        ar.pid = pid;
+        ar.start = start;
+        ar.conn = conn;
+        ar.go = sv[0];
+        ar.res = res[0];
+        ar.p = &p;
+        ck_assert_int_eq(loop_add_fd(d.loop, conn, EPOLLIN, on_agent_ok, &ar, &ar.conn_src, &e), 0);
+        ck_assert_int_eq(loop_run(d.loop, &e), 0);
+        loop_remove(d.loop, ar.res_src);
+        ck_assert_int_eq(read(res[0], counts, sizeof(counts)), (ssize_t)sizeof(counts));
+        ck_assert_int_eq(counts[0] + counts[1], 10000);
+        ck_assert_msg(counts[1] >= 2700 && counts[1] <= 3300, "EIO %d of 10000", counts[1]);
+        ck_assert_int_eq(syscall_agent()->stats(pid, start, &p, &st), 0);
+        ck_assert_int_eq(st.injected, (uint64_t)counts[1]);
+        ck_assert_int_eq(st.seen, 10000);
+        ck_assert_int_eq(syscall_agent()->detach(pid, start, &p), 0);
+        ck_assert_int_eq(syscall_agent()->stats(pid, start, &p, &st), -ENOENT);
+        close(sv[0]);
+        close(sv[1]);
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        seccomp_agent_stop();
+        ck_assert_ptr_null(syscall_agent());
+        close(conn);
+        loop_free(d.loop);
+        unlink(path);
+        rmdir(tmpl);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("syscall");
@@ -307,6 +477,7 @@ int main(void)
         tcase_add_test(tc, path_args_and_match);
         tcase_add_test(tc, kernel_errno_filter_in_child);
         tcase_add_test(tc, ptrace_tracer_on_child);
+        tcase_add_test(tc, agent_protocol_and_policy);
         suite_add_tcase(s, tc);
         return run_suite(s);
 }
