@@ -248,6 +248,20 @@ else
         t_fail "running: threads" "victim did not start its threads"
 fi
 
+# threads created after the tracer came (PTRACE_O_TRACECLONE): round 2's
+# 4 threads are all injected.
+in_cg_bg "$VICTIM" syscalls --calls openat --n 2500 --threads 4 --rounds 2 --wait-file "$dir/ptgo" >"$dir/pt2.out" 2>&1 &
+vp=$!
+t_cleanup kill -KILL $vp
+if t_wait 20 has_lines "$dir/pt2.out" 1; then
+        spec "$dir/pt2.json" runclone ',"errno":"EIO","probability":"30%","mode":"ptrace"' "{\"pid\":$vp}"
+        id=$("$CHAOSCTL" run "$dir/pt2.json")
+        touch "$dir/ptgo"
+        t_wait 60 has_lines "$dir/pt2.out" 2 && check_30 "running: 4 threads started after the tracer (followed through clone)" "$(vline "$dir/pt2.out" 2)"
+        "$CHAOSCTL" stop "$id" >/dev/null 2>&1
+        wait $vp
+fi
+
 spec "$dir/lt.json" launchthreads ',"errno":"EIO","probability":"30%"'
 in_cg "$CHAOSCTL" exec --spec "$dir/lt.json" -- "$VICTIM" syscalls --calls openat,getpid --n 2500 --threads 4 >"$dir/lt.out" 2>&1
 check_30 "launch: 4 threads x 2500" "$(vline "$dir/lt.out" 1 | python3 -c 'import json,sys; v=json.load(sys.stdin); print(json.dumps({"openat": v["openat"]}))')"
