@@ -34,6 +34,17 @@ int nlx_tc_msg(int type, int flags, int ifindex, uint32_t parent, uint32_t handl
         return 0;
 }
 
+/* A private copy of the socket's callbacks (nl_socket_get_cb takes a
+ * reference of its own, dropped here). */
+static struct nl_cb *clone_cb(struct nl_sock *sk)
+{
+        struct nl_cb *base = nl_socket_get_cb(sk), *cb;
+
+        cb = nl_cb_clone(base);
+        nl_cb_put(base);
+        return cb;
+}
+
 struct talk_state {
         int done;
         int error;
@@ -79,7 +90,7 @@ int nlx_talk(struct nl_sock *sk, struct nl_msg *msg, struct error *e)
         r = nl_send_auto(sk, msg);
         if (r < 0)
                 return error_set(e, EIO, "netlink send: %s", nl_geterror(r));
-        cb = nl_cb_clone(nl_socket_get_cb(sk));
+        cb = clone_cb(sk);
         if (!cb)
                 return error_set(e, ENOMEM, "out of memory");
         nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &s);
@@ -138,7 +149,7 @@ int nlx_dump(struct nl_sock *sk, struct nl_msg *req, int (*cb)(struct nlmsghdr *
         r = nl_send_auto(sk, req);
         if (r < 0)
                 return error_set(e, EIO, "netlink send: %s", nl_geterror(r));
-        c = nl_cb_clone(nl_socket_get_cb(sk));
+        c = clone_cb(sk);
         if (!c)
                 return error_set(e, ENOMEM, "out of memory");
         nl_cb_set(c, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &d);
