@@ -56,6 +56,7 @@ struct supervised {
         const void *key;           /* the fault whose policy is attached, NULL: none */
         struct syscall_policy policy;
         struct syscall_stats stats;
+        struct syscall_stats *live; /* the attached fault's copy, or NULL */
         uint64_t matches;
         struct held *held;
 };
@@ -171,11 +172,11 @@ static int is_exec(int nr)
 
 /* One call's fate under the attached policy: 0 to continue now, else the
  * errno; *delay_us > 0 holds it first. */
+static int decide_policy(struct supervised *s, const struct seccomp_notif *req, uint64_t *delay_us);
+
 static int decide(struct supervised *s, const struct seccomp_notif *req, uint64_t *delay_us)
 {
-        const struct syscall_policy *p = &s->policy;
-        struct syscall_verdict v;
-        int arg;
+        int r;
 
         *delay_us = 0;
         if (!s->exec_seen) {
@@ -189,8 +190,20 @@ static int decide(struct supervised *s, const struct seccomp_notif *req, uint64_
                 if (req->pid == (uint32_t)s->pid)
                         return 0;
         }
-        if (!s->key || syscall_policy_index(p, req->data.nr) < 0)
+        if (!s->key || syscall_policy_index(&s->policy, req->data.nr) < 0)
                 return 0;
+        r = decide_policy(s, req, delay_us);
+        if (s->live)
+                *s->live = s->stats;
+        return r;
+}
+
+static int decide_policy(struct supervised *s, const struct seccomp_notif *req, uint64_t *delay_us)
+{
+        const struct syscall_policy *p = &s->policy;
+        struct syscall_verdict v;
+        int arg;
+
         s->stats.seen++;
         arg = syscall_path_arg(req->data.nr);
         if (p->path[0] && arg >= 0) {
@@ -455,7 +468,7 @@ static struct supervised *find(pid_t pid, uint64_t start_time)
 }
 
 static int agent_attach(pid_t pid, uint64_t start_time, const void *key, const struct syscall_policy *p,
-                        int *ret_has_keeper, struct error *e)
+                        struct syscall_stats *live, int *ret_has_keeper, struct error *e)
 {
         struct supervised *s = find(pid, start_time);
 
@@ -468,6 +481,9 @@ static int agent_attach(pid_t pid, uint64_t start_time, const void *key, const s
         s->key = key;
         s->matches = 0;
         memset(&s->stats, 0, sizeof(s->stats));
+        s->live = live;
+        if (live)
+                *live = s->stats;
         *ret_has_keeper = s->keeper >= 0;
         log_event("info", NULL, "seccomp", "pid=%d policy on", (int)pid);
         return 0;
@@ -480,6 +496,7 @@ static int agent_detach(pid_t pid, uint64_t start_time, const void *key)
         if (!s || s->key != key)
                 return 0;
         s->key = NULL;
+        s->live = NULL;
         release_held(s, 1);
         log_event("info", NULL, "seccomp", "pid=%d policy off (seen %llu, injected %llu)", (int)pid,
                   (unsigned long long)s->stats.seen, (unsigned long long)s->stats.injected);

@@ -46,6 +46,7 @@ struct syscall_fault {
         struct syscall_policy p;
         struct syscall_tracer tracer;
         int attached; /* the agent holds our policy */
+        struct syscall_stats live; /* kept up to date by the agent while attached */
         pid_t pid;
         uint64_t start_time;
 };
@@ -192,14 +193,14 @@ static int apply_notify(struct fault *f, struct syscall_fault *sf, struct target
         r = fault_checkpoint(f, e);
         if (r < 0)
                 return r;
-        r = ops->attach(t->pid, t->start_time, f, &sf->p, &keeper, e);
+        r = ops->attach(t->pid, t->start_time, sf, &sf->p, &sf->live, &keeper, e);
         if (r < 0)
                 return r;
         sf->attached = 1;
         sf->pid = t->pid;
         sf->start_time = t->start_time;
         if (!keeper && !sf->p.allow_enosys_on_crash) {
-                (void)ops->detach(t->pid, t->start_time, f);
+                (void)ops->detach(t->pid, t->start_time, sf);
                 sf->attached = 0;
                 return error_set(e, EPERM, "%s: process %d's seccomp listener lives only in chaosd (OCI mode): "
                                  "if chaosd died its routed syscalls would fail with ENOSYS; set "
@@ -262,7 +263,7 @@ static int syscall_verify(struct fault *f, struct target *t, struct error *e)
         const struct syscall_agent_ops *ops = syscall_agent();
 
         if (sf->attached) {
-                if (!ops || ops->stats(sf->pid, sf->start_time, f, &s) < 0)
+                if (!ops || ops->stats(sf->pid, sf->start_time, sf, &s) < 0)
                         return error_set(e, ESRCH, "syscall: process %d is no longer supervised", (int)sf->pid);
                 fault_set_readback(f, stats_json("notify", &s));
                 return 0;
@@ -294,13 +295,21 @@ static int syscall_revert(struct fault *f, struct target *t, struct error *e)
         const struct syscall_agent_ops *ops = syscall_agent();
         const cJSON *via, *tp, *ts;
 
+        /* The totals become the read-back: what the experiment did. */
         if (sf && sf->attached) {
+                fault_set_readback(f, stats_json("notify", &sf->live));
                 if (ops)
-                        (void)ops->detach(sf->pid, sf->start_time, f);
+                        (void)ops->detach(sf->pid, sf->start_time, sf);
                 sf->attached = 0;
                 return 0;
         }
         if (sf && (sf->tracer.pid > 0 || sf->tracer.stats)) {
+                if (sf->tracer.stats) {
+                        cJSON *rb = stats_json("ptrace", sf->tracer.stats);
+
+                        cJSON_AddNumberToObject(rb, "tracer_pid", sf->tracer.pid);
+                        fault_set_readback(f, rb);
+                }
                 syscall_tracer_stop(&sf->tracer);
                 return 0;
         }
@@ -335,6 +344,10 @@ static void syscall_free_priv(void *priv)
 
         if (!sf)
                 return;
+        /* Freed without a revert (a failed experiment's clean-up): never
+         * leave the agent pointing at freed memory. */
+        if (sf->attached && syscall_agent())
+                (void)syscall_agent()->detach(sf->pid, sf->start_time, sf);
         if (sf->tracer.pid > 0 || sf->tracer.stats)
                 syscall_tracer_stop(&sf->tracer);
         free(sf);

@@ -71,8 +71,10 @@ int syscall_read_string(pid_t pid, uint64_t addr, char *buf, size_t len);
  * sets the policy. attach returns -ENOENT when the process is not
  * supervised (no listener), -EBUSY when another policy holds it. */
 struct syscall_agent_ops {
+        /* LIVE (optional) is kept up to date while attached, and stays
+         * valid for the caller after the process is gone. */
         int (*attach)(pid_t pid, uint64_t start_time, const void *key, const struct syscall_policy *p,
-                      int *ret_has_keeper, struct error *e);
+                      struct syscall_stats *live, int *ret_has_keeper, struct error *e);
         int (*detach)(pid_t pid, uint64_t start_time, const void *key);
         /* 0 and *ret filled while KEY's policy is attached, else -ENOENT. */
         int (*stats)(pid_t pid, uint64_t start_time, const void *key, struct syscall_stats *ret);

@@ -105,6 +105,16 @@ EOF
 )
         case $out in OK*) t_pass "$label: ${out#OK }" ;; *) t_fail "$label" "${out#BAD }" ;; esac
 }
+# readback_matches LABEL ID LINE: the fault's read-back after the experiment
+# counts exactly the EIO the victim saw.
+readback_matches() {
+        local got want
+        got=$("$CHAOSCTL" get "$2" --json | python3 -c 'import json,sys; r=json.load(sys.stdin)["faults"][0]["readback"]; print(r["via"], r["injected"], r["seen"])')
+        want=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["openat"].get("EIO", 0))' "$3")
+        [ "${got#* }" != "${got}" ] && [ "$(echo "$got" | cut -d' ' -f2)" = "$want" ] \
+                && t_pass "$1: chaosd's read-back (via, injected, seen) = $got; the victim saw $want EIO" \
+                || t_fail "$1: read-back" "chaosd: $got, victim: $want EIO"
+}
 lines() { local n; n=$(grep -c '^{' "$1" 2>/dev/null); echo "${n:-0}"; }
 has_lines() { [ "$(lines "$1")" -ge "$2" ]; }
 exp_id() { # exp_id NAME: the running experiment of that name
@@ -129,6 +139,7 @@ if t_wait 60 has_lines "$dir/l30.out" 1; then
         check_30 "launch: chaosctl exec" "$(vline "$dir/l30.out" 1)"
         id=$(exp_id launch30)
         "$CHAOSCTL" stop "$id" >/dev/null
+        readback_matches "launch" "$id" "$(vline "$dir/l30.out" 1)"
         touch "$dir/lgo"
         wait $lpid; rc=$?
         check_clean "launch: after the experiment (same process, filter still installed)" "$(vline "$dir/l30.out" 2)" 10000
@@ -194,6 +205,7 @@ if t_wait 20 has_lines "$dir/p30.out" 1; then
         t_wait 60 has_lines "$dir/p30.out" 2 && check_30 "running: ptrace" "$(vline "$dir/p30.out" 2)"
         "$CHAOSCTL" stop "$id" >/dev/null
         [ "$(tracer_of $vp)" = 0 ] && t_pass "running: stop detached the tracer (TracerPid 0)" || t_fail "detach" "TracerPid $(tracer_of $vp)"
+        readback_matches "running" "$id" "$(vline "$dir/p30.out" 2)"
         touch "$dir/pgo"
         t_wait 60 has_lines "$dir/p30.out" 3 && check_clean "running: after the experiment" "$(vline "$dir/p30.out" 3)" 10000
         wait $vp

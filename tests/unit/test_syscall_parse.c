@@ -314,6 +314,7 @@ struct agent_run {
         uint64_t start;
         int conn, go, res;
         struct syscall_policy *p;
+        struct syscall_stats live;
         struct loop_source *conn_src, *res_src;
 };
 
@@ -337,10 +338,10 @@ static void on_agent_ok(struct loop_source *src, uint32_t ev, void *ud)
         ck_assert_int_eq(recv(ar->conn, ok, sizeof(ok), 0), 3);
         ck_assert(memcmp(ok, "ok\n", 3) == 0);
         ck_assert_ptr_nonnull(syscall_agent());
-        ck_assert_int_eq(syscall_agent()->attach(ar->pid, ar->start + 1, ar->p, ar->p, &keeper, &e), -ENOENT);
-        ck_assert_msg(syscall_agent()->attach(ar->pid, ar->start, ar->p, ar->p, &keeper, &e) == 0, "attach: %s", e.msg);
+        ck_assert_int_eq(syscall_agent()->attach(ar->pid, ar->start + 1, ar->p, ar->p, NULL, &keeper, &e), -ENOENT);
+        ck_assert_msg(syscall_agent()->attach(ar->pid, ar->start, ar->p, ar->p, &ar->live, &keeper, &e) == 0, "attach: %s", e.msg);
         ck_assert_int_eq(keeper, 1);
-        ck_assert_int_eq(syscall_agent()->attach(ar->pid, ar->start, &e, ar->p, &keeper, &e), -EBUSY);
+        ck_assert_int_eq(syscall_agent()->attach(ar->pid, ar->start, &e, ar->p, NULL, &keeper, &e), -EBUSY);
         ck_assert_int_eq(loop_add_fd(ar->loop, ar->res, EPOLLIN, on_child_result, ar, &ar->res_src, &e), 0);
         ck_assert_int_eq(write(ar->go, "g", 1), 1);
 }
@@ -449,6 +450,9 @@ START_TEST(agent_protocol_and_policy)
         ck_assert_int_eq(syscall_agent()->stats(pid, start, &p, &st), 0);
         ck_assert_int_eq(st.injected, (uint64_t)counts[1]);
         ck_assert_int_eq(st.seen, 10000);
+        /* the caller's live copy, updated by the agent on every call */
+        ck_assert_int_eq(ar.live.injected, (uint64_t)counts[1]);
+        ck_assert_int_eq(ar.live.seen, 10000);
         ck_assert_int_eq(syscall_agent()->detach(pid, start, &p), 0);
         ck_assert_int_eq(syscall_agent()->stats(pid, start, &p, &st), -ENOENT);
         close(sv[0]);
