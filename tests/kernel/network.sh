@@ -308,6 +308,31 @@ if apply first '{"type":"network","delay":"10ms"}'; then
         revert first
 fi
 
+# ---- other prior roots: each comes back with its parameters ----
+for prior in "fq_codel limit 5000 flows 256 target 3ms interval 50ms quantum 3000 ecn" \
+        "tbf rate 50mbit burst 64kb latency 20ms" "sfq perturb 10 quantum 3000" "pfifo limit 77" \
+        "prio bands 5 priomap 1 2 3 4 0 1 2 3 4 0 1 2 3 4 0 1" "netem delay 1ms"; do
+        $TC -n a qdisc replace dev va root handle 1: $prior 2>/dev/null ||
+                { $TC -n a qdisc del dev va root 2>/dev/null; $TC -n a qdisc add dev va root handle 1: $prior; }
+        kind=${prior%% *}
+        want=$($TC -j -n a qdisc show dev va)
+        if "$DRV" drive apply $HOLDER '{"type":"network","delay":"20ms","peers":["10.0.0.2/32"]}' $ST >/dev/null 2>$ST.err &&
+                $TC -n a qdisc show dev va | grep -q "qdisc $kind 1: parent c4a0:1" &&
+                "$DRV" drive revert $HOLDER $ST 2>>$ST.err && [ "$($TC -j -n a qdisc show dev va)" = "$want" ]; then
+                t_pass "prior root '$prior': kept under c4a0:1 during the fault, back identical after: $want"
+        else
+                t_fail "prior root $kind" "$(cat $ST.err) now: $($TC -j -n a qdisc show dev va) want: $want"
+        fi
+done
+# back to the htb tree the rest compares with
+$TC -n a qdisc del dev va root
+$TC -n a qdisc add dev va root handle 1: htb default 10
+$TC -n a class add dev va parent 1: classid 1:1 htb rate 500mbit
+$TC -n a class add dev va parent 1:1 classid 1:10 htb rate 200mbit ceil 500mbit
+$TC -n a qdisc add dev va parent 1:10 handle 10: fq_codel
+$TC -n a filter add dev va parent 1: protocol ip prio 1 u32 match ip dst 10.0.0.99/32 flowid 1:10
+BEFORE=$(tree)
+
 # ---- the product path: chaosd + chaosctl ----
 wait_for() { # wait_for SECONDS CMD...
         local n=$(($1 * 20)); shift
