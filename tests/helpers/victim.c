@@ -30,6 +30,10 @@
  *                                                round after the first, wait
  *                                                (up to 120 s) until F exists,
  *                                                and remove it
+ *   victim pingpong [N]         N (default 100000) 1-byte round trips through
+ *                               two pipes between two processes; prints
+ *                               {"pingpong_us": per round trip}: the floor of
+ *                               any out-of-process decision on this machine
  *   victim memhog SIZE [SECONDS] allocate SIZE bytes (suffix K/M/G, KiB/MiB/
  *                               GiB), touch every page, print "ready BYTES",
  *                               then hold it for SECONDS (default: forever)
@@ -63,7 +67,7 @@ static double now_s(void)
 static int usage(void)
 {
         fprintf(stderr, "usage: victim spin [S] | sleep S | ticker [S] | syscalls --calls a,b [--n N] [--path P] | "
-                        "memhog SIZE [S]\n");
+                        "memhog SIZE [S] | pingpong [N]\n");
         return 2;
 }
 
@@ -425,6 +429,35 @@ static int do_syscalls(int argc, char **argv)
         return 0;
 }
 
+static int do_pingpong(int argc, char **argv)
+{
+        unsigned long n = argc > 2 ? strtoul(argv[2], NULL, 10) : 100000;
+        int a[2], b[2];
+        double t;
+        pid_t pid;
+        char c = 'x';
+
+        if (!n || pipe2(a, O_CLOEXEC) < 0 || pipe2(b, O_CLOEXEC) < 0)
+                return 1;
+        pid = fork();
+        if (pid < 0)
+                return 1;
+        if (pid == 0) {
+                for (unsigned long i = 0; i < n; i++)
+                        if (read(a[0], &c, 1) != 1 || write(b[1], &c, 1) != 1)
+                                _exit(1);
+                _exit(0);
+        }
+        t = now_s();
+        for (unsigned long i = 0; i < n; i++)
+                if (write(a[1], &c, 1) != 1 || read(b[0], &c, 1) != 1)
+                        return 1;
+        t = now_s() - t;
+        kill(pid, SIGKILL);
+        printf("{\"pingpong_us\":%.3f}\n", t / (double)n * 1e6);
+        return 0;
+}
+
 static int parse_size(const char *s, size_t *ret)
 {
         char *end;
@@ -493,5 +526,7 @@ int main(int argc, char **argv)
                 return do_syscalls(argc, argv);
         if (strcmp(argv[1], "memhog") == 0)
                 return do_memhog(argc, argv);
+        if (strcmp(argv[1], "pingpong") == 0)
+                return do_pingpong(argc, argv);
         return usage();
 }
