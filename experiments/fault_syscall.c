@@ -57,7 +57,8 @@ static const char *const syscall_keys[] = { "type",  "syscalls", "errno", "proba
 static int errno_parse(const cJSON *v, const char *path, int *ret, struct error *e)
 {
         if (cJSON_IsNumber(v)) {
-                if (v->valuedouble != (double)(int)v->valuedouble || v->valueint < 1 || v->valueint > 4095)
+                /* Range before the cast: an out-of-range double to int is undefined. */
+                if (!(v->valuedouble >= 1 && v->valuedouble <= 4095) || v->valuedouble != (double)(int)v->valuedouble)
                         return error_path(e, path, "%g is not an errno number 1..4095", v->valuedouble);
                 *ret = v->valueint;
                 return 0;
