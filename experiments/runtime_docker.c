@@ -70,7 +70,8 @@ int runtime_engine_inspect(const char *socket, const char *what, const char *nam
         snprintf(ret->id, sizeof(ret->id), "%s", id->valuestring);
         snprintf(ret->name, sizeof(ret->name), "%s",
                  cJSON_IsString(name) ? name->valuestring + (name->valuestring[0] == '/') : "");
-        ret->pid = (pid_t)pid->valuedouble;
+        /* The engine's answer is input too: range-check before the cast. */
+        ret->pid = pid->valuedouble >= 0 && pid->valuedouble <= 4194304 ? (pid_t)pid->valuedouble : 0;
         ret->running = cJSON_IsTrue(running);
 out:
         cJSON_Delete(j);

@@ -84,8 +84,10 @@ int tcf_select_parse(const cJSON *json, const char *path, struct tcf_select *ret
                 i = 0;
                 cJSON_ArrayForEach(it, ports) {
                         jv_path_index(ip, p, i++);
-                        if (!cJSON_IsNumber(it) || it->valuedouble != (double)(int)it->valuedouble ||
-                            it->valuedouble < 1 || it->valuedouble > 65535)
+                        /* Range first: casting an out-of-range double to
+                         * int is undefined (found by fuzz_spec). */
+                        if (!cJSON_IsNumber(it) || !(it->valuedouble >= 1 && it->valuedouble <= 65535) ||
+                            it->valuedouble != (double)(int)it->valuedouble)
                                 return error_path(e, ip, "must be a port number 1..65535");
                         if (ret->n_ports >= TCF_MAX_PORTS)
                                 return error_path(e, p, "at most %d ports", TCF_MAX_PORTS);
