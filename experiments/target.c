@@ -155,7 +155,11 @@ static int refuse_unsafe(const struct target *t, struct error *e)
                 return error_set(e, EPERM, "refusing to target PID 1 (the host's init)");
         if (t->pid == getpid())
                 return error_set(e, EPERM, "refusing to target chaosd itself");
-        if (t->cgroup[0] && cg_pid_path(getpid(), t->cgv, ID_CONTROLLER, self, sizeof(self), &ign) == 0 &&
+        /* A pid target may share chaosd's cgroup (a shell's session, the
+         * root cgroup): signals and syscall faults are fine there, and every
+         * fault that changes a cgroup is refused by target_cgroup_dir(). */
+        if (t->kind != TARGET_PID && t->kind != TARGET_EXEC && t->cgroup[0] &&
+            cg_pid_path(getpid(), t->cgv, ID_CONTROLLER, self, sizeof(self), &ign) == 0 &&
             path_within(self, t->cgroup))
                 return error_set(e, EPERM, "refusing to target cgroup %s: it contains chaosd itself", t->cgroup);
         return 0;
@@ -281,13 +285,26 @@ int target_cgroup_dir(const struct target *t, const char *controller, char *out,
         /* On v1 each controller may place the process elsewhere (systemd
          * driver); ask the process when there is one, else assume the same
          * relative path in every hierarchy, as Docker's cgroupfs driver does. */
+        char self[1024];
+        struct error ign;
+
         if (t->cgv == CG_V1 && t->pid > 0 && strcmp(controller, ID_CONTROLLER) != 0) {
                 r = cg_pid_path(t->pid, t->cgv, controller, rel, sizeof(rel), e);
                 if (r < 0)
                         return r;
-                return cg_dir(t->cgv, controller, rel, out, len, e);
+        } else {
+                snprintf(rel, sizeof(rel), "%s", t->cgroup);
         }
-        return cg_dir(t->cgv, controller, t->cgroup, out, len, e);
+        /* Every fault that changes a cgroup comes through here: never one
+         * that holds chaosd (freezing or squeezing it would disarm the
+         * revert). The root cgroup has no freezer or limit files, so the
+         * kernel refuses those by itself; joining a stressor to it is
+         * harmless. */
+        if (strcmp(rel, "/") != 0 && cg_pid_path(getpid(), t->cgv, controller, self, sizeof(self), &ign) == 0 &&
+            path_within(self, rel))
+                return error_set(e, EPERM, "refusing to change %s cgroup %s: it contains chaosd itself",
+                                 t->cgv == CG_V1 ? controller : "the", rel);
+        return cg_dir(t->cgv, controller, rel, out, len, e);
 }
 
 static const char *kind_name(enum target_kind k)

@@ -94,6 +94,17 @@ echo "$CHAOSD_PID" >/sys/fs/cgroup/freezer$own/cgroup.procs
 code=$(t_api -o "$dir/own.json" -w '%{http_code}' -X POST -d "{\"name\":\"x\",\"target\":{\"cgroup\":\"$own\"},\"duration\":\"1s\",\"faults\":[{\"type\":\"pause\"}]}" /v1/experiments)
 [ "$code" = 403 ] && [ "$(cat /sys/fs/cgroup/freezer$own/freezer.state)" = THAWED ] \
         && t_pass "chaosd's own cgroup refused as target (403)" || t_fail "own cgroup" "$code $(cat "$dir/own.json")"
+# A pid target sharing chaosd's cgroup: signals are fine, freezing is not.
+sleep 60 & buddy=$!
+t_cleanup "kill $buddy"
+echo "$buddy" >/sys/fs/cgroup/freezer$own/cgroup.procs
+code=$(t_api -o "$dir/buddy.json" -w '%{http_code}' -X POST -d "{\"name\":\"x\",\"target\":{\"pid\":$buddy},\"duration\":\"1s\",\"faults\":[{\"type\":\"pause\"}]}" /v1/experiments)
+[ "$code" = 422 ] && grep -q "contains chaosd" "$dir/buddy.json" && [ "$(cat /sys/fs/cgroup/freezer$own/freezer.state)" = THAWED ] \
+        && t_pass "pause of a pid in chaosd's cgroup refused (422), nothing frozen" || t_fail "buddy pause" "$code $(cat "$dir/buddy.json")"
+code=$(t_api -o "$dir/buddy.json" -w '%{http_code}' -X POST -d "{\"name\":\"x\",\"target\":{\"pid\":$buddy},\"duration\":\"1s\",\"faults\":[{\"type\":\"kill\",\"signal\":\"SIGCONT\"}]}" /v1/experiments)
+[ "$code" = 201 ] && t_pass "a signal to a pid in chaosd's cgroup is allowed" || t_fail "buddy kill" "$code $(cat "$dir/buddy.json")"
+t_api -X POST /v1/halt >/dev/null
+echo "$buddy" >/sys/fs/cgroup/freezer/cgroup.procs
 echo "$CHAOSD_PID" >/sys/fs/cgroup/freezer/cgroup.procs
 
 # --- authorisation by SO_PEERCRED -----------------------------------------
