@@ -212,7 +212,7 @@ uint64_t selector_new_seed(void)
 
         if (getrandom(&s, sizeof(s), 0) != sizeof(s))
                 s = (uint64_t)rand();
-        return s & (uint64_t)SELECTOR_SEED_MAX;
+        return s % ((uint64_t)SELECTOR_SEED_MAX + 1);
 }
 
 int target_resolve_all(struct target_spec *ts, struct target **ret, int *ret_n, struct error *e)

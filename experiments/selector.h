@@ -11,7 +11,10 @@
 #include "runtime.h"
 #include "target.h"
 
-#define SELECTOR_SEED_MAX 9007199254740991LL /* 2^53-1: exact in a JSON number */
+/* 15 digits: cJSON prints numbers with "%1.15g" whenever that reads back
+ * within DBL_EPSILON, so a 16-digit seed could come back rounded and replay
+ * a different choice. */
+#define SELECTOR_SEED_MAX 999999999999999LL
 
 /* Parse the "selector" object at PATH into ts (kind TARGET_CONTAINER with
  * ts->sel.active set). Labels are borrowed from JSON. */
