@@ -19,7 +19,9 @@ if [ -n "$missing" ]; then
         echo "setup: installing$missing"
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
-        apt-get install -y -qq --no-install-recommends $missing >/dev/null
+        # With recommends, as the development machines had them (podman and
+        # docker want some of theirs).
+        apt-get install -y -qq $missing >/dev/null
 fi
 [ "$(id -u)" = 0 ] || { echo "setup: not root: root lanes will skip"; exit 0; }
 
