@@ -125,7 +125,7 @@ static int drive(int argc, char **argv)
                 return 0;
         }
         if (strcmp(argv[2], "revert") == 0 && argc == 5) {
-                _cleanup_free_ char *buf = NULL;
+                _cleanup_free_ char *buf = NULL, *fault_text = NULL;
                 cJSON *st, *saved;
 
                 /* A dead target is what revert must cope with: bind what is
@@ -137,7 +137,9 @@ static int drive(int argc, char **argv)
                 if (fs_read_alloc(argv[4], 1 << 20, &buf, &e) < 0)
                         goto fail;
                 st = cJSON_Parse(buf);
-                if (!st || load_fault(cJSON_PrintUnformatted(cJSON_GetObjectItem(st, "fault")), &f, &owner, &e) < 0)
+                if (st)
+                        fault_text = cJSON_PrintUnformatted(cJSON_GetObjectItem(st, "fault"));
+                if (!fault_text || load_fault(fault_text, &f, &owner, &e) < 0)
                         goto fail;
                 saved = cJSON_GetObjectItem(st, "saved");
                 if (cJSON_IsObject(saved))

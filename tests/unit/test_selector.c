@@ -221,6 +221,7 @@ START_TEST(choose_modes)
         {
                 struct container_entry *twin = container_list_add(&l);
 
+                cJSON_Delete(twin->labels); /* replaced by the copy below */
                 *twin = l.v[3];
                 twin->labels = cJSON_Duplicate(l.v[3].labels, 1);
                 snprintf(twin->runtime, sizeof(twin->runtime), "docker");
