@@ -23,6 +23,11 @@
 #include "tls.h"
 
 #define BODY_MAX SPEC_MAX_BYTES
+/* MHD's per-connection pool (request line, headers, read buffer): bodies
+ * are copied out to our own buffer as they arrive, so MHD's default size
+ * is enough; MHD maps and clears the whole pool for every connection, and
+ * 128 KiB of it was a tenth of a request's cost. */
+#define POOL_BYTES (32 * 1024)
 
 struct follower;
 
@@ -490,7 +495,7 @@ static int api_start_mhd(struct daemon *d, struct api *a, struct error *e)
                                           MHD_OPTION_EXTERNAL_LOGGER, tls_mhd_logger, NULL, MHD_OPTION_LISTEN_SOCKET,
                                           a->listen_fd, MHD_OPTION_NOTIFY_COMPLETED, completed, a,
                                           MHD_OPTION_CONNECTION_LIMIT, (unsigned)256, MHD_OPTION_CONNECTION_TIMEOUT,
-                                          (unsigned)60, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+                                          (unsigned)60, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)POOL_BYTES,
                                           MHD_OPTION_HTTPS_MEM_TRUST, a->tlsf.ca, MHD_OPTION_HTTPS_CERT_CALLBACK,
                                           tls_cert_callback(), MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
                                           MHD_OPTION_END);
@@ -498,7 +503,7 @@ static int api_start_mhd(struct daemon *d, struct api *a, struct error *e)
                 a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handler, a, MHD_OPTION_LISTEN_SOCKET, a->listen_fd,
                                           MHD_OPTION_NOTIFY_COMPLETED, completed, a, MHD_OPTION_CONNECTION_LIMIT,
                                           (unsigned)256, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-                                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_END);
+                                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)POOL_BYTES, MHD_OPTION_END);
         if (!a->mhd)
                 return error_set(e, EIO, "libmicrohttpd failed to start on %s", a->path[0] ? a->path : "TCP");
         info = MHD_get_daemon_info(a->mhd, MHD_DAEMON_INFO_EPOLL_FD);

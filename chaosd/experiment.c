@@ -111,7 +111,8 @@ int experiment_checkpoint(struct fault *f, struct error *e)
          * a failure here aborts the apply. */
         fi->state = "applying";
         if (journal_put_fault(x->d->journal, x->id, (int)(fi - x->faults), fi->target_idx, f->ops->type,
-                              fi->state, saved, NULL, NULL, e) < 0)
+                              fi->state, saved, NULL, NULL, e) < 0 ||
+            journal_flush(x->d->journal, e) < 0)
                 return error_wrap(e, "journal intent");
         return 0;
 }
@@ -127,6 +128,14 @@ static void set_state(struct experiment *x, enum exp_state s, const char *reason
                 x->ended_ms = now_ms();
         if (x->d->journal &&
             journal_set_state(x->d->journal, x->id, exp_state_name(s), reason, x->ended_ms, &e) < 0)
+                log_event("error", x->id, "journal", "%s", e.msg);
+}
+
+static void flush(struct experiment *x)
+{
+        struct error e;
+
+        if (journal_flush(x->d->journal, &e) < 0)
                 log_event("error", x->id, "journal", "%s", e.msg);
 }
 
@@ -198,6 +207,9 @@ void experiment_end(struct experiment *x, enum exp_state end, const char *reason
                 return;
         disarm(x);
         set_state(x, EXP_REVERTING, NULL);
+        /* Durable before the first revert: a daemon killed half-way must
+         * finish the stop at restart, not resume the experiment. */
+        flush(x);
         failed = revert_all(x);
         if (failed) {
                 snprintf(why, sizeof(why), "%s; %d fault%s failed to revert (see faults[].error)",

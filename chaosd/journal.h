@@ -28,7 +28,14 @@ int journal_open(const char *state_dir, struct journal **ret, struct error *e);
 /* The database handle, for modules with a table of their own in the same
  * file (chaosd/schedules.c). */
 struct sqlite3 *journal_db(struct journal *j);
+/* Flushes, then closes. */
 void journal_close(struct journal *j);
+/* Writes are grouped in one transaction until this commits them: the
+ * intent before any kernel change (experiment_checkpoint), the "reverting"
+ * mark before a revert begins, and the end of each event-loop round. What a
+ * SIGKILL loses between two flushes is only ever a record of something the
+ * next reconcile re-checks anyway (a verified apply, a finished revert). */
+int journal_flush(struct journal *j, struct error *e);
 
 int journal_put_experiment(struct journal *j, const struct journal_experiment *x, struct error *e);
 int journal_set_state(struct journal *j, const char *id, const char *state, const char *reason,

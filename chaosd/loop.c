@@ -22,6 +22,8 @@ struct loop {
         int quit;
         struct loop_source *dead; /* freed after the current dispatch round */
         struct loop_source *live;
+        void (*after_round)(void *ud);
+        void *after_round_ud;
 };
 
 int loop_new(struct loop **ret, struct error *e)
@@ -174,8 +176,16 @@ int loop_run(struct loop *l, struct error *e)
                         s->cb(s, evs[i].events, s->userdata);
                 }
                 reap_dead(l);
+                if (l->after_round)
+                        l->after_round(l->after_round_ud);
         }
         return 0;
+}
+
+void loop_set_after_round(struct loop *l, void (*fn)(void *ud), void *ud)
+{
+        l->after_round = fn;
+        l->after_round_ud = ud;
 }
 
 void loop_quit(struct loop *l)

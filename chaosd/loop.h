@@ -26,4 +26,6 @@ int loop_timer_rearm(struct loop_source *src, uint64_t first_us, uint64_t interv
 void loop_remove(struct loop *l, struct loop_source *src);
 /* Run until loop_quit(). */
 int loop_run(struct loop *l, struct error *e);
+/* FN(UD) runs after every round of callbacks (the journal's group commit). */
+void loop_set_after_round(struct loop *l, void (*fn)(void *ud), void *ud);
 void loop_quit(struct loop *l);

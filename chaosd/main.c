@@ -183,6 +183,15 @@ static int lock_state_dir(const char *dir, struct error *e)
         return fd; /* held until exit */
 }
 
+/* The group commit of each loop round (see journal_flush). */
+static void flush_journal(void *ud)
+{
+        struct error e;
+
+        if (journal_flush(ud, &e) < 0)
+                log_event("error", NULL, "journal", "%s", e.msg);
+}
+
 static int run(const struct options *o, struct error *e)
 {
         struct daemon d = { 0 };
@@ -230,8 +239,11 @@ static int run(const struct options *o, struct error *e)
         if (r < 0)
                 goto out;
         r = reconcile(&d, o->recover, &reverted, &resumed, e);
+        if (r >= 0)
+                r = journal_flush(d.journal, e);
         if (r < 0)
                 goto out;
+        loop_set_after_round(d.loop, flush_journal, d.journal);
         if (o->recover) {
                 log_event("info", NULL, "recover", "reverted %d experiment%s", reverted, reverted == 1 ? "" : "s");
                 printf("chaosd: recovered: %d experiment%s reverted\n", reverted, reverted == 1 ? "" : "s");
