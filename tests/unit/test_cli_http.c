@@ -77,8 +77,9 @@ static void serve_request(int c)
         }
 }
 
-/* Serve one connection with the given chunks; hold_ms > 0 keeps it open. */
-static void start_server(const struct chunk *chunks, int hold_ms)
+/* A listening socket at sock_path and the forked server child that will
+ * serve it (server is 0 in the child). */
+static int listen_and_fork(void)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -90,6 +91,14 @@ static void start_server(const struct chunk *chunks, int hold_ms)
         ck_assert_int_eq(listen(l, 4), 0);
         server = fork();
         ck_assert_int_ge(server, 0);
+        return l;
+}
+
+/* Serve one connection with the given chunks; hold_ms > 0 keeps it open. */
+static void start_server(const struct chunk *chunks, int hold_ms)
+{
+        int l = listen_and_fork();
+
         if (server == 0) {
                 int c;
 
@@ -118,16 +127,8 @@ static void start_server(const struct chunk *chunks, int hold_ms)
  * server closes after answering — as chaosd does with an idle kept one. */
 static void start_keepalive_server(const char *answer, int nreq, int reconnect)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int l = listen_and_fork();
 
-        ck_assert_int_ge(l, 0);
-        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
-        unlink(sock_path);
-        ck_assert_int_eq(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
-        ck_assert_int_eq(listen(l, 4), 0);
-        server = fork();
-        ck_assert_int_ge(server, 0);
         if (server == 0) {
                 int c = -1;
 
