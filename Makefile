@@ -13,11 +13,11 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
 PKGS    := libnl-route-3.0 libseccomp libcjson libmicrohttpd sqlite3 gnutls
-# libcurl is the client's only (chaosctl); the daemon stays off it so that
-# an idle chaosd does not map OpenSSL and its friends.
+# libcurl is for chaosctl's remote mode only, and even there it is loaded
+# with dlopen (cli/curl_dl.c): only its headers are needed to build. Neither
+# the daemon nor a local chaosctl maps OpenSSL and its friends.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libcurl 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhttp_parser
-CURL_LIBS  := $(shell pkg-config --libs libcurl 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
@@ -60,13 +60,13 @@ $(BUILD)/chaosd: $(DAEMON_OBJS) $(BUILD)/libchaos.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/chaosctl: $(CLI_OBJS) $(BUILD)/libchaos.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CURL_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -ldl
 
 # Test binaries link the daemon's objects except its main().
 DAEMON_LIB_OBJS := $(filter-out $(BUILD)/obj/chaosd/main.o,$(DAEMON_OBJS))
 $(BUILD)/tests/%: tests/%.c $(DAEMON_LIB_OBJS) $(BUILD)/libchaos.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(DAEMON_LIB_OBJS) $(BUILD)/libchaos.a $(LIBS) $(CURL_LIBS) $(CHECK_LIBS)
+	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(DAEMON_LIB_OBJS) $(BUILD)/libchaos.a $(LIBS) -ldl $(CHECK_LIBS)
 
 # The victim runs inside busybox containers and the kernel-lane VM: static.
 $(BUILD)/tests/helpers/%: tests/helpers/%.c

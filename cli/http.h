@@ -1,6 +1,8 @@
-/* HTTP/1.1 to chaosd over its Unix socket, with libcurl. One easy handle
- * per process so that consecutive requests (run --wait polls) reuse the
- * connection. */
+/* HTTP/1.1 to chaosd: over its Unix socket with our own small client
+ * (experiments/httpc*.c, http-parser), or to a remote chaosd over mutual
+ * TLS with libcurl, which is loaded (dlopen) only then. One connection per
+ * process, kept open, so that consecutive requests (run --wait polls)
+ * reuse it. */
 #pragma once
 #include <signal.h>
 #include <stddef.h>
@@ -11,10 +13,12 @@
 #define HTTP_EUNREACHABLE EHOSTDOWN
 
 struct cli_remote;
+struct httpc_conn;
 
 struct http_client {
-        void *curl;         /* CURL *, created on first use */
-        const char *socket; /* borrowed; the host URL when remote */
+        struct httpc_conn *conn;   /* the Unix socket's, opened on first use */
+        void *curl;                /* CURL *, created on first remote use */
+        const char *socket;        /* borrowed; the host URL when remote */
         struct cli_remote *remote; /* NULL: the Unix socket (cli/remote.c) */
 };
 
@@ -27,7 +31,7 @@ struct http_response {
 /* METHOD PATH with an optional JSON BODY. Returns 0 on any HTTP answer
  * (check ret->status), -HTTP_EUNREACHABLE when the socket cannot be
  * connected to (the message names the socket), another negative errno on
- * other transport errors. */
+ * other transport errors (-ENOPKG: remote mode without libcurl4). */
 int cli_http_request(struct http_client *h, const char *method, const char *path, const char *body,
                      size_t body_len, struct http_response *ret, struct error *e);
 
@@ -45,4 +49,5 @@ int cli_http_stream(struct http_client *h, const char *path, int (*line)(const c
 int cli_http_error(const struct http_response *r, struct error *e);
 
 void cli_http_response_free(struct http_response *r);
+/* Close the connection (and free libcurl's handle when there is one). */
 void cli_http_client_free(struct http_client *h);

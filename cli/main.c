@@ -6,10 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "cleanup.h"
 #include "cli.h"
+#include "curl_dl.h"
 #include "format.h"
 #include "remote.h"
 
@@ -230,15 +229,10 @@ int main(int argc, char **argv)
                 c.http.remote = &remote;
                 c.http.socket = remote.host ? remote.host : remote.hosts_file;
         }
-        /* Plain HTTP on a Unix socket needs no TLS library initialised. */
-        if (curl_global_init(c.http.remote ? CURL_GLOBAL_DEFAULT : CURL_GLOBAL_NOTHING) != CURLE_OK) {
-                fprintf(stderr, "chaosctl: cannot initialise libcurl\n");
-                return EXIT_FAIL;
-        }
         optind = 0; /* full re-initialisation of getopt for the verb */
         r = remote.hosts_file ? cli_remote_fanout(&c, v, argc, argv, &e) : v->run(&c, argc, argv, &e);
         cli_http_client_free(&c.http);
-        curl_global_cleanup();
+        cli_curl_unload(); /* loaded only by a remote request */
         if (fflush(stdout) != 0 && r >= 0)
                 r = error_sys(&e, errno, "writing output");
         if (r < 0)

@@ -10,9 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "cli.h"
+#include "curl_dl.h"
 #include "format.h"
 
 #define MAX_HOSTS 256
@@ -57,6 +56,7 @@ int cli_remote_check(const struct cli_remote *r, struct error *e)
 
 int cli_remote_setopt(void *curl, const struct cli_remote *r, const char *path, struct error *e)
 {
+        const struct cli_curl *cu = cli_curl();
         char url[1024];
         size_t n = strlen(r->host);
 
@@ -64,15 +64,21 @@ int cli_remote_setopt(void *curl, const struct cli_remote *r, const char *path, 
                 n--;
         if (snprintf(url, sizeof(url), "%.*s%s", (int)n, r->host, path) >= (int)sizeof(url))
                 return error_set(e, ENAMETOOLONG, "request URL too long");
-        curl_easy_setopt(curl, CURLOPT_URL, url);
-        curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
-        curl_easy_setopt(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_3);
-        curl_easy_setopt(curl, CURLOPT_SSLCERT, r->cert);
-        curl_easy_setopt(curl, CURLOPT_SSLKEY, r->key);
-        curl_easy_setopt(curl, CURLOPT_CAINFO, r->cacert);
-        curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-        curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+        cu->easy_setopt(curl, CURLOPT_URL, url);
+        cu->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
+        cu->easy_setopt(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_3);
+        cu->easy_setopt(curl, CURLOPT_SSLCERT, r->cert);
+        cu->easy_setopt(curl, CURLOPT_SSLKEY, r->key);
+        cu->easy_setopt(curl, CURLOPT_CAINFO, r->cacert);
+        cu->easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+        cu->easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
         return 0;
+}
+
+/* Only called once a transfer ran, so libcurl is loaded. */
+static const char *curl_reason(int rc)
+{
+        return cli_curl()->easy_strerror((CURLcode)rc);
 }
 
 int cli_remote_error(const struct cli_remote *r, int rc, long oserr, long long connect_us, struct error *e)
@@ -81,7 +87,7 @@ int cli_remote_error(const struct cli_remote *r, int rc, long oserr, long long c
         case CURLE_COULDNT_CONNECT:
         case CURLE_COULDNT_RESOLVE_HOST:
                 return error_set(e, HTTP_EUNREACHABLE, "cannot connect to chaosd at %s: %s", r->host,
-                                 oserr ? strerror((int)oserr) : curl_easy_strerror((CURLcode)rc));
+                                 oserr ? strerror((int)oserr) : curl_reason(rc));
         case CURLE_OPERATION_TIMEDOUT:
                 if (!connect_us)
                         return error_set(e, HTTP_EUNREACHABLE, "cannot connect to chaosd at %s: timed out", r->host);
@@ -95,16 +101,16 @@ int cli_remote_error(const struct cli_remote *r, int rc, long oserr, long long c
                                  "chaosd at %s closed the connection without an answer (%s); when it always "
                                  "does, it refuses the client certificate: is --cert signed by the CA chaosd "
                                  "trusts (--tls-client-ca), still valid, and does --key match it?",
-                                 r->host, curl_easy_strerror((CURLcode)rc));
+                                 r->host, curl_reason(rc));
         case CURLE_PEER_FAILED_VERIFICATION:
         case CURLE_SSL_CACERT_BADFILE:
                 return error_set(e, EACCES, "the certificate of %s does not verify against --cacert %s (%s)", r->host,
-                                 r->cacert, curl_easy_strerror((CURLcode)rc));
+                                 r->cacert, curl_reason(rc));
         case CURLE_SSL_CERTPROBLEM:
                 return error_set(e, EINVAL, "--cert %s / --key %s: %s", r->cert, r->key,
-                                 curl_easy_strerror((CURLcode)rc));
+                                 curl_reason(rc));
         }
-        return error_set(e, EPROTO, "talking to chaosd at %s: %s", r->host, curl_easy_strerror((CURLcode)rc));
+        return error_set(e, EPROTO, "talking to chaosd at %s: %s", r->host, curl_reason(rc));
 }
 
 /* One host per line; blank lines and #comments are skipped. */

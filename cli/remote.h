@@ -27,7 +27,8 @@ enum { CLI_OPT_HOST = 0x200, CLI_OPT_CERT, CLI_OPT_KEY, CLI_OPT_CACERT, CLI_OPT_
 int cli_remote_option(struct cli_remote *r, int opt, const char *arg);
 /* Check the combination; -EINVAL (usage) when incomplete. */
 int cli_remote_check(const struct cli_remote *r, struct error *e);
-/* curl set-up of one request to the remote host (CURL *); URL is built
+/* curl set-up of one request to the remote host (CURL *, libcurl loaded
+ * by curl_dl.c); URL is built
  * from r->host and PATH. */
 int cli_remote_setopt(void *curl, const struct cli_remote *r, const char *path, struct error *e);
 /* A transport failure talking to R->host (libcurl's CURLcode RC, the OS

@@ -17,23 +17,20 @@
 
 #include "../../cli/http.c"
 
-#if __has_include("../../cli/remote.h")
-#include "../../cli/remote.h"
-/* http.c calls into cli/remote.c only for a remote host (TLS), which these
- * tests never set up; a stub keeps this binary to the HTTP client alone. */
-__attribute__((weak)) int cli_remote_setopt(void *curl, const struct cli_remote *r, const char *path,
-                                            struct error *e)
+#include "../../cli/http_unix.c"
+
+/* The remote transport (libcurl, loaded at run time) is for a remote
+ * host, which these tests never set up; a stub keeps this binary to the
+ * Unix-socket client alone. */
+int cli_http_curl(struct http_client *h, const char *method, const char *path, const char *body, size_t body_len,
+                  struct cli_http_sink *s, struct error *e)
 {
-        ck_abort_msg("remote set-up called for a Unix-socket client");
+        ck_abort_msg("remote transport called for a Unix-socket client");
         return -EINVAL;
 }
-__attribute__((weak)) int cli_remote_error(const struct cli_remote *r, int rc, long oserr, long long connect_us,
-                                           struct error *e)
+void cli_http_curl_free(struct http_client *h)
 {
-        ck_abort_msg("remote error mapping called for a Unix-socket client");
-        return -EINVAL;
 }
-#endif
 
 struct chunk {
         const char *data;
@@ -80,8 +77,9 @@ static void serve_request(int c)
         }
 }
 
-/* Serve one connection with the given chunks; hold_ms > 0 keeps it open. */
-static void start_server(const struct chunk *chunks, int hold_ms)
+/* A listening socket at sock_path and the forked server child that will
+ * serve it (server is 0 in the child). */
+static int listen_and_fork(void)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -93,6 +91,14 @@ static void start_server(const struct chunk *chunks, int hold_ms)
         ck_assert_int_eq(listen(l, 4), 0);
         server = fork();
         ck_assert_int_ge(server, 0);
+        return l;
+}
+
+/* Serve one connection with the given chunks; hold_ms > 0 keeps it open. */
+static void start_server(const struct chunk *chunks, int hold_ms)
+{
+        int l = listen_and_fork();
+
         if (server == 0) {
                 int c;
 
@@ -110,6 +116,37 @@ static void start_server(const struct chunk *chunks, int hold_ms)
                 }
                 if (hold_ms)
                         sleep_ms(hold_ms);
+                _exit(0);
+        }
+        close(l);
+}
+
+/* Answer NREQ requests with ANSWER: all on one connection (the listener
+ * is closed after the first accept, so a client that reconnects is
+ * refused), or, with RECONNECT, each on a connection of its own that the
+ * server closes after answering — as chaosd does with an idle kept one. */
+static void start_keepalive_server(const char *answer, int nreq, int reconnect)
+{
+        int l = listen_and_fork();
+
+        if (server == 0) {
+                int c = -1;
+
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                for (int i = 0; i < nreq; i++) {
+                        if (c < 0 && (c = accept4(l, NULL, NULL, SOCK_CLOEXEC)) < 0)
+                                _exit(1);
+                        if (!reconnect)
+                                close(l);
+                        serve_request(c);
+                        if (write(c, answer, strlen(answer)) < 0)
+                                _exit(1);
+                        if (reconnect) {
+                                close(c);
+                                c = -1;
+                        }
+                }
+                sleep_ms(5000);
                 _exit(0);
         }
         close(l);
@@ -136,7 +173,6 @@ static void remove_dir(void)
 static void setup(void)
 {
         unlink(req_path);
-        curl_global_init(CURL_GLOBAL_NOTHING);
 }
 
 static void teardown(void)
@@ -146,7 +182,6 @@ static void teardown(void)
                 waitpid(server, NULL, 0);
                 server = -1;
         }
-        curl_global_cleanup();
 }
 
 static char *slurp(const char *path)
@@ -359,6 +394,67 @@ START_TEST(closed_without_answer)
 }
 END_TEST
 
+static const char ok_answer[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n{}\n";
+
+/* run --wait polls every few hundred ms: one connection for all of them. */
+START_TEST(consecutive_requests_reuse_the_connection)
+{
+        struct http_client h = { .socket = sock_path };
+        struct http_response r = { 0 };
+        struct error e = { 0 };
+
+        start_keepalive_server(ok_answer, 3, 0);
+        for (int i = 0; i < 3; i++) {
+                ck_assert_msg(cli_http_request(&h, "GET", "/v1/experiments", NULL, 0, &r, &e) == 0, "request %d: %s",
+                              i, e.msg);
+                ck_assert_int_eq(r.status, 200);
+                ck_assert_str_eq(r.body, "{}\n");
+        }
+        cli_http_response_free(&r);
+        cli_http_client_free(&h);
+}
+END_TEST
+
+/* A kept connection that chaosd closed while idle is not an error: the
+ * request goes out again on a new one. */
+START_TEST(closed_kept_connection_is_reopened)
+{
+        struct http_client h = { .socket = sock_path };
+        struct http_response r = { 0 };
+        struct error e = { 0 };
+
+        start_keepalive_server(ok_answer, 2, 1);
+        for (int i = 0; i < 2; i++) {
+                sleep_ms(50); /* let the server close the first one */
+                ck_assert_msg(cli_http_request(&h, "DELETE", "/v1/experiments/x", NULL, 0, &r, &e) == 0,
+                              "request %d: %s", i, e.msg);
+                ck_assert_int_eq(r.status, 200);
+        }
+        cli_http_response_free(&r);
+        cli_http_client_free(&h);
+}
+END_TEST
+
+/* The body bound holds for a chunked answer without a length too. */
+START_TEST(oversized_answer_is_refused)
+{
+        static char big[64 << 10];
+        struct http_client h = { .socket = sock_path };
+        struct http_response r = { 0 };
+        struct error e = { 0 };
+        struct chunk answer[300] = { { "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n", 0 } };
+
+        memset(big, 'x', sizeof(big) - 1);
+        for (int i = 1; i < 299; i++)
+                answer[i].data = big; /* 298 x 64 KiB > 16 MiB */
+        start_server(answer, 0);
+        ck_assert_int_eq(cli_http_request(&h, "GET", "/v1/events", NULL, 0, &r, &e), -EFBIG);
+        ck_assert_ptr_nonnull(strstr(e.msg, "larger than"));
+        cli_http_response_free(&r);
+        cli_http_client_free(&h);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("cli_http");
@@ -375,6 +471,9 @@ int main(void)
         tcase_add_test(tc, stream_stops_on_flag);
         tcase_add_test(tc, stream_error_is_not_lines);
         tcase_add_test(tc, closed_without_answer);
+        tcase_add_test(tc, consecutive_requests_reuse_the_connection);
+        tcase_add_test(tc, closed_kept_connection_is_reopened);
+        tcase_add_test(tc, oversized_answer_is_refused);
         suite_add_tcase(s, tc);
         return run_suite(s);
 }
