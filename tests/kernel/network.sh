@@ -405,12 +405,19 @@ if [ -x "$CHAOSD" ] && [ -x "$CHAOSCTL" ]; then
                         "$CHAOSCTL" stop "$id" >/dev/null 2>&1 || bad=$((bad + 1))
                 done
                 ctlb=$(( ($(nowns) - t0) / BN ))
+                # The same through chaosd's API from one C client (built by
+                # `make bench`: what a program driving chaosd pays).
+                apib=0
+                if [ -x "$BUILD/bench/apibench" ]; then
+                        apib=$("$BUILD/bench/apibench" spec $CHAOSD_SOCKET $D/bench.json 50 2>/dev/null) || { apib=0; bad=$((bad + 1)); }
+                fi
                 # The module's own cost, in one process (as inside the daemon).
                 drvb=$("$DRV" drive bench $HC '{"type": "network", "delay": "10ms"}' 50 2>/dev/null) || { drvb=0; bad=$((bad + 1)); }
                 left=$($TC -n c qdisc show dev vc root | grep -c netem)
                 msf() { awk -v n="$1" 'BEGIN { printf "%.2f ms", n / 1e6 }'; }
                 rat() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f×", a / b }'; }
                 echo "BENCH: | netem inject+revert in the kernel lane (TCG guest): \`chaosctl run\` + \`stop\` through chaosd (N=$BN, $bad errors, $left left) | $(msf $ctlb) | $(msf $tcb) \`nsenter -t PID -n tc qdisc add … netem\`/\`del\` | **$(rat $tcb $ctlb)** |"
+                [ "$apib" != 0 ] && echo "BENCH: | ↳ the same from a C client on chaosd's API (POST + DELETE over the Unix socket, journalled, verified; N=50) | $(msf $apib) | $(msf $tcb) | **$(rat $tcb $apib)** |"
                 echo "BENCH: | ↳ the fault module alone: apply+verify+revert in one process over netlink, as inside the daemon (N=50) | $(msf $drvb) | $(msf $tcb) | **$(rat $tcb $drvb)** |"
                 # 3. chaosd SIGKILLed mid-fault; `chaosd --recover` reverts from the journal alone
                 if "$CHAOSCTL" run "$(spec d3 60s '{"type": "network", "loss": "10%", "direction": "both"}')" --json >$D/d3.out 2>$D/d3.err; then
