@@ -151,27 +151,39 @@ static int daemon_start(void)
 static int stuck_setup(char *why, size_t len)
 {
         char file[PATH_MAX + 32];
-        int r, pending = 0;
+        int r;
 
         paths();
         if (mkdir(T.stuck_dir, 0755) < 0) {
                 snprintf(why, len, "mkdir %s: %s", T.stuck_dir, strerror(errno));
                 return -1;
         }
-        r = stuck_start(&T.stuck, (int)runner, T.stuck_dir, why, len);
-        if (r != 0)
-                return r;
-        /* Ask the kernel ourselves first: some kernels (6.18) freeze a
-         * FUSE waiter at once, and then nothing here can be pending. */
         snprintf(file, sizeof(file), "%s/%s", T.stuck_dir, cgroup_is_v2() ? "cgroup.freeze" : "freezer.state");
-        (void)write_file(file, cgroup_is_v2() ? "1" : "FROZEN");
-        sleep_ms(300);
-        pending = observed_pending(T.stuck_dir);
-        snprintf(why, len, "this kernel froze a task blocked on FUSE (%s 300 ms after the freeze): nothing stays "
-                 "FREEZING here (the kernel lane's 6.1 kernel runs this)", observed_state(T.stuck_dir));
-        (void)write_file(file, cgroup_is_v2() ? "0" : "THAWED");
-        if (!pending)
-                return 1;
+        /* Ask the kernel ourselves first: some kernels (6.18) freeze a
+         * FUSE waiter at once, and then nothing here can be pending. Seen
+         * once in the lane on 6.1 too: a fresh victim that froze; so a few
+         * attempts before concluding. */
+        for (int attempt = 1; attempt <= 3; attempt++) {
+                char st;
+                int pending;
+
+                r = stuck_start(&T.stuck, (int)runner, T.stuck_dir, why, len);
+                if (r != 0)
+                        return r;
+                (void)write_file(file, cgroup_is_v2() ? "1" : "FROZEN");
+                sleep_ms(300);
+                pending = observed_pending(T.stuck_dir);
+                st = pstate(T.stuck.pid, NULL);
+                snprintf(why, len, "this kernel froze a task blocked on FUSE (%s 300 ms after the freeze, victim "
+                         "state %c, %d attempts): nothing stays FREEZING here (the kernel lane's 6.1 kernel runs "
+                         "this)", observed_state(T.stuck_dir), st ? st : '-', attempt);
+                (void)write_file(file, cgroup_is_v2() ? "0" : "THAWED");
+                if (pending)
+                        break;
+                stuck_release(&T.stuck);
+                if (attempt == 3)
+                        return 1;
+        }
         for (int i = 0; i < 40 && strcmp(observed_state(T.stuck_dir), "THAWED") != 0; i++)
                 sleep_ms(25);
         return 0;
