@@ -42,6 +42,7 @@ struct api {
         int tls;          /* TCP with mutual TLS (chaosd/tls.c) */
         struct tls_files tlsf;
         struct follower *followers;
+        struct request *waiting; /* POSTs held until their faults settled */
 };
 
 struct request {
@@ -49,6 +50,15 @@ struct request {
         size_t len;
         int too_big;
         int allowed; /* -1 unknown, 0 refused, 1 allowed */
+        /* A POST /v1/experiments held (suspended) while a fault settles:
+         * the experiment it waits for, then the answer to give. */
+        struct request *next_waiting;
+        struct api *api;
+        struct MHD_Connection *conn;
+        struct experiment *waiting;
+        cJSON *answer;
+        unsigned answer_status;
+        int answered; /* resumed: send answer, never route again */
 };
 
 struct follower {
@@ -178,6 +188,74 @@ static enum MHD_Result serve_events(struct api *a, struct MHD_Connection *c)
         return ret;
 }
 
+/* --- POST /v1/experiments held while a fault settles ----------------------
+ * A fault may be applied but not yet in effect (a pause whose cgroup is
+ * still FREEZING: up to 5 s). Answering 201 "injecting" at once, as for
+ * before probes, would make `chaosctl run` without --wait report success
+ * for a fault that may yet fail to go in — exactly the "success while
+ * nothing was injected" this project exists to avoid. So the request is
+ * suspended (MHD's suspend/resume, as for event followers) and answered
+ * once the experiment leaves "injecting": 201 running (verified) or 422
+ * with the experiment as it ended. The loop keeps serving everything else
+ * meanwhile; the wait is bounded by the modules' settle bounds. */
+
+static void waiting_unlink(struct request *rq)
+{
+        for (struct request **p = &rq->api->waiting; *p; p = &(*p)->next_waiting)
+                if (*p == rq) {
+                        *p = rq->next_waiting;
+                        break;
+                }
+        rq->waiting = NULL;
+}
+
+static void waiting_resume(struct request *rq, unsigned status, cJSON *answer)
+{
+        waiting_unlink(rq);
+        rq->answered = 1;
+        rq->answer = answer;
+        rq->answer_status = status;
+        /* The handler runs again on MHD's next turn and sends the answer;
+         * as for followers, never run MHD from inside a callback. */
+        MHD_resume_connection(rq->conn);
+        api_defer_kick(rq->api);
+}
+
+static void create_answered(struct experiment *x, void *ud)
+{
+        struct request *rq = ud;
+        cJSON *j;
+        char msg[1200];
+
+        if (x->state == EXP_RUNNING) {
+                waiting_resume(rq, MHD_HTTP_CREATED, experiment_to_json(x, 1));
+                return;
+        }
+        /* Ended before it ran (failed to settle, stopped, halted...). */
+        if (x->state == EXP_FAILED)
+                snprintf(msg, sizeof(msg), "%s", x->reason);
+        else
+                snprintf(msg, sizeof(msg), "%s while injecting: %s", exp_state_name(x->state), x->reason);
+        j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "error", msg);
+        cJSON_AddItemToObject(j, "experiment", experiment_to_json(x, 1));
+        waiting_resume(rq, MHD_HTTP_UNPROCESSABLE_CONTENT, j);
+}
+
+static enum MHD_Result create_wait(struct api *a, struct MHD_Connection *c, struct request *rq,
+                                   struct experiment *x)
+{
+        rq->api = a;
+        rq->conn = c;
+        rq->waiting = x;
+        rq->next_waiting = a->waiting;
+        a->waiting = rq;
+        x->on_injected = create_answered;
+        x->on_injected_ud = rq;
+        MHD_suspend_connection(c);
+        return MHD_YES;
+}
+
 /* --- routes -------------------------------------------------------------- */
 
 static enum MHD_Result serve_list(struct api *a, struct MHD_Connection *c)
@@ -211,6 +289,8 @@ static enum MHD_Result serve_create(struct api *a, struct MHD_Connection *c, str
                         return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, &e, NULL);
         }
         r = experiment_create(a->d, rq->body ? rq->body : "", rq->len, &x, &status, &e);
+        if (r == 0 && x->state == EXP_INJECTING && experiment_settling(x))
+                return create_wait(a, c, rq, x);
         if (r == 0)
                 return reply_json(c, (unsigned)status, experiment_to_json(x, 1));
         if (x) {
@@ -382,6 +462,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         if (!rq->allowed)
                 return reply_error(c, MHD_HTTP_FORBIDDEN, NULL,
                                    "forbidden: the API is for root and the socket's group");
+        /* Resumed after its faults settled (create_answered). */
+        if (rq->answered) {
+                cJSON *j = rq->answer;
+
+                rq->answer = NULL;
+                return reply_json(c, rq->answer_status, j);
+        }
         return route(a, c, url, method, rq);
 }
 
@@ -390,6 +477,12 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
         struct request *rq = *con_cls;
 
         if (rq) {
+                /* Not reached while suspended; kept safe regardless. */
+                if (rq->waiting) {
+                        rq->waiting->on_injected = NULL;
+                        waiting_unlink(rq);
+                }
+                cJSON_Delete(rq->answer);
                 free(rq->body);
                 free(rq);
                 *con_cls = NULL;
@@ -584,6 +677,16 @@ static void api_stop_one(struct daemon *d, struct api *a)
                         f->suspended = 0;
                         MHD_resume_connection(f->conn);
                 }
+        /* So must held POSTs (normally answered already: a shutdown ends
+         * every experiment first). */
+        while (a->waiting) {
+                struct request *rq = a->waiting;
+                cJSON *j = cJSON_CreateObject();
+
+                cJSON_AddStringToObject(j, "error", "chaosd is shutting down");
+                rq->waiting->on_injected = NULL;
+                waiting_resume(rq, MHD_HTTP_SERVICE_UNAVAILABLE, j);
+        }
         for (int i = 0; i < 3; i++)
                 (void)MHD_run(a->mhd);
         loop_remove(d->loop, a->mhd_src);

@@ -41,6 +41,10 @@ struct fault_inst {
         int step;
         uint64_t start_us, end_us;
         struct loop_source *step_timer;
+        /* A fault whose apply answered FAULT_PENDING: the timer that calls
+         * its settle op, and what to do once it is verified. */
+        struct loop_source *settle;
+        void (*settled)(struct fault_inst *fi);
 };
 
 struct probe_set;
@@ -66,6 +70,11 @@ struct experiment {
         struct loop_source *deadline_timer;
         struct probe_set *probes; /* probes.c */
         char schedule_id[32];     /* started by this schedule (schedules.c) */
+        uint64_t inject_t0_us;    /* when injection began (the inject histogram) */
+        /* Called once when the experiment leaves "injecting" (running or
+         * ended): the API answers a POST it kept waiting (api.c). */
+        void (*on_injected)(struct experiment *x, void *ud);
+        void *on_injected_ud;
 };
 
 #define METRIC_BUCKETS 12
@@ -110,8 +119,10 @@ int exp_state_is_end(enum exp_state s);
 int exp_state_parse(const char *s, enum exp_state *ret);
 
 /* Parse, resolve, journal, inject and verify a new experiment. On success
- * it is running. *ret_http is the status to answer with (201, 400, 409,
- * 422...); on failure with 422 *ret still holds the failed experiment. */
+ * it is running, or still "injecting" while its before probes run or a
+ * fault settles (experiment_settling). *ret_http is the status to answer
+ * with (201, 400, 409, 422...); on failure with 422 *ret still holds the
+ * failed experiment. */
 int experiment_create(struct daemon *d, const char *body, size_t len, struct experiment **ret, int *ret_http,
                       struct error *e);
 /* Revert everything and move to the end state END. Safe on an ended one. */
@@ -140,10 +151,16 @@ int experiment_journal_targets(struct experiment *x, struct error *e);
  * (chaosd/restart.c); returns 1 if it took over, 0 if the experiment
  * should end as target-gone. */
 int restart_begin(struct experiment *x, int idx);
-/* One fault: apply + verify + journal (on failure the experiment ends
- * failed); revert (returns -1 when the revert failed, recorded in fi);
- * start its tick timer if it has one and is active. */
-int experiment_apply_fault(struct fault_inst *fi, struct error *e);
+/* One fault: apply + verify + journal. Returns 0 when it is active and
+ * verified; FAULT_PENDING when the module is still settling it on the
+ * loop (fi->state stays "applying"; THEN(fi), if not NULL, runs once it is
+ * verified); negative when it failed — then, also when settling fails
+ * later, the experiment has ended failed with everything reverted.
+ * Revert (returns -1 when the revert failed, recorded in fi); start its
+ * tick timer if it has one and is active. */
+int experiment_apply_fault(struct fault_inst *fi, void (*then)(struct fault_inst *fi), struct error *e);
+/* 1 while one of X's faults is settling. */
+int experiment_settling(const struct experiment *x);
 int experiment_revert_fault(struct fault_inst *fi);
 int experiment_arm_tick(struct fault_inst *fi, struct error *e);
 /* The journal hook given to fault modules as f->checkpoint. */

@@ -150,6 +150,9 @@ static void disarm(struct experiment *x)
                 x->faults[i].tick = NULL;
                 loop_remove(l, x->faults[i].step_timer);
                 x->faults[i].step_timer = NULL;
+                loop_remove(l, x->faults[i].settle);
+                x->faults[i].settle = NULL;
+                x->faults[i].settled = NULL;
         }
         probes_stop(x);
         for (int i = 0; x->target_watch && i < x->n_targets; i++) {
@@ -171,6 +174,10 @@ int experiment_revert_fault(struct fault_inst *fi)
                 return 0;
         loop_remove(x->d->loop, fi->tick);
         fi->tick = NULL;
+        /* Given up while settling: no further settle, revert copes. */
+        loop_remove(x->d->loop, fi->settle);
+        fi->settle = NULL;
+        fi->settled = NULL;
         t0 = mono_us();
         if (fi->f->ops->revert(fi->f, t, &e) < 0) {
                 snprintf(fi->error, sizeof(fi->error), "revert: %s", e.msg);
@@ -196,6 +203,16 @@ static int revert_all(struct experiment *x)
         for (int i = x->n_faults - 1; i >= 0; i--)
                 failed += experiment_revert_fault(&x->faults[i]) < 0;
         return failed;
+}
+
+/* X left "injecting": a POST kept waiting for that gets its answer. */
+static void notify_injected(struct experiment *x)
+{
+        void (*cb)(struct experiment *, void *) = x->on_injected;
+
+        x->on_injected = NULL;
+        if (cb)
+                cb(x, x->on_injected_ud);
 }
 
 void experiment_end(struct experiment *x, enum exp_state end, const char *reason)
@@ -229,6 +246,7 @@ void experiment_end(struct experiment *x, enum exp_state end, const char *reason
                 injected |= strcmp(x->faults[i].state, "pending") != 0;
         if (!x->d->quitting && injected && probes_have_phase(x, PROBE_AFTER))
                 probes_start(x, PROBE_AFTER, NULL);
+        notify_injected(x);
 }
 
 static void on_deadline(struct loop_source *src, uint32_t ev, void *ud)
@@ -442,11 +460,62 @@ int experiment_journal_targets(struct experiment *x, struct error *e)
         return journal_put_experiment(x->d->journal, &jx, e);
 }
 
-int experiment_apply_fault(struct fault_inst *fi, struct error *e)
+/* Applied and settled: verify, journal, announce. */
+static int finish_apply(struct fault_inst *fi, struct error *e)
+{
+        struct experiment *x = fi->x;
+
+        fi->state = (fi->f->ops->flags & FAULT_ONESHOT) && !fi->f->tick_us ? "done" : "active";
+        if (fi->f->ops->verify && fi->f->ops->verify(fi->f, &x->targets[fi->target_idx], e) < 0)
+                return fail_inject(x, fi, "verify", e);
+        journal_fault(fi);
+        events_emit(x->d, x->id, "injected", NULL, "fault %d (%s) applied and verified on target %d",
+                    (int)(fi - x->faults), fi->f->ops->type, fi->target_idx);
+        return 0;
+}
+
+static void on_settle(struct loop_source *src, uint32_t ev, void *ud)
+{
+        struct fault_inst *fi = ud;
+        struct experiment *x = fi->x;
+        void (*then)(struct fault_inst *) = fi->settled;
+        struct error e = { 0 };
+        int r;
+
+        r = fi->f->ops->settle(fi->f, &x->targets[fi->target_idx], &e);
+        if (r == FAULT_PENDING) {
+                r = loop_timer_rearm(fi->settle, fi->f->settle_us, 0);
+                if (r == 0)
+                        return;
+                error_sys(&e, -r, "timerfd_settime");
+        }
+        loop_remove(x->d->loop, fi->settle);
+        fi->settle = NULL;
+        fi->settled = NULL;
+        /* On failure the experiment has ended (failed, reverted). */
+        if (r < 0) {
+                (void)fail_inject(x, fi, "apply", &e);
+                return;
+        }
+        if (finish_apply(fi, &e) < 0)
+                return;
+        if (then)
+                then(fi);
+}
+
+int experiment_settling(const struct experiment *x)
+{
+        for (int i = 0; i < x->n_faults; i++)
+                if (x->faults[i].settle)
+                        return 1;
+        return 0;
+}
+
+int experiment_apply_fault(struct fault_inst *fi, void (*then)(struct fault_inst *fi), struct error *e)
 {
         struct experiment *x = fi->x;
         struct target *t = &x->targets[fi->target_idx];
-        int i = (int)(fi - x->faults);
+        int r;
 
         /* A later step's fault: another experiment may have taken the
          * target since creation; its change must not become our "prior". */
@@ -459,36 +528,35 @@ int experiment_apply_fault(struct fault_inst *fi, struct error *e)
                         return fail_inject(x, fi, "apply", e);
                 }
         }
-        if (fi->f->ops->apply(fi->f, t, e) < 0)
+        fi->f->settle_us = 0;
+        r = fi->f->ops->apply(fi->f, t, e);
+        if (r < 0)
                 return fail_inject(x, fi, "apply", e);
-        fi->state = (fi->f->ops->flags & FAULT_ONESHOT) && !fi->f->tick_us ? "done" : "active";
-        if (fi->f->ops->verify && fi->f->ops->verify(fi->f, t, e) < 0)
-                return fail_inject(x, fi, "verify", e);
-        journal_fault(fi);
-        events_emit(x->d, x->id, "injected", NULL, "fault %d (%s) applied and verified on target %d", i,
-                    fi->f->ops->type, fi->target_idx);
-        return 0;
+        if (r != FAULT_PENDING)
+                return finish_apply(fi, e);
+        /* Made but not in effect yet (a cgroup still freezing): the loop
+         * asks the module again from a timer instead of waiting here, so
+         * that the API and every other experiment's deadline keep running.
+         * fi stays "applying", journaled as such by the checkpoint: a crash
+         * now is reverted by reconcile, a stop or deadline by revert_all. */
+        if (!fi->f->ops->settle) {
+                error_set(e, EINVAL, "module answered \"pending\" but cannot settle");
+                return fail_inject(x, fi, "apply", e);
+        }
+        fi->state = "applying";
+        fi->settled = then;
+        if (loop_add_timer(x->d->loop, fi->f->settle_us, 0, on_settle, fi, &fi->settle, e) < 0)
+                return fail_inject(x, fi, "apply", e);
+        events_emit(x->d, x->id, "settling", NULL, "fault %d (%s) applied on target %d, waiting for the kernel to "
+                    "carry it out", (int)(fi - x->faults), fi->f->ops->type, fi->target_idx);
+        return FAULT_PENDING;
 }
 
-/* Apply the faults due at the start (later steps' are armed by
- * scenario.c), then start the "during" probes. On failure the experiment
- * has ended: failed, everything reverted. */
-static int inject(struct experiment *x, int *ret_http, struct error *e)
+/* Every start fault is in place and verified: the deadline starts now. */
+static int inject_done(struct experiment *x, struct error *e)
 {
         struct daemon *d = x->d;
-        uint64_t t0 = mono_us();
 
-        *ret_http = 422;
-        for (int i = 0; i < x->n_faults; i++) {
-                struct fault_inst *fi = &x->faults[i];
-                int r;
-
-                if (fi->start_us > 0)
-                        continue;
-                r = experiment_apply_fault(fi, e);
-                if (r < 0)
-                        return r;
-        }
         /* The deadline counts from the moment the faults are in place. */
         x->deadline_ms = now_ms() + (int64_t)(x->duration_us / 1000);
         if (journal_set_deadline(d->journal, x->id, x->deadline_ms, e) < 0 || experiment_arm(x, e) < 0) {
@@ -498,13 +566,56 @@ static int inject(struct experiment *x, int *ret_http, struct error *e)
                 experiment_end(x, EXP_FAILED, why);
                 return -EIO;
         }
-        metrics_observe(&d->metrics.inject, (double)(mono_us() - t0) / 1e6);
+        metrics_observe(&d->metrics.inject, (double)(mono_us() - x->inject_t0_us) / 1e6);
         set_state(x, EXP_RUNNING, "");
         events_emit(d, x->id, "running", "running", "%d fault%s active for %llu ms", x->n_faults,
                     x->n_faults == 1 ? "" : "s", (unsigned long long)(x->duration_us / 1000));
         probes_start(x, PROBE_DURING, NULL);
-        *ret_http = 201;
+        notify_injected(x);
         return 0;
+}
+
+static void inject_next(struct fault_inst *fi);
+
+/* Apply the faults due at the start from index FROM on (later steps' are
+ * armed by scenario.c), one after the other in spec order as before: a
+ * fault that settles holds back the ones after it until it is verified,
+ * so that a failure still leaves nothing applied after it. Then start the
+ * "during" probes. 0 when running, FAULT_PENDING while a fault settles
+ * (inject_next carries on), negative when the experiment has ended failed
+ * with everything reverted. */
+static int inject_from(struct experiment *x, int from, struct error *e)
+{
+        for (int i = from; i < x->n_faults; i++) {
+                struct fault_inst *fi = &x->faults[i];
+                int r;
+
+                if (fi->start_us > 0)
+                        continue;
+                r = experiment_apply_fault(fi, inject_next, e);
+                if (r != 0)
+                        return r;
+        }
+        return inject_done(x, e);
+}
+
+static void inject_next(struct fault_inst *fi)
+{
+        struct experiment *x = fi->x;
+        struct error e = { 0 };
+
+        if (inject_from(x, (int)(fi - x->faults) + 1, &e) < 0)
+                log_event("error", x->id, "inject", "%s", e.msg);
+}
+
+static int inject(struct experiment *x, int *ret_http, struct error *e)
+{
+        int r;
+
+        x->inject_t0_us = mono_us();
+        r = inject_from(x, 0, e);
+        *ret_http = r < 0 ? 422 : 201;
+        return r < 0 ? r : 0;
 }
 
 static void before_probes_done(struct experiment *x, int ok, const char *why)

@@ -107,7 +107,23 @@ fail:
         return r;
 }
 
-/* Verify a resumed fault; re-apply it when the kernel no longer holds it. */
+/* A re-applied fault that had to settle is verified: its tick. */
+static void resume_settled(struct fault_inst *fi)
+{
+        struct error e = { 0 };
+        char why[1200];
+
+        if (experiment_arm_tick(fi, &e) == 0)
+                return;
+        snprintf(why, sizeof(why), "fault %d (%s) after a daemon restart: %s", (int)(fi - fi->x->faults),
+                 fi->f->ops->type, e.msg);
+        experiment_end(fi->x, EXP_FAILED, why);
+}
+
+/* Verify a resumed fault; re-apply it when the kernel no longer holds it.
+ * A re-apply that settles (a pause still freezing) goes on on the loop
+ * while the experiment runs; if it never settles the experiment ends
+ * failed, everything reverted. Negative when the experiment has ended. */
 static int resume_fault(struct fault_inst *fi, struct error *e)
 {
         struct target *t = &fi->x->targets[fi->target_idx];
@@ -126,9 +142,8 @@ static int resume_fault(struct fault_inst *fi, struct error *e)
                 return error_wrap(e, "revert before re-apply");
         cJSON_Delete(fi->f->saved);
         fi->f->saved = NULL;
-        if (ops->apply(fi->f, t, e) < 0 || (ops->verify && ops->verify(fi->f, t, e) < 0))
+        if (experiment_apply_fault(fi, resume_settled, e) < 0)
                 return error_wrap(e, "re-apply");
-        fi->state = "active";
         return 0;
 }
 

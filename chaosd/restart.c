@@ -3,7 +3,8 @@
  * faults are reverted (their cgroup is gone with it), and a timer asks the
  * runtime every RESTART_POLL_MS for the same container with a new process.
  * When it is there, the new identity is journaled first, then each fault is
- * applied and verified again. A container that stays away for
+ * applied and verified again (one after the other; one that settles, like a
+ * pause still freezing, holds back the next until it is verified). A container that stays away for
  * RESTART_WAIT_MS ends the experiment as target-gone. Never a busy loop:
  * the loop sleeps between polls. */
 #include <errno.h>
@@ -24,13 +25,36 @@ static int index_of(struct experiment *x, struct loop_source *src)
         return -1;
 }
 
-static int reapply(struct experiment *x, int idx, struct error *e)
-{
-        struct target *t = &x->targets[idx];
-        int r;
+static void reapply_next(struct fault_inst *fi);
 
-        for (int i = 0; i < x->n_faults; i++) {
+/* Fault FI is back on the restarted target and verified. 0, or negative
+ * after ending the experiment. */
+static int reapplied(struct fault_inst *fi)
+{
+        struct experiment *x = fi->x;
+        struct error e = { 0 };
+        char why[1200];
+
+        events_emit(x->d, x->id, "injected", NULL, "fault %d (%s) reapplied on restarted target %d",
+                    (int)(fi - x->faults), fi->f->ops->type, fi->target_idx);
+        if (experiment_arm_tick(fi, &e) == 0)
+                return 0;
+        snprintf(why, sizeof(why), "after target %d restarted: %s", fi->target_idx, e.msg);
+        x->d->metrics.errors_inject++;
+        experiment_end(x, EXP_FAILED, why);
+        return -1;
+}
+
+/* Apply again each "restarting" fault of target IDX from fault FROM on, in
+ * order; a fault that settles holds back the rest until it is verified
+ * (reapply_next goes on). Negative when the experiment has ended failed,
+ * everything reverted. */
+static int reapply(struct experiment *x, int idx, int from)
+{
+        for (int i = from; i < x->n_faults; i++) {
                 struct fault_inst *fi = &x->faults[i];
+                struct error e = { 0 };
+                int r;
 
                 if (fi->target_idx != idx || strcmp(fi->state, "restarting") != 0)
                         continue;
@@ -38,21 +62,21 @@ static int reapply(struct experiment *x, int idx, struct error *e)
                 cJSON_Delete(fi->f->saved);
                 fi->f->saved = NULL;
                 fault_set_readback(fi->f, NULL);
-                r = fi->f->ops->apply(fi->f, t, e);
-                /* From here on revert_all owns it, half-applied or not. */
-                fi->state = "active";
-                if (r == 0 && fi->f->ops->verify)
-                        r = fi->f->ops->verify(fi->f, t, e);
-                if (r < 0) {
-                        snprintf(fi->error, sizeof(fi->error), "reapply: %s", e->msg);
-                        experiment_journal_fault(fi);
-                        return error_wrap(e, "fault %d (%s) on the restarted target", i, fi->f->ops->type);
-                }
-                experiment_journal_fault(fi);
-                events_emit(x->d, x->id, "injected", NULL, "fault %d (%s) reapplied on restarted target %d", i,
-                            fi->f->ops->type, idx);
+                r = experiment_apply_fault(fi, reapply_next, &e);
+                if (r < 0)
+                        return r;
+                if (r == FAULT_PENDING)
+                        return 0;
+                if (reapplied(fi) < 0)
+                        return -1;
         }
         return 0;
+}
+
+static void reapply_next(struct fault_inst *fi)
+{
+        if (reapplied(fi) == 0)
+                (void)reapply(fi->x, fi->target_idx, (int)(fi - fi->x->faults) + 1);
 }
 
 static void on_poll(struct loop_source *src, uint32_t ev, void *ud)
@@ -91,12 +115,16 @@ static void on_poll(struct loop_source *src, uint32_t ev, void *ud)
         events_emit(x->d, x->id, "target-restarted", NULL, "target %d (%s) is back as pid %d after %lld ms", idx,
                     name, (int)t->pid, (long long)(now_ms() - x->restart_since_ms[idx]));
         x->restart_since_ms[idx] = 0;
-        if (experiment_journal_targets(x, &e) < 0 || reapply(x, idx, &e) < 0 ||
-            experiment_arm_target(x, idx, &e) < 0) {
+        /* The new process is watched from now on, also while a fault of
+         * its settles; each fault's tick is armed once it is verified. */
+        if (experiment_journal_targets(x, &e) < 0 || experiment_arm_target(x, idx, &e) < 0) {
                 snprintf(why, sizeof(why), "after target %d restarted: %s", idx, e.msg);
                 x->d->metrics.errors_inject++;
                 experiment_end(x, EXP_FAILED, why);
+                return;
         }
+        /* On failure the experiment has ended failed, with the reason. */
+        (void)reapply(x, idx, 0);
 }
 
 int restart_begin(struct experiment *x, int idx)
@@ -116,6 +144,10 @@ int restart_begin(struct experiment *x, int idx)
                         continue;
                 loop_remove(x->d->loop, fi->tick);
                 fi->tick = NULL;
+                /* Gone while it settled: that freeze is moot. */
+                loop_remove(x->d->loop, fi->settle);
+                fi->settle = NULL;
+                fi->settled = NULL;
                 if (strcmp(fi->state, "active") != 0 && strcmp(fi->state, "applying") != 0)
                         continue;
                 /* Whatever is left of the old cgroup goes back to how it was. */

@@ -64,25 +64,46 @@ static int arm_stop(struct fault_inst *fi, struct error *e)
         return loop_add_timer(x->d->loop, due_in_us(x, fi->end_us), 0, on_step_stop, fi, &fi->step_timer, e);
 }
 
+/* The step's fault is active and verified: its tick. */
+static void step_applied(struct fault_inst *fi)
+{
+        struct error e = { 0 };
+
+        if (experiment_arm_tick(fi, &e) < 0) {
+                char why[1100];
+
+                snprintf(why, sizeof(why), "step \"%s\": arming: %s", step_name(fi), e.msg);
+                experiment_end(fi->x, EXP_FAILED, why);
+        }
+}
+
 static void on_step_start(struct loop_source *src, uint32_t ev, void *ud)
 {
         struct fault_inst *fi = ud;
         struct experiment *x = fi->x;
         struct error e = { 0 };
+        int r;
 
         loop_remove(x->d->loop, fi->step_timer);
         fi->step_timer = NULL;
         events_emit(x->d, x->id, "step", NULL, "step \"%s\" starts: fault %d (%s)", step_name(fi),
                     (int)(fi - x->faults), fi->f->ops->type);
-        /* On failure the experiment has ended and fi is no longer ours. */
-        if (experiment_apply_fault(fi, &e) < 0)
+        /* On failure the experiment has ended and fi is no longer ours. A
+         * fault still settling gets its tick once verified, but its step's
+         * end is armed now: a step that ends while it settles reverts it
+         * (experiment_revert_fault cancels the settling) on time. */
+        r = experiment_apply_fault(fi, step_applied, &e);
+        if (r < 0)
                 return;
-        if (experiment_arm_tick(fi, &e) < 0 || arm_stop(fi, &e) < 0) {
+        if (arm_stop(fi, &e) < 0) {
                 char why[1100];
 
                 snprintf(why, sizeof(why), "step \"%s\": arming: %s", step_name(fi), e.msg);
                 experiment_end(x, EXP_FAILED, why);
+                return;
         }
+        if (r == 0)
+                step_applied(fi);
 }
 
 int scenario_arm(struct experiment *x, struct error *e)
@@ -97,7 +118,7 @@ int scenario_arm(struct experiment *x, struct error *e)
                 if (strcmp(fi->state, "pending") == 0 && fi->start_us > 0)
                         r = loop_add_timer(x->d->loop, due_in_us(x, fi->start_us), 0, on_step_start, fi,
                                            &fi->step_timer, e);
-                else if (strcmp(fi->state, "active") == 0)
+                else if (strcmp(fi->state, "active") == 0 || fi->settle)
                         r = arm_stop(fi, e);
                 if (r < 0)
                         return r;

@@ -18,6 +18,11 @@ enum fault_flags {
         FAULT_ONESHOT = 1 << 0, /* an action (kill): nothing to revert or verify as held */
 };
 
+/* apply's and settle's answer for "the change is made, the kernel has not
+ * finished carrying it out yet" (a cgroup freezing task by task). Positive,
+ * so that every "r < 0" error check stays right. */
+#define FAULT_PENDING 1
+
 struct fault_ops {
         const char *type; /* the spec's "type" */
         unsigned flags;
@@ -26,8 +31,23 @@ struct fault_ops {
         int (*parse)(struct fault *f, const cJSON *json, struct error *e);
         /* Change the kernel. Saves prior state into f->saved and calls
          * fault_checkpoint() before each change. On failure, the core calls
-         * revert, which must cope with the half-applied state. */
+         * revert, which must cope with the half-applied state.
+         * Returns 0 when the change is in effect, or FAULT_PENDING (only a
+         * module with settle) when it is made but still settling. */
         int (*apply)(struct fault *f, struct target *t, struct error *e);
+        /* Optional; for changes the kernel completes asynchronously. After
+         * apply (or settle) returned FAULT_PENDING, the core calls settle
+         * again f->settle_us later, from a timer of its event loop, until
+         * it returns 0 (settled: the core verifies, as after apply) or a
+         * negative error (the core reverts, as after a failed apply).
+         * settle never sleeps or blocks: it checks, nudges the kernel if
+         * need be, sets the next f->settle_us and returns. It enforces its
+         * own time bound (the module knows what is reasonable) and fails
+         * with -ETIMEDOUT past it, having undone its change where it can.
+         * The core may instead give up at any time (stop, halt, deadline,
+         * shutdown) and call revert without another settle: revert must
+         * cope with a fault that never settled. */
+        int (*settle)(struct fault *f, struct target *t, struct error *e);
         /* Read the effect back from the kernel into f->readback (a JSON
          * object shown by `get`); fail if it does not match the spec. May be
          * NULL for FAULT_ONESHOT. */
@@ -55,6 +75,7 @@ struct fault {
         cJSON *readback;   /* verify's read-back (owned) */
         uint64_t tick_us;  /* >0: ops->tick runs at this interval */
         int done;          /* a ONESHOT/tick fault that has finished its work */
+        uint64_t settle_us; /* FAULT_PENDING: call ops->settle this much later */
         /* Set by the core: persists f->saved. NULL in unit tests. */
         int (*checkpoint)(struct fault *f, struct error *e);
         void *core;

@@ -18,9 +18,17 @@
  * its revert would have to leave the cgroup frozen anyway. Never thaw what
  * we did not freeze: a saved prior of FROZEN (from any source) makes revert
  * a no-op.
+ *
+ * Freezing is asynchronous and on v1 can stay FREEZING for seconds (tasks
+ * in uninterruptible sleep on FUSE or NFS). apply writes the freeze and
+ * checks once — almost always frozen already — and otherwise answers
+ * FAULT_PENDING; settle then looks again from the daemon's loop, so a
+ * stubborn cgroup never blocks it, until FROZEN or FREEZER_TIMEOUT_MS
+ * (then thawed back and failed).
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cleanup.h"
@@ -31,10 +39,36 @@
 
 static const char *const pause_keys[] = { "type", NULL };
 
+/* f->priv: the freeze in progress between apply and the last settle. */
+struct pause_run {
+        struct freezer_job job;
+};
+
 static int pause_parse(struct fault *f, const cJSON *json, struct error *e)
 {
+        int r;
+
         /* No parameters: the duration belongs to the experiment. */
-        return jv_check_object(json, f->path, pause_keys, e);
+        r = jv_check_object(json, f->path, pause_keys, e);
+        if (r < 0)
+                return r;
+        f->priv = calloc(1, sizeof(struct pause_run));
+        return f->priv ? 0 : error_set(e, ENOMEM, "out of memory");
+}
+
+/* freezer_start/_progress's answer, as apply/settle give it. */
+static int freeze_result(struct fault *f, struct target *t, int r, struct error *e)
+{
+        struct pause_run *p = f->priv;
+
+        if (r < 0)
+                return freezer_gone(r) ? error_set(e, ESRCH, "pause: cgroup %s went away while freezing", t->cgroup)
+                                       : error_wrap(e, "pause: cannot freeze %s", t->cgroup);
+        if (r == FREEZER_PENDING) {
+                f->settle_us = (uint64_t)p->job.delay_us;
+                return FAULT_PENDING;
+        }
+        return 0;
 }
 
 /* 1 when DIR still exists and is the incarnation with inode INO. */
@@ -82,11 +116,15 @@ static int pause_apply(struct fault *f, struct target *t, struct error *e)
         if (r < 0)
                 return r;
 
-        r = freezer_freeze(t->cgv, dir, FREEZER_TIMEOUT_MS, e);
-        if (r < 0)
-                return freezer_gone(r) ? error_set(e, ESRCH, "pause: cgroup %s went away while freezing", t->cgroup)
-                                       : error_wrap(e, "pause: cannot freeze %s", t->cgroup);
-        return 0;
+        r = freezer_start(&((struct pause_run *)f->priv)->job, t->cgv, dir, FREEZER_TIMEOUT_MS, e);
+        return freeze_result(f, t, r, e);
+}
+
+static int pause_settle(struct fault *f, struct target *t, struct error *e)
+{
+        struct pause_run *p = f->priv;
+
+        return freeze_result(f, t, freezer_progress(&p->job, e), e);
 }
 
 /* The saved state; 0 when nothing was saved (apply never got that far). */
@@ -172,6 +210,7 @@ const struct fault_ops fault_pause_ops = {
         .type = "pause",
         .parse = pause_parse,
         .apply = pause_apply,
+        .settle = pause_settle,
         .verify = pause_verify,
         .revert = pause_revert,
 };

@@ -1,12 +1,9 @@
 #include "freezer.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cleanup.h"
 
@@ -42,14 +39,6 @@ static uint64_t now_ms(void)
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void sleep_us(long us)
-{
-        struct timespec ts = { .tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000 };
-
-        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-                ;
 }
 
 /* The value of KEY in a cgroup.events-like "key value\n" buffer, or -1. */
@@ -125,104 +114,119 @@ int freezer_thaw(enum cg_version v, const char *dir, struct error *e)
  * between reads (doubling from 50 us to 5 ms): busy tasks need a scheduler
  * tick to reach the freezer, and a thaw after 50 back-to-back writes undid
  * that progress — measured here, three spinning tasks on two CPUs never
- * froze that way. The caller thaws on failure. */
+ * froze that way. The waits are the caller's (its loop's timers), never a
+ * sleep here; freezer_progress thaws on failure. */
 #define V1_THAW_EVERY_MS 1000
+#define V1_THAW_PAUSE_US 10000
+#define V1_BACKOFF_MAX_US 5000
+/* v2 only reads cgroup.events between waits, which costs next to nothing:
+ * a lower cap keeps the time from "frozen 1" to noticing it short. */
+#define V2_BACKOFF_MAX_US 1000
+#define BACKOFF_FIRST_US 50
 
-static int v1_freeze(const char *dir, unsigned timeout_ms, struct error *e)
+/* Not frozen yet: the next wait is the backoff, which doubles up to MAX. */
+static int wait_more(struct freezer_job *j, long max_us)
 {
-        uint64_t start = now_ms(), deadline = start + timeout_ms, last_thaw = start;
+        j->delay_us = j->backoff_us;
+        if (j->backoff_us < max_us)
+                j->backoff_us = j->backoff_us * 2 < max_us ? j->backoff_us * 2 : max_us;
+        return FREEZER_PENDING;
+}
+
+static int v1_step(struct freezer_job *j, struct error *e)
+{
         enum freezer_state s = FREEZER_FREEZING;
-        long delay_us = 50;
-        struct error ign;
-        int i, r;
+        uint64_t now;
+        int r;
 
-        for (i = 1;; i++) {
-                uint64_t now;
+        j->attempts++;
+        r = cg_write(j->dir, "freezer.state", "FROZEN", e);
+        if (r < 0)
+                return r;
+        r = v1_read(j->dir, &s, e);
+        if (r < 0)
+                return r;
+        if (s == FREEZER_FROZEN)
+                return 0;
+        if (s != FREEZER_FREEZING)
+                return error_set(e, EIO, "%s/freezer.state went to %s while freezing", j->dir,
+                                 freezer_state_name(s));
+        now = now_ms();
+        if (now >= j->deadline_ms)
+                return error_set(e, ETIMEDOUT, "%s stayed in FREEZING for %llu ms (%u attempts; processes keep "
+                                 "arriving or are stuck in the kernel)", j->dir,
+                                 (unsigned long long)(now - j->start_ms), j->attempts);
+        if (now - j->last_thaw_ms >= V1_THAW_EVERY_MS) {
+                struct error ign;
 
-                r = cg_write(dir, "freezer.state", "FROZEN", e);
-                if (r < 0)
-                        return r;
-                r = v1_read(dir, &s, e);
-                if (r < 0)
-                        return r;
-                if (s == FREEZER_FROZEN)
-                        return 0;
-                if (s != FREEZER_FREEZING)
-                        return error_set(e, EIO, "%s/freezer.state went to %s while freezing", dir,
-                                         freezer_state_name(s));
-                now = now_ms();
-                if (now >= deadline)
-                        break;
-                if (now - last_thaw >= V1_THAW_EVERY_MS) {
-                        (void)cg_write(dir, "freezer.state", "THAWED", &ign);
-                        sleep_us(10000);
-                        last_thaw = now_ms();
-                        delay_us = 50;
-                        continue;
-                }
-                sleep_us(delay_us);
-                if (delay_us < 5000)
-                        delay_us *= 2;
+                /* The next step writes FROZEN again after the pause. */
+                (void)cg_write(j->dir, "freezer.state", "THAWED", &ign);
+                j->last_thaw_ms = now;
+                j->delay_us = V1_THAW_PAUSE_US;
+                j->backoff_us = BACKOFF_FIRST_US;
+                return FREEZER_PENDING;
         }
-        return error_set(e, ETIMEDOUT, "%s stayed in FREEZING for %llu ms (%d attempts; processes keep arriving "
-                         "or are stuck in the kernel)", dir, (unsigned long long)(now_ms() - start), i);
+        return wait_more(j, V1_BACKOFF_MAX_US);
 }
 
 /* v2 freezing is asynchronous: the kernel flips "frozen 1" in cgroup.events
- * once every task has stopped, and signals the change on that file
- * (POLLPRI). Wait on it rather than re-reading in a loop. */
-static int v2_wait_frozen(const char *dir, unsigned timeout_ms, struct error *e)
+ * once every task has stopped. cgroup.freeze was written once; only look. */
+static int v2_step(struct freezer_job *j, struct error *e)
 {
-        char path[4096], buf[256];
-        uint64_t deadline = now_ms() + timeout_ms;
-        _cleanup_close_ int fd = -1;
+        char buf[256];
+        uint64_t now;
+        ssize_t n;
+        int frozen;
 
-        snprintf(path, sizeof(path), "%s/cgroup.events", dir);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return error_sys(e, errno, "open %s", path);
-        for (;;) {
-                struct pollfd p = { .fd = fd, .events = POLLPRI };
-                uint64_t now;
-                ssize_t n;
-                int frozen;
-
-                /* Reading re-arms the notification: read, then poll. */
-                if (lseek(fd, 0, SEEK_SET) < 0)
-                        return error_sys(e, errno, "lseek %s", path);
-                n = read(fd, buf, sizeof(buf) - 1);
-                if (n < 0)
-                        return error_sys(e, errno, "read %s", path);
-                buf[n] = '\0';
-                frozen = events_value(buf, "frozen");
-                if (frozen < 0)
-                        return error_set(e, EIO, "%s has no \"frozen\" line", path);
-                if (frozen)
-                        return 0;
-                now = now_ms();
-                if (now >= deadline)
-                        return error_set(e, ETIMEDOUT, "%s not frozen after %u ms (a task may be stuck in the "
-                                         "kernel)", dir, timeout_ms);
-                if (poll(&p, 1, (int)(deadline - now)) < 0 && errno != EINTR)
-                        return error_sys(e, errno, "poll %s", path);
-        }
+        j->attempts++;
+        n = cg_read(j->dir, "cgroup.events", buf, sizeof(buf), e);
+        if (n < 0)
+                return (int)n;
+        frozen = events_value(buf, "frozen");
+        if (frozen < 0)
+                return error_set(e, EIO, "%s/cgroup.events has no \"frozen\" line", j->dir);
+        if (frozen)
+                return 0;
+        now = now_ms();
+        if (now >= j->deadline_ms)
+                return error_set(e, ETIMEDOUT, "%s not frozen after %llu ms (a task may be stuck in the kernel)",
+                                 j->dir, (unsigned long long)(now - j->start_ms));
+        return wait_more(j, V2_BACKOFF_MAX_US);
 }
 
-int freezer_freeze(enum cg_version v, const char *dir, unsigned timeout_ms, struct error *e)
+int freezer_progress(struct freezer_job *j, struct error *e)
+{
+        struct error ign;
+        int r = j->v == CG_V1 ? v1_step(j, e) : v2_step(j, e);
+
+        /* Never leave a cgroup half frozen; the thaw has its own error
+         * object so the first error is the one reported. */
+        if (r < 0)
+                (void)freezer_thaw(j->v, j->dir, &ign);
+        return r;
+}
+
+int freezer_start(struct freezer_job *j, enum cg_version v, const char *dir, unsigned timeout_ms,
+                  struct error *e)
 {
         struct error ign;
         int r;
 
-        if (v == CG_V1) {
-                r = v1_freeze(dir, timeout_ms, e);
-        } else {
+        memset(j, 0, sizeof(*j));
+        if (strlen(dir) >= sizeof(j->dir))
+                return error_set(e, ENAMETOOLONG, "cgroup path too long: %s", dir);
+        j->v = v;
+        strcpy(j->dir, dir);
+        j->start_ms = j->last_thaw_ms = now_ms();
+        j->deadline_ms = j->start_ms + timeout_ms;
+        j->backoff_us = BACKOFF_FIRST_US;
+        /* v1 writes FROZEN in every step; v2 asks once, here. */
+        if (v == CG_V2) {
                 r = cg_write(dir, "cgroup.freeze", "1", e);
-                if (r >= 0)
-                        r = v2_wait_frozen(dir, timeout_ms, e);
+                if (r < 0) {
+                        (void)freezer_thaw(v, dir, &ign);
+                        return r;
+                }
         }
-        /* Never leave a cgroup half frozen; the thaw has its own error
-         * object so the first error is the one reported. */
-        if (r < 0)
-                (void)freezer_thaw(v, dir, &ign);
-        return r;
+        return freezer_progress(j, e);
 }

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,4 +70,29 @@ static inline void sleep_ms(long ms)
         struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
 
         nanosleep(&ts, NULL);
+}
+
+static inline double now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Field 3 (state) and 14 (utime) of /proc/PID/stat; 0 / -1 when gone. */
+static inline char pstate(pid_t pid, unsigned long long *utime)
+{
+        char path[64], buf[1024], st;
+        unsigned long long ut = 0;
+        char *p;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        if (read_file(path, buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')))
+                return 0;
+        if (sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu", &st, &ut) != 2)
+                return 0;
+        if (utime)
+                *utime = ut;
+        return st;
 }

@@ -23,7 +23,7 @@
 #include "cleanup.h"
 #include "fault.h"
 #include "target.h"
-#include "observe.h"
+#include "freezer_obs.h"
 #include "testutil.h"
 
 #define IMAGE "chaosd-busybox:latest"
@@ -33,62 +33,6 @@ static pid_t runner;
 static char victim[PATH_MAX];
 
 /* ---- small helpers: shell commands are fine in tests (observers) ---- */
-
-
-
-
-
-static double now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-/* Field 3 (state) and 14 (utime) of /proc/PID/stat; 0 / -1 when gone. */
-static char pstate(pid_t pid, unsigned long long *utime)
-{
-        char path[64], buf[1024], st;
-        unsigned long long ut = 0;
-        char *p;
-
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-        if (read_file(path, buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')))
-                return 0;
-        if (sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu", &st, &ut) != 2)
-                return 0;
-        if (utime)
-                *utime = ut;
-        return st;
-}
-
-static int cgroup_is_v2(void)
-{
-        return access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
-}
-
-/* The freezer cgroup directory of PID, read independently of lib/. */
-static int observed_dir(pid_t pid, char *out, size_t len)
-{
-        char path[64], buf[8192], *line, *save = NULL;
-        int v2 = cgroup_is_v2();
-
-        snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-        if (read_file(path, buf, sizeof(buf)) < 0)
-                return -1;
-        for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                if (v2 && strncmp(line, "0::", 3) == 0) {
-                        snprintf(out, len, "/sys/fs/cgroup%s", line + 3);
-                        return 0;
-                }
-                if (!v2 && strstr(line, ":freezer:")) {
-                        snprintf(out, len, "/sys/fs/cgroup/freezer%s", strstr(line, ":freezer:") + 9);
-                        return 0;
-                }
-        }
-        return -1;
-}
 
 static int have_docker(void)
 {
@@ -441,23 +385,11 @@ static Suite *suite(void)
 
 int main(int argc, char **argv)
 {
-        char self[PATH_MAX];
-        ssize_t n;
-
         runner = getpid();
         /* The static victim is built next to us: BUILD/tests/helpers/victim. */
-        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        if (n > 0) {
-                self[n] = '\0';
-                *strrchr(self, '/') = '\0';
-                snprintf(victim, sizeof(victim), "%s/../helpers/victim", self);
-        }
-        if (getenv("VICTIM"))
-                snprintf(victim, sizeof(victim), "%s", getenv("VICTIM"));
-        if (!realpath(victim, self)) {
+        if (built_path("../helpers/victim", "VICTIM", victim, sizeof(victim)) < 0) {
                 fprintf(stderr, "victim not found at %s (build it: make tests)\n", victim);
                 return 1;
         }
-        snprintf(victim, sizeof(victim), "%s", self);
         return run_suite(suite());
 }

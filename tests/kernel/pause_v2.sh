@@ -5,6 +5,10 @@
 #     removed cgroup) and "unsafe" (PID 1, ourselves, our own cgroup);
 #  1b. the "cgroup" and "stuck" cases again on a v1 freezer hierarchy
 #     mounted in the VM (the runc-style FREEZING retry and thaw-back);
+#  1c. test_pause_settle through chaosd, on v2 and on that v1 hierarchy:
+#     while a pause of a cgroup that cannot freeze settles, the API answers
+#     and another pause is reverted at its deadline; stop, SIGTERM and a
+#     SIGKILL + restart while it settles each thaw it;
 #  2. the product path, when chaosd and chaosctl are built: a 3 s pause of a
 #     cgroup target seen frozen from outside (cgroup.events, the victim's
 #     utime standing still), then thawed by the deadline and running again;
@@ -18,6 +22,23 @@ if [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
         exit 0
 fi
 
+# A Check binary's cases as one verdict: PASS only when they ran and none
+# was skipped. check_case NAME WHAT [ENV=VALUE...] BINARY
+check_case() {
+        local name=$1 what=$2 out rc; shift 2
+        out=$(env CK_DEFAULT_TIMEOUT=60 "$@" 2>&1)
+        rc=$?
+        echo "$out" | sed 's/^/    /'
+        if [ $rc = 0 ] && echo "$out" | grep -q 'Checks: [1-9][0-9]*, Failures: 0, Errors: 0' &&
+                ! echo "$out" | grep -q '^SKIP: '; then
+                t_pass "$name ($what)"
+        elif [ $rc = 0 ]; then
+                t_skip "$name" "$(echo "$out" | grep '^SKIP: ' | head -1)"
+        else
+                t_fail "$name" "rc=$rc"
+        fi
+}
+
 # ---- 1. the Check cases, run here on v2 ----
 TP=$BUILD/tests/integration/test_pause
 for case in cgroup unsafe stuck; do
@@ -25,19 +46,7 @@ for case in cgroup unsafe stuck; do
                 t_fail "pause_v2 check:$case" "$TP not built"
                 continue
         fi
-        out=$(CK_RUN_CASE=$case CK_DEFAULT_TIMEOUT=60 "$TP" 2>&1)
-        rc=$?
-        # Indented, so that only our own verdict lines count.
-        echo "$out" | sed 's/^/    /'
-        if [ $rc = 0 ] && echo "$out" | grep -q 'Checks: [1-9][0-9]*, Failures: 0, Errors: 0'; then
-                if echo "$out" | grep -q '^SKIP: '; then
-                        t_skip "pause_v2 check:$case" "$(echo "$out" | grep '^SKIP: ' | head -1)"
-                else
-                        t_pass "pause_v2 check:$case (cgroup v2, daemon-less)"
-                fi
-        else
-                t_fail "pause_v2 check:$case" "rc=$rc"
-        fi
+        check_case "pause_v2 check:$case" "cgroup v2, daemon-less" CK_RUN_CASE=$case "$TP"
 done
 
 # ---- 1b. the same on a v1 freezer hierarchy mounted next to v2 ----
@@ -48,20 +57,25 @@ if [ -x "$TP" ] && mkdir -p "$v1" && mount -t tmpfs none "$v1" && mkdir "$v1/fre
         mount -t cgroup -o freezer none "$v1/freezer"; then
         t_cleanup "umount $v1/freezer; umount $v1; rmdir $v1"
         for case in cgroup stuck; do
-                out=$(CHAOSD_CGROUP_ROOT=$v1 CHAOSD_CGROUP_VERSION=1 CK_RUN_CASE=$case CK_DEFAULT_TIMEOUT=60 "$TP" 2>&1)
-                rc=$?
-                echo "$out" | sed 's/^/    /'
-                if [ $rc = 0 ] && echo "$out" | grep -q 'Checks: [1-9][0-9]*, Failures: 0, Errors: 0' &&
-                        ! echo "$out" | grep -q '^SKIP: '; then
-                        t_pass "pause_v1 check:$case (freezer v1 hierarchy in the VM, daemon-less)"
-                elif [ $rc = 0 ]; then
-                        t_skip "pause_v1 check:$case" "$(echo "$out" | grep '^SKIP: ' | head -1)"
-                else
-                        t_fail "pause_v1 check:$case" "rc=$rc"
-                fi
+                check_case "pause_v1 check:$case" "freezer v1 hierarchy in the VM, daemon-less" \
+                        CHAOSD_CGROUP_ROOT=$v1 CHAOSD_CGROUP_VERSION=1 CK_RUN_CASE=$case "$TP"
         done
 else
         t_skip "pause_v1 checks" "test_pause not built or cannot mount a v1 freezer hierarchy here"
+fi
+
+# ---- 1c. a pause that settles, through chaosd (v2, then the v1 mount) ----
+TS=$BUILD/tests/integration/test_pause_settle
+if [ ! -x "$TS" ] || [ ! -x "$CHAOSD" ]; then
+        t_fail "pause_settle" "$TS or $CHAOSD not built"
+else
+        what="through chaosd: loop free while FREEZING; stop, SIGTERM, crash thaw"
+        check_case "pause_settle v2" "$what" "$TS"
+        if grep -q " $v1/freezer cgroup " /proc/mounts; then
+                check_case "pause_settle v1" "$what" CHAOSD_CGROUP_ROOT=$v1 CHAOSD_CGROUP_VERSION=1 "$TS"
+        else
+                t_skip "pause_settle v1" "no v1 freezer hierarchy mounted"
+        fi
 fi
 
 # ---- 2. through the daemon ----

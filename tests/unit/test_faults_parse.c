@@ -14,6 +14,7 @@
 
 #include "cleanup.h"
 #include "fault.h"
+#include "faultwait.h"
 #include "fsutil.h"
 #include "proc.h"
 #include "target.h"
@@ -351,11 +352,30 @@ START_TEST(pause_v2_fake)
         ck_assert_str_eq(fake_read("/ctr/cgroup.freeze"), "0");
         fault_free(f);
 
-        /* A plain file never reports "frozen 1": apply must time out and
-         * thaw back rather than leave cgroup.freeze at 1. */
+        /* Not frozen at the first look: apply asks for the freeze (after
+         * the checkpoint) and answers "pending" at once instead of waiting;
+         * settle looks again and sees the kernel finish. */
         fake_file("/ctr/cgroup.events", "populated 1\nfrozen 0\n");
         f = parse_ok("{\"type\":\"pause\"}");
-        ck_assert_int_eq(f->ops->apply(f, &t, &e), -ETIMEDOUT);
+        f->checkpoint = record_checkpoint;
+        checkpoint_file = "/ctr/cgroup.freeze";
+        ck_assert_int_eq(f->ops->apply(f, &t, &e), FAULT_PENDING);
+        ck_assert_str_eq(at_checkpoint, "0");
+        ck_assert_str_eq(fake_read("/ctr/cgroup.freeze"), "1");
+        ck_assert_msg(f->settle_us > 0 && f->settle_us <= 1000, "settle_us %llu", (unsigned long long)f->settle_us);
+        ck_assert_int_eq(f->ops->settle(f, &t, &e), FAULT_PENDING);
+        fake_file("/ctr/cgroup.events", "populated 1\nfrozen 1\n");
+        ck_assert_msg(f->ops->settle(f, &t, &e) == 0, "%s", e.msg);
+        ck_assert_msg(f->ops->verify(f, &t, &e) == 0, "%s", e.msg);
+        ck_assert_int_eq(f->ops->revert(f, &t, &e), 0);
+        ck_assert_str_eq(fake_read("/ctr/cgroup.freeze"), "0");
+        fault_free(f);
+
+        /* A plain file never reports "frozen 1" by itself: settle gives up
+         * at the bound and thaws back rather than leave cgroup.freeze at 1. */
+        fake_file("/ctr/cgroup.events", "populated 1\nfrozen 0\n");
+        f = parse_ok("{\"type\":\"pause\"}");
+        ck_assert_int_eq(fault_apply_settled(f, &t, NULL, &e), -ETIMEDOUT);
         ck_assert_msg(strstr(e.msg, "not frozen"), "%s", e.msg);
         ck_assert_str_eq(fake_read("/ctr/cgroup.freeze"), "0");
         ck_assert_str_eq(cJSON_GetObjectItem(f->saved, "prior")->valuestring, "THAWED");
