@@ -30,10 +30,13 @@ t_run_cleanups() {
 trap 't_run_cleanups' EXIT
 
 # Wait up to $1 seconds (fractions allowed) for a command to succeed.
+# bash's own clock, no date(1): the same helper serves the kernel lane's VM.
 t_wait() {
-        local deadline=$(( $(date +%s%N) + ${1%.*} * 1000000000 + 500000000 )); shift
+        local now=${EPOCHREALTIME/./}
+        local deadline=$(( now + ${1%.*} * 1000000 + 500000 )); shift
         while ! "$@" >/dev/null 2>&1; do
-                [ "$(date +%s%N)" -gt "$deadline" ] && return 1
+                now=${EPOCHREALTIME/./}
+                [ "$now" -gt "$deadline" ] && return 1
                 sleep 0.05
         done
 }

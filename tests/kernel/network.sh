@@ -334,14 +334,6 @@ $TC -n a filter add dev va parent 1: protocol ip prio 1 u32 match ip dst 10.0.0.
 BEFORE=$(tree)
 
 # ---- the product path: chaosd + chaosctl ----
-wait_for() { # wait_for SECONDS CMD...
-        local n=$(($1 * 20)); shift
-        until "$@" >/dev/null 2>&1; do
-                n=$((n - 1))
-                [ $n -gt 0 ] || return 1
-                sleep 0.05
-        done
-}
 tree_back() { [ "$(tree)" = "$BEFORE" ]; }
 root_is_ours() { $TC -n a qdisc show dev va root | grep -q 'c4a0:'; }
 if [ -x "$CHAOSD" ] && [ -x "$CHAOSCTL" ]; then
@@ -351,7 +343,7 @@ if [ -x "$CHAOSD" ] && [ -x "$CHAOSCTL" ]; then
         "$CHAOSD" --socket $CHAOSD_SOCKET --state-dir $D/state 2>>$D/chaosd.log &
         CPID=$!
         t_cleanup "kill -TERM $CPID 2>/dev/null; sleep 0.3; kill -KILL $CPID 2>/dev/null"
-        if wait_for 10 "$CHAOSCTL" ls; then
+        if t_wait 10 "$CHAOSCTL" ls; then
                 spec() { # spec NAME DURATION FAULT
                         echo "{\"name\": \"$1\", \"target\": {\"pid\": $HOLDER}, \"duration\": \"$2\", \"faults\": [$3]}" >$D/$1.json
                         echo $D/$1.json
@@ -366,7 +358,7 @@ if [ -x "$CHAOSD" ] && [ -x "$CHAOSCTL" ]; then
                         if echo "$rb" | grep -q '"delay_ms":100' && echo "$rb" | grep -q 'keptunderc4a0:1' && fcmp "$inc >= 95 && $inc <= 105"; then
                                 t_pass "daemon: chaosctl run -> running, RTT +$inc ms; get shows read-back $rb"
                         else t_fail "daemon run" "RTT +$inc ms, readback: $rb $(cat $D/d1.err)"; fi
-                        if wait_for 10 tree_back; then
+                        if t_wait 10 tree_back; then
                                 t_pass "daemon: 4 s deadline reached, reverted by chaosd, prior htb tree identical"
                         else t_fail "daemon deadline" "tree: $(tree)"; fi
                 else t_fail "daemon run" "$(cat $D/d1.err)"; fi

@@ -98,16 +98,6 @@ t_cleanup "sleep 0.3; rmdir $cg"
 vpid=$!
 t_cleanup "echo 0 > $cg/cgroup.freeze; kill -9 $vpid"
 
-# Bounded waits counted in 50 ms steps: busybox's date has no %N, so
-# lib.sh's t_wait cannot be used inside the VM.
-wait_for() { # wait_for SECONDS CMD...
-        local n=$(($1 * 20)); shift
-        until "$@" >/dev/null 2>&1; do
-                n=$((n - 1))
-                [ $n -gt 0 ] || return 1
-                sleep 0.05
-        done
-}
 ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
 utime() { awk '{print $14}' "/proc/$vpid/stat" 2>/dev/null || echo gone; }
 frozen() { grep -qx "frozen $1" "$cg/cgroup.events"; }
@@ -132,7 +122,7 @@ export CHAOSD_SOCKET=$dir/chaosd.sock
 "$CHAOSD" --socket "$CHAOSD_SOCKET" --state-dir "$dir/state" 2>>"$dir/chaosd.log" &
 cpid=$!
 t_cleanup "kill -TERM $cpid; sleep 0.3; kill -KILL $cpid"
-if ! wait_for 10 "$CHAOSCTL" ls; then
+if ! t_wait 10 "$CHAOSCTL" ls; then
         t_fail "pause_v2 daemon" "chaosd did not start: $(tail -5 "$dir/chaosd.log" 2>/dev/null)"
         exit 1
 fi
@@ -144,7 +134,7 @@ if ! "$CHAOSCTL" run "$dir/spec.json" --json >"$dir/run.json" 2>"$dir/run.err"; 
         t_fail "pause_v2 daemon" "chaosctl run: $(cat "$dir/run.err")"
         exit 1
 fi
-if wait_for 2 frozen 1; then
+if t_wait 2 frozen 1; then
         a=$(utime); sleep 0.5; b=$(utime)
         if [ "$a" = "$b" ] && grep -qx 1 "$cg/cgroup.freeze"; then
                 t_pass "pause_v2 daemon: frozen 1, cgroup.freeze 1, victim utime still at $a"
@@ -160,7 +150,7 @@ else
         t_fail "pause_v2 daemon" "cgroup.events never said frozen 1: $(cat "$cg/cgroup.events" | tr '\n' ' ')"
 fi
 # The 3 s deadline passes; the daemon thaws.
-if wait_for 10 frozen 0; then
+if t_wait 10 frozen 0; then
         took=$(( $(ms) - start ))
         if runs; then
                 t_pass "pause_v2 daemon: thawed by the deadline (${took} ms after submit for a 3 s pause), victim runs again"
@@ -189,13 +179,17 @@ live() { # victims of ours still alive (not zombies)
         done
         echo $n
 }
-wait_for 2 test "$(wc -l <"$cg/cgroup.procs")" = 3
+# A function, so that each try reads again (an argument like "$(live)"
+# would be read once, before the wait).
+live_is() { [ "$(live)" = "$1" ]; }
+procs_are() { [ "$(wc -l <"$cg/cgroup.procs")" = "$1" ]; }
+t_wait 2 procs_are 3
 cat >"$dir/kill.json" <<EOF
 {"name": "lane-kill-v2", "target": {"cgroup": "$rel"}, "duration": "1s",
  "faults": [{"type": "kill", "process": "victim", "count": 1}]}
 EOF
 if "$CHAOSCTL" run "$dir/kill.json" --json >"$dir/kill-run.json" 2>"$dir/kill.err"; then
-        if wait_for 3 test "$(live)" = 2; then
+        if t_wait 3 live_is 2; then
                 sleep 0.3
                 if [ "$(live)" = 2 ] && awk '{exit !($3 != "Z")}' "/proc/$vpid/stat"; then
                         t_pass "kill_v2 daemon: count 1 over 3 victims in a v2 cgroup: exactly one gone, the oldest kept"

@@ -33,15 +33,6 @@ for c in cpu memory pids; do
         grep -qw $c $CG/cgroup.subtree_control || { t_fail $N "controller $c not available"; exit 1; }
 done
 
-# Bounded waits in 50 ms steps (busybox's date has no %N).
-wait_for() { # wait_for SECONDS CMD...
-        local n=$(($1 * 20)); shift
-        until "$@" >/dev/null 2>&1; do
-                n=$((n - 1))
-                [ $n -gt 0 ] || return 1
-                sleep 0.05
-        done
-}
 us() { echo "${EPOCHREALTIME/./}"; }
 
 # A cgroup with a victim in it: mkcg NAME VICTIM-ARGS... ; sets CGDIR, REL, VPID
@@ -54,7 +45,7 @@ mkcg() {
         (echo "$BASHPID" >"$CGDIR/cgroup.procs" && exec "$VICTIM" "$@") &
         VPID=$!
         t_cleanup "kill -9 $VPID"
-        wait_for 5 grep -qx "$VPID" "$CGDIR/cgroup.procs"
+        t_wait 5 grep -qx "$VPID" "$CGDIR/cgroup.procs"
 }
 
 # CPUs used by the cgroup over SECONDS, from cpu.stat (printed as 0.123).
@@ -107,7 +98,7 @@ start_chaosd() {
         "$CHAOSD" --socket "$CHAOSD_SOCKET" --state-dir "$dir/state" 2>>"$dir/chaosd.log" &
         CPID=$!
         t_cleanup "kill -TERM $CPID; sleep 0.3; kill -KILL $CPID"
-        wait_for 10 "$CHAOSCTL" ls
+        t_wait 10 "$CHAOSCTL" ls
 }
 if ! start_chaosd; then
         t_fail $N "chaosd did not start: $(tail -5 "$dir/chaosd.log" 2>/dev/null)"
@@ -295,14 +286,14 @@ if mkcg crash sleep 600; then
         if run crash 4s '[{"type": "cpu", "quota": 0.5, "load": 100, "workers": 2}, {"type": "memory", "consume": "32MiB"}]'; then
                 n=$(others)
                 kill -9 "$CPID"
-                if wait_for 3 no_stressors; then
+                if t_wait 3 no_stressors; then
                         t_pass "$N SIGKILL chaosd: $n stressors running before, none 3 s after (parent-death signal)"
                 else
                         t_fail "$N SIGKILL" "$(others) stressors outlived chaosd: $(cat "$CGDIR/cgroup.procs" | tr '\n' ' ')"
                 fi
                 sleep 4 # the deadline passes while chaosd is down
                 if start_chaosd; then
-                        wait_for 5 same "$dir/crash.before" "$CGDIR" >/dev/null
+                        t_wait 5 same "$dir/crash.before" "$CGDIR" >/dev/null
                         snap "$CGDIR" "$dir/crash.after"
                         same "$dir/crash.before" "$dir/crash.after" && [ "$(others)" = 0 ] &&
                                 t_pass "$N reconcile after restart: files byte-identical, no stressor running" ||

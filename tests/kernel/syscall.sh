@@ -32,14 +32,6 @@ fi
 for b in "$CHAOSD" "$CHAOSCTL" "$VICTIM"; do
         [ -x "$b" ] || { t_skip "syscall daemon" "$b not built"; exit $T_FAILED; }
 done
-wait_for() { # wait_for SECONDS CMD...
-        local n=$(($1 * 20)); shift
-        until "$@" >/dev/null 2>&1; do
-                n=$((n - 1))
-                [ $n -gt 0 ] || return 1
-                sleep 0.05
-        done
-}
 # count FILE LINE CALL KEY: the number after "KEY": inside CALL's object
 count() {
         sed -n "${2}p" "$1" | sed -n "s/.*\"$3\":{\([^}]*\)}.*/\1/p" | tr ',' '\n' | sed -n "s/^\"$4\"://p" | head -1
@@ -62,7 +54,7 @@ export CHAOSD_SOCKET=$dir/chaosd.sock
 "$CHAOSD" --socket "$CHAOSD_SOCKET" --state-dir "$dir/state" 2>>"$dir/chaosd.log" &
 cpid=$!
 t_cleanup "kill -TERM $cpid; sleep 0.3; kill -KILL $cpid"
-if ! wait_for 10 "$CHAOSCTL" ls; then
+if ! t_wait 10 "$CHAOSCTL" ls; then
         t_fail "syscall daemon" "chaosd did not start: $(tail -5 "$dir/chaosd.log" 2>/dev/null)"
         exit 1
 fi
@@ -72,7 +64,7 @@ echo '{"name":"lane-sys30","duration":"60s","faults":[{"type":"syscall","syscall
         --calls openat,getpid,read --n 10000 --rounds 2 --wait-file "$dir/go") >"$dir/l.out" 2>"$dir/l.err" &
 lpid=$!
 t_cleanup "kill -KILL $lpid"
-if wait_for 120 has_lines "$dir/l.out" 1; then
+if t_wait 120 has_lines "$dir/l.out" 1; then
         ok=$(count "$dir/l.out" 1 openat ok) eio=$(count "$dir/l.out" 1 openat EIO)
         gp=$(count "$dir/l.out" 1 getpid ok) rd=$(count "$dir/l.out" 1 read ok)
         if [ "${eio:-0}" -ge 2700 ] && [ "${eio:-0}" -le 3300 ] && [ $((ok + eio)) = 10000 ] && [ "$gp" = 10000 ] &&
@@ -99,7 +91,7 @@ fi
         --calls openat --n 3000 --window 100 --sleep-us 2000) >"$dir/k.out" 2>"$dir/k.err" &
 lpid=$!
 t_cleanup "kill -KILL $lpid"
-if wait_for 60 grep -q EIO "$dir/k.out"; then
+if t_wait 60 grep -q EIO "$dir/k.out"; then
         k=$(grep -c '^{"window"' "$dir/k.out")
         kill -KILL "$cpid"
         wait $lpid
