@@ -133,5 +133,5 @@ echo "| ↳ chaosd RSS: idle / with $n experiments active / peak | $((rss0 / 102
 # tests/kernel/network.sh prints BENCH: rows measured inside the guest.
 if [ "${NET_BENCH_VM:-1}" = 1 ] && command -v qemu-system-x86_64 >/dev/null; then
         echo "network bench: booting the kernel lane for the netem rows (~2 min)" >&2
-        "$(dirname "$0")/../tests/kernel/run.sh" network.sh 2>/dev/null | sed -n 's/^BENCH: //p'
+        KERNEL_LANE_BENCH=1 "$(dirname "$0")/../tests/kernel/run.sh" network.sh 2>/dev/null | sed -n 's/^BENCH: //p'
 fi

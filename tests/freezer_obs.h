@@ -181,7 +181,7 @@ static inline pid_t spawn_in(const char *dir, const char *prog, const char *arg1
  * something up there waits in TASK_KILLABLE, which the freezer cannot
  * freeze (on the kernel lane's 6.1; 6.18 freezes it), so the cgroup stays
  * FREEZING (v1) / never reports "frozen 1" (v2) — the case runc retries and
- * then thaws for. The test process holds the /dev/fuse fd and never
+ * then thaws for. The test process alone holds the /dev/fuse fd and never
  * answers; closing it aborts the connection and releases the victim. */
 struct stuck {
         int fuse_fd;
@@ -227,6 +227,9 @@ static inline int stuck_start(struct stuck *s, int owner, const char *dir, char 
                 char pidbuf[32];
                 struct stat st;
 
+                /* Only the test holds the device: closing it then aborts
+                 * the connection and the lookup ends at once. */
+                close(s->fuse_fd);
                 signal(SIGTERM, SIG_DFL);
                 alarm(60);
                 snprintf(path, sizeof(path), "%s/cgroup.procs", dir);

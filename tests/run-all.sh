@@ -31,6 +31,9 @@ tally() { # tally NAME LOG RC
                 failures+=("$name")
                 echo "  [$name] FAILED (rc=$rc) — log: $log"
                 grep -E '^FAIL: |:[EF]:' "$log" | head -20 | sed 's/^/    /'
+                # Where it stopped, for a reader who has only this output (CI).
+                echo "    --- the log's last lines:"
+                tail -12 "$log" | cut -c1-300 | sed 's/^/    /'
         fi
 }
 

@@ -374,43 +374,45 @@ if [ -x "$CHAOSD" ] && [ -x "$CHAOSCTL" ]; then
                         else t_fail "daemon stop" "$rx/$tx then $rx2/$tx2, hook left: $left"; fi
                 else t_fail "daemon partition" "$(cat $D/d2.err)"; fi
                 # 4. not a test: netem inject+revert timings for bench/network.sh
-                # (BENCH: lines), in a namespace of their own with no prior root.
-                $IP netns add c && $IP -n c link add vc type veth peer name vd && $IP -n c link set vc up
-                t_cleanup "$IP netns del c"
-                $IP netns exec c sleep 100000 &
-                HC=$!
-                t_cleanup "kill $HC"
-                mkdir -p /sys/fs/cgroup/netbench && echo $HC >/sys/fs/cgroup/netbench/cgroup.procs
-                t_cleanup "rmdir /sys/fs/cgroup/netbench"
-                nowns() { local t=${EPOCHREALTIME/./}; echo $((t * 1000)); }
-                BN=10
-                t0=$(nowns)
-                for _ in $(seq $BN); do
-                        nsenter -t $HC -n $TC qdisc add dev vc root handle 1: netem delay 10ms
-                        nsenter -t $HC -n $TC qdisc del dev vc root
-                done
-                tcb=$(( ($(nowns) - t0) / BN ))
-                echo "{\"name\": \"bench\", \"target\": {\"pid\": $HC}, \"duration\": \"60s\", \"faults\": [{\"type\": \"network\", \"delay\": \"10ms\"}]}" >$D/bench.json
-                t0=$(nowns); bad=0
-                for _ in $(seq $BN); do
-                        id=$("$CHAOSCTL" run $D/bench.json 2>/dev/null) || bad=$((bad + 1))
-                        "$CHAOSCTL" stop "$id" >/dev/null 2>&1 || bad=$((bad + 1))
-                done
-                ctlb=$(( ($(nowns) - t0) / BN ))
-                # The same through chaosd's API from one C client (built by
-                # `make bench`: what a program driving chaosd pays).
-                apib=0
-                if [ -x "$BUILD/bench/apibench" ]; then
-                        apib=$("$BUILD/bench/apibench" spec $CHAOSD_SOCKET $D/bench.json 50 2>/dev/null) || { apib=0; bad=$((bad + 1)); }
+                # (BENCH: lines; only when `make bench` boots the lane).
+                if [ "${LANE_BENCH:-0}" = 1 ]; then
+                        $IP netns add c && $IP -n c link add vc type veth peer name vd && $IP -n c link set vc up
+                        t_cleanup "$IP netns del c"
+                        $IP netns exec c sleep 100000 &
+                        HC=$!
+                        t_cleanup "kill $HC"
+                        mkdir -p /sys/fs/cgroup/netbench && echo $HC >/sys/fs/cgroup/netbench/cgroup.procs
+                        t_cleanup "rmdir /sys/fs/cgroup/netbench"
+                        nowns() { local t=${EPOCHREALTIME/./}; echo $((t * 1000)); }
+                        BN=10
+                        t0=$(nowns)
+                        for _ in $(seq $BN); do
+                                nsenter -t $HC -n $TC qdisc add dev vc root handle 1: netem delay 10ms
+                                nsenter -t $HC -n $TC qdisc del dev vc root
+                        done
+                        tcb=$(( ($(nowns) - t0) / BN ))
+                        echo "{\"name\": \"bench\", \"target\": {\"pid\": $HC}, \"duration\": \"60s\", \"faults\": [{\"type\": \"network\", \"delay\": \"10ms\"}]}" >$D/bench.json
+                        t0=$(nowns); bad=0
+                        for _ in $(seq $BN); do
+                                id=$("$CHAOSCTL" run $D/bench.json 2>/dev/null) || bad=$((bad + 1))
+                                "$CHAOSCTL" stop "$id" >/dev/null 2>&1 || bad=$((bad + 1))
+                        done
+                        ctlb=$(( ($(nowns) - t0) / BN ))
+                        # The same through chaosd's API from one C client (built by
+                        # `make bench`: what a program driving chaosd pays).
+                        apib=0
+                        if [ -x "$BUILD/bench/apibench" ]; then
+                                apib=$("$BUILD/bench/apibench" spec $CHAOSD_SOCKET $D/bench.json 50 2>/dev/null) || { apib=0; bad=$((bad + 1)); }
+                        fi
+                        # The module's own cost, in one process (as inside the daemon).
+                        drvb=$("$DRV" drive bench $HC '{"type": "network", "delay": "10ms"}' 50 2>/dev/null) || { drvb=0; bad=$((bad + 1)); }
+                        left=$($TC -n c qdisc show dev vc root | grep -c netem)
+                        msf() { awk -v n="$1" 'BEGIN { printf "%.2f ms", n / 1e6 }'; }
+                        rat() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f×", a / b }'; }
+                        echo "BENCH: | netem inject+revert in the kernel lane (TCG guest): \`chaosctl run\` + \`stop\` through chaosd (N=$BN, $bad errors, $left left) | $(msf $ctlb) | $(msf $tcb) \`nsenter -t PID -n tc qdisc add … netem\`/\`del\` | **$(rat $tcb $ctlb)** |"
+                        [ "$apib" != 0 ] && echo "BENCH: | ↳ the same from a C client on chaosd's API (POST + DELETE over the Unix socket, journalled, verified; N=50) | $(msf $apib) | $(msf $tcb) | **$(rat $tcb $apib)** |"
+                        echo "BENCH: | ↳ the fault module alone: apply+verify+revert in one process over netlink, as inside the daemon (N=50) | $(msf $drvb) | $(msf $tcb) | **$(rat $tcb $drvb)** |"
                 fi
-                # The module's own cost, in one process (as inside the daemon).
-                drvb=$("$DRV" drive bench $HC '{"type": "network", "delay": "10ms"}' 50 2>/dev/null) || { drvb=0; bad=$((bad + 1)); }
-                left=$($TC -n c qdisc show dev vc root | grep -c netem)
-                msf() { awk -v n="$1" 'BEGIN { printf "%.2f ms", n / 1e6 }'; }
-                rat() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f×", a / b }'; }
-                echo "BENCH: | netem inject+revert in the kernel lane (TCG guest): \`chaosctl run\` + \`stop\` through chaosd (N=$BN, $bad errors, $left left) | $(msf $ctlb) | $(msf $tcb) \`nsenter -t PID -n tc qdisc add … netem\`/\`del\` | **$(rat $tcb $ctlb)** |"
-                [ "$apib" != 0 ] && echo "BENCH: | ↳ the same from a C client on chaosd's API (POST + DELETE over the Unix socket, journalled, verified; N=50) | $(msf $apib) | $(msf $tcb) | **$(rat $tcb $apib)** |"
-                echo "BENCH: | ↳ the fault module alone: apply+verify+revert in one process over netlink, as inside the daemon (N=50) | $(msf $drvb) | $(msf $tcb) | **$(rat $tcb $drvb)** |"
                 # 3. chaosd SIGKILLed mid-fault; `chaosd --recover` reverts from the journal alone
                 if "$CHAOSCTL" run "$(spec d3 60s '{"type": "network", "loss": "10%", "direction": "both"}')" --json >$D/d3.out 2>$D/d3.err; then
                         root_is_ours && t_pass "daemon: loss 10% both directions injected ($($IP -n a -br link show type ifb | awk '{print $1}') created)" ||

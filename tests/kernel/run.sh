@@ -15,7 +15,11 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
 BUILD=${BUILD:-$SRC/build}
-TIMEOUT=${KERNEL_LANE_TIMEOUT:-600}
+# Each script has a budget (they take 15-90 s each here); the VM as a
+# whole a bound past their sum. Over budget, a script's processes are listed and
+# ended, and it FAILs by name.
+BUDGET=${KERNEL_SCRIPT_BUDGET:-300}
+TIMEOUT=${KERNEL_LANE_TIMEOUT:-1200}
 CACHE=${CHAOSD_KERNEL_CACHE:-/var/cache/chaosd-kernel}
 WORK=$BUILD/kernel-lane
 LOG=$WORK/console.log
@@ -128,10 +132,45 @@ mkdir -p /run/netns /var/run
 for ko in $(cat /modules.list); do insmod "$ko" 2>/dev/null; done
 ip link set lo up
 echo "=== kernel-lane: up $(uname -r) $(nproc) cpu"
+up() { cut -d' ' -f1 /proc/uptime; }
+# What every process is doing, and the freezer state of every cgroup: the
+# record a hung script leaves (the lane's only window into the guest).
+diag() {
+        for p in /proc/[0-9]*; do
+                [ -s "$p/cmdline" ] || continue
+                st=$(awk '/^State:/ {print $2}' "$p/status" 2>/dev/null)
+                echo "    pid ${p#/proc/} $st wchan=$(cat "$p/wchan" 2>/dev/null): $(tr '\0' ' ' <"$p/cmdline" | cut -c1-140)"
+                [ "$st" = D ] && sed 's/^/        /' "$p/stack" 2>/dev/null | head -8
+        done
+        for f in $(find /sys/fs/cgroup /tmp -name cgroup.freeze -o -name freezer.state 2>/dev/null); do
+                echo "    $f: $(cat "$f" | tr '\n' ' ')"
+        done
+}
+budget=$(sed -n 's/.*chaosd.budget=\([0-9]*\).*/\1/p' /proc/cmdline)
+grep -q 'chaosd.bench=1' /proc/cmdline && export LANE_BENCH=1
 for s in /tests/kernel/*.sh; do
-        echo "=== kernel-lane: $(basename "$s")"
-        BUILD=/build bash "$s" 2>&1
-        echo "=== kernel-lane: $(basename "$s") rc=$?"
+        t0=$(up)
+        name=$(basename "$s")
+        echo "=== kernel-lane: $name (at ${t0}s)"
+        # Its own process group, so that a script over its budget can be
+        # ended with everything it started, and the next one still runs.
+        BUILD=/build setsid bash "$s" 2>&1 &
+        pid=$!
+        n=0
+        while [ -d /proc/$pid ] && ! grep -q '^State:.*Z' /proc/$pid/status 2>/dev/null && [ $n -lt $((budget * 2)) ]; do
+                sleep 0.5
+                n=$((n + 1))
+        done
+        if ! grep -q '^State:.*Z' /proc/$pid/status 2>/dev/null && [ -d /proc/$pid ]; then
+                echo "FAIL: kernel lane: $name still running after its budget of ${budget}s; what was running:"
+                diag
+                kill -TERM -$pid 2>/dev/null
+                sleep 3
+                kill -KILL -$pid 2>/dev/null
+        fi
+        wait $pid
+        rc=$?
+        echo "=== kernel-lane: $name rc=$rc ($(awk -v a="$t0" -v b="$(up)" 'BEGIN { printf "%.0f", b - a }')s)"
 done
 echo "=== kernel-lane: done"
 poweroff -f
@@ -144,12 +183,14 @@ echo "kernel lane: $kver, scripts: ${scripts[*]}, initramfs $(du -h "$WORK/initr
 start=$(date +%s)
 timeout "$TIMEOUT" qemu-system-x86_64 -m 1024 -smp 2 -nographic -no-reboot -nodefaults -serial stdio \
         -kernel "$vmlinuz" -initrd "$WORK/initrd.gz" \
-        -append "console=ttyS0 quiet panic=-1" </dev/null >"$LOG" 2>&1
+        -append "console=ttyS0 quiet panic=-1 chaosd.budget=$BUDGET chaosd.bench=${KERNEL_LANE_BENCH:-0}" </dev/null >"$LOG" 2>&1
 rc=$?
 tr -d '\r' <"$LOG" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' >"$LOG.txt"
 grep -E '^(PASS|FAIL|SKIP|BENCH): |^=== kernel-lane' "$LOG.txt"
 echo "kernel lane: $(( $(date +%s) - start ))s in qemu (console: $LOG.txt)"
-[ $rc = 124 ] && die "timed out after ${TIMEOUT}s"
+# A VM that never finished: the end of what it printed says where.
+[ $rc = 124 ] && { echo "--- the console's last lines:"; grep -v '^    ' "$LOG.txt" | tail -15; }
+[ $rc = 124 ] && die "timed out after ${TIMEOUT}s, in $(grep -o '^=== kernel-lane: [^ ]*' "$LOG.txt" | tail -1 | cut -d' ' -f3)"
 grep -q '^=== kernel-lane: done' "$LOG.txt" || { tail -30 "$LOG.txt"; die "the VM did not finish its tests (boot failure? rc=$rc)"; }
 grep -q '^FAIL: ' "$LOG.txt" && exit 1
 exit 0
