@@ -28,6 +28,9 @@ t_run_cleanups() {
         T_CLEANUPS=()
 }
 trap 't_run_cleanups' EXIT
+# A TERM or INT (the kernel lane's budget, a user's ^C) exits, so the
+# cleanups above still run.
+trap 'exit 143' TERM INT
 
 # Wait up to $1 seconds (fractions allowed) for a command to succeed.
 # bash's own clock, no date(1): the same helper serves the kernel lane's VM.

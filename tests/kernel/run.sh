@@ -137,13 +137,14 @@ up() { cut -d' ' -f1 /proc/uptime; }
 # record a hung script leaves (the lane's only window into the guest).
 diag() {
         for p in /proc/[0-9]*; do
-                [ -s "$p/cmdline" ] || continue
+                cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null | cut -c1-140)
+                [ -n "$cmd" ] || continue # kernel threads
                 st=$(awk '/^State:/ {print $2}' "$p/status" 2>/dev/null)
-                echo "    pid ${p#/proc/} $st wchan=$(cat "$p/wchan" 2>/dev/null): $(tr '\0' ' ' <"$p/cmdline" | cut -c1-140)"
-                [ "$st" = D ] && sed 's/^/        /' "$p/stack" 2>/dev/null | head -8
+                echo "DIAG: pid ${p#/proc/} $st wchan=$(cat "$p/wchan" 2>/dev/null): $cmd"
+                [ "$st" = D ] && sed 's/^/DIAG:     /' "$p/stack" 2>/dev/null | head -8
         done
         for f in $(find /sys/fs/cgroup /tmp -name cgroup.freeze -o -name freezer.state 2>/dev/null); do
-                echo "    $f: $(cat "$f" | tr '\n' ' ')"
+                echo "DIAG: $f: $(cat "$f" | tr '\n' ' ')"
         done
 }
 budget=$(sed -n 's/.*chaosd.budget=\([0-9]*\).*/\1/p' /proc/cmdline)
@@ -186,7 +187,7 @@ timeout "$TIMEOUT" qemu-system-x86_64 -m 1024 -smp 2 -nographic -no-reboot -node
         -append "console=ttyS0 quiet panic=-1 chaosd.budget=$BUDGET chaosd.bench=${KERNEL_LANE_BENCH:-0}" </dev/null >"$LOG" 2>&1
 rc=$?
 tr -d '\r' <"$LOG" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' >"$LOG.txt"
-grep -E '^(PASS|FAIL|SKIP|BENCH): |^=== kernel-lane' "$LOG.txt"
+grep -E '^(PASS|FAIL|SKIP|BENCH|DIAG): |^=== kernel-lane' "$LOG.txt"
 echo "kernel lane: $(( $(date +%s) - start ))s in qemu (console: $LOG.txt)"
 # A VM that never finished: the end of what it printed says where.
 [ $rc = 124 ] && { echo "--- the console's last lines:"; grep -v '^    ' "$LOG.txt" | tail -15; }
