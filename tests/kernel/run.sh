@@ -11,6 +11,11 @@
 # /var/cache/chaosd-kernel, else $BUILD/kernel-cache), so reruns need no
 # network. Exits non-zero on any FAIL, a boot failure or the timeout; SKIPs
 # visibly only when qemu or the kernel package cannot be had.
+#
+# Bounds: each script KERNEL_SCRIPT_BUDGET s (300; over it: DIAG: lines and
+# a FAIL), a guest silent for KERNEL_LANE_SILENT s (90: a hung kernel, booted
+# once more for what it had not finished), the VM KERNEL_LANE_TIMEOUT s
+# (1200). KERNEL_LANE_BENCH=1 adds the netem BENCH: rows (make bench).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
