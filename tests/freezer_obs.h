@@ -240,11 +240,17 @@ static inline int stuck_start(struct stuck *s, int owner, const char *dir, char 
                 (void)stat(path, &st); /* hangs until the connection is aborted */
                 _exit(0);
         }
-        /* Wait for the victim to be stuck in the kernel. */
-        for (int i = 0; i < 100 && pstate(s->pid, NULL) != 'D'; i++)
-                sleep_ms(30);
+        /* Wait for the victim to be stuck in the kernel: up to 10 s, as a
+         * busy TCG guest has been seen to keep it runnable for over 3 s. */
+        for (int i = 0; i < 200 && pstate(s->pid, NULL) != 'D'; i++)
+                sleep_ms(50);
         if (pstate(s->pid, NULL) != 'D') {
-                snprintf(why, len, "victim state %c, expected D", pstate(s->pid, NULL));
+                char wchan[64] = "?";
+
+                snprintf(path, sizeof(path), "/proc/%d/wchan", (int)s->pid);
+                (void)read_file(path, wchan, sizeof(wchan));
+                snprintf(why, len, "victim state %c (wchan %s) 10 s after it started, expected D",
+                         pstate(s->pid, NULL), wchan);
                 return -1;
         }
         return 0;

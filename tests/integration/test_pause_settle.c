@@ -215,6 +215,7 @@ static int stuck_setup(char *why, size_t len)
                 REQUIRE_ROOT();                                                          \
                 if (!have_freezer())                                                     \
                         SKIP_TEST("no v1 freezer hierarchy and no cgroup v2");           \
+                teardown(); /* what an earlier case that failed left */                  \
                 r_ = stuck_setup(why_, sizeof(why_));                                    \
                 if (r_ > 0) {                                                            \
                         teardown();                                                      \
