@@ -543,9 +543,12 @@ int main(int argc, char **argv)
         }
         {
                 char file[128];
-                int rc = run_suite(suite());
+                int rc;
 
+                /* Not one left by an earlier run that had this PID. */
                 verdict_file(file, sizeof(file));
+                (void)unlink(file);
+                rc = run_suite(suite());
                 (void)unlink(file);
                 return rc;
         }

@@ -152,6 +152,8 @@ diag() {
                 echo "DIAG: $f: $(cat "$f" | tr '\n' ' ')"
         done
 }
+# Alive and not yet reaped (a zombie still answers kill -0).
+running() { [ -d /proc/$1 ] && ! grep -q '^State:.*Z' /proc/$1/status 2>/dev/null; }
 budget=$(sed -n 's/.*chaosd.budget=\([0-9]*\).*/\1/p' /proc/cmdline)
 only=$(sed -n 's/.*chaosd.only=\([^ ]*\).*/\1/p' /proc/cmdline)
 grep -q 'chaosd.bench=1' /proc/cmdline && export LANE_BENCH=1
@@ -167,11 +169,11 @@ for s in /tests/kernel/*.sh; do
         BUILD=/build setsid bash "$s" 2>&1 &
         pid=$!
         n=0
-        while [ -d /proc/$pid ] && ! grep -q '^State:.*Z' /proc/$pid/status 2>/dev/null && [ $n -lt $((budget * 2)) ]; do
+        while running $pid && [ $n -lt $((budget * 2)) ]; do
                 sleep 0.5
                 n=$((n + 1))
         done
-        if ! grep -q '^State:.*Z' /proc/$pid/status 2>/dev/null && [ -d /proc/$pid ]; then
+        if running $pid; then
                 echo "FAIL: kernel lane: $name still running after its budget of ${budget}s; what was running:"
                 diag
                 kill -TERM -$pid 2>/dev/null
@@ -217,6 +219,8 @@ boot() {
 }
 # clean LOG: the console as text, without the terminal's escapes
 clean() { tr -d '\r' <"$1" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' >"$1.txt"; }
+# in_script LOG: the script a console log last started
+in_script() { grep -o '^=== kernel-lane: [^ ]*\.sh (at' "$1" | tail -1 | cut -d' ' -f3; }
 # results LOG: the lines run-all.sh counts, without the heartbeat
 results() { grep -E '^(PASS|FAIL|SKIP|BENCH|DIAG): |^=== kernel-lane' "$1" | grep -v '^=== kernel-lane: alive'; }
 
@@ -229,7 +233,7 @@ if [ $rc = 125 ]; then
         # The guest went silent (no output, no heartbeat): its kernel hung.
         # Once, boot again for the scripts that had not finished; the
         # first boot's lines of the one it hung in are shown, not counted.
-        hung=$(grep -o '^=== kernel-lane: [^ ]*\.sh (at' "$LOG.txt" | tail -1 | cut -d' ' -f3)
+        hung=$(in_script "$LOG.txt")
         echo "--- the first boot went silent for ${SILENT}s in ${hung:-boot}; its console's last lines:"
         grep -v '^    ' "$LOG.txt" | tail -15 | sed 's/^/  | /'
         awk -v h="${hung:-}" '$0 ~ "^=== kernel-lane: " h " \\(at" {skip = 1} !skip' "$LOG.txt" >"$LOG.first.txt"
@@ -250,8 +254,8 @@ echo "kernel lane: $(( $(date +%s) - start ))s in qemu (console: $LOG.txt)"
 if [ $rc = 124 ] || [ $rc = 125 ]; then
         echo "--- the console's last lines:"
         grep -v '^    ' "$LOG.txt" | tail -15
-        [ $rc = 124 ] && die "timed out after ${TIMEOUT}s, in $(grep -o '^=== kernel-lane: [^ ]*\.sh (at' "$LOG.txt" | tail -1 | cut -d' ' -f3)"
-        die "the guest went silent for ${SILENT}s (hung kernel), in $(grep -o '^=== kernel-lane: [^ ]*\.sh (at' "$LOG.txt" | tail -1 | cut -d' ' -f3)"
+        [ $rc = 124 ] && die "timed out after ${TIMEOUT}s, in $(in_script "$LOG.txt")"
+        die "the guest went silent for ${SILENT}s (hung kernel), in $(in_script "$LOG.txt")"
 fi
 grep -q '^=== kernel-lane: done' "$LOG.txt" || { tail -30 "$LOG.txt"; die "the VM did not finish its tests (boot failure? rc=$rc)"; }
 grep -q '^FAIL: ' "$LOG.txt" && exit 1
