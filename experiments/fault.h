@@ -82,8 +82,11 @@ struct fault {
 };
 
 const struct fault_ops *fault_lookup(const char *type);
-/* NULL-terminated list of every registered module. */
+/* NULL-terminated list of the product's modules (registry.c). */
 const struct fault_ops *const *fault_registry(void);
+/* Add a module at run time, for tests only (a fake module driving the real
+ * core without root). fault_lookup() finds it after the product's own. */
+int fault_register(const struct fault_ops *ops);
 
 /* Parse the fault object at index I into a new fault. */
 int fault_new(const cJSON *json, int index, struct fault **ret, struct error *e);
