@@ -10,10 +10,13 @@ SECS=${FUZZ_SECONDS:-10}
 out=$BUILD/fuzz
 mkdir -p "$out"
 if ! command -v clang >/dev/null; then echo "SKIP: fuzz: clang not installed"; exit 0; fi
-CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -Ilib -Iexperiments \
+# The same source folders as the Makefile's SRC_DIRS.
+dirs=$(cd "$(dirname "$0")/../.." && find lib experiments -type d | sort)
+srcs=$(for d in $dirs; do ls "$d"/*.c 2>/dev/null; done)
+CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE $(for d in $dirs; do printf -- "-I%s " "$d"; done) \
         $(pkg-config --cflags libcjson libnl-route-3.0)"
 LIBS="$(pkg-config --libs libcjson libnl-route-3.0 libseccomp) -lhttp_parser -lm"
-srcs="$(ls lib/*.c experiments/*.c)"
+
 status=0
 for t in tests/fuzz/fuzz_*.c; do
         name=$(basename "$t" .c)
