@@ -69,10 +69,14 @@ $(BUILD)/chaosctl: $(CLI_OBJS) $(BUILD)/libchaos.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -ldl
 
 # Test binaries link the daemon's objects except its main().
+# A test's own extra sources (a fake fault module, the hacking guide's
+# example fault) are prerequisites of its binary and linked into it alone.
 DAEMON_LIB_OBJS := $(filter-out $(BUILD)/obj/chaosd/main.o,$(DAEMON_OBJS))
+CORE_TEST_SRCS  := tests/unit/core_harness.c tests/unit/journal_fake.c
+$(BUILD)/tests/unit/test_journal $(BUILD)/tests/unit/test_api: $(CORE_TEST_SRCS) $(wildcard tests/unit/*.h)
 $(BUILD)/tests/%: tests/%.c $(DAEMON_LIB_OBJS) $(BUILD)/libchaos.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(DAEMON_LIB_OBJS) $(BUILD)/libchaos.a $(LIBS) -ldl $(CHECK_LIBS)
+	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $(filter %.c,$^) $(DAEMON_LIB_OBJS) $(BUILD)/libchaos.a $(LIBS) -ldl $(CHECK_LIBS)
 
 # The victim runs inside busybox containers and the kernel-lane VM: static.
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
