@@ -74,6 +74,7 @@ $(BUILD)/chaosctl: $(CLI_OBJS) $(BUILD)/libchaos.a
 DAEMON_LIB_OBJS := $(filter-out $(BUILD)/obj/chaosd/main.o,$(DAEMON_OBJS))
 CORE_TEST_SRCS  := tests/unit/core_harness.c tests/unit/journal_fake.c
 $(BUILD)/tests/unit/test_journal $(BUILD)/tests/unit/test_api: $(CORE_TEST_SRCS) $(wildcard tests/unit/*.h)
+$(BUILD)/tests/unit/test_fault_example: docs/examples/fault_example.c
 $(BUILD)/tests/%: tests/%.c $(DAEMON_LIB_OBJS) $(BUILD)/libchaos.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $(filter %.c,$^) $(DAEMON_LIB_OBJS) $(BUILD)/libchaos.a $(LIBS) -ldl $(CHECK_LIBS)
