@@ -128,56 +128,86 @@ static void reconcile_now(struct daemon *d, struct outcome *o)
         reconcile_as(d, h.boot_id, 0, o);
 }
 
-/* Killed while injecting, at POINT: the journal says "injecting", so the
- * new daemon reverts from what was checkpointed and ends it failed. */
-static void check_injecting_crash(enum journal_fake_point point, enum stage stage, const char *a_at_crash)
+/* What a reconcile must have come to. */
+struct want {
+        int reverted, resumed;
+        const char *calls;  /* the module's calls, one a line */
+        const char *a, *b;  /* the fake's files */
+        const char *state;  /* the experiment's, in the journal */
+        const char *reason; /* a part of its reason; NULL: any */
+        const char *fault;  /* the fault's, in the journal */
+};
+
+static void check(const struct outcome *o, const struct want *w)
+{
+        ck_assert_int_eq(o->reverted, w->reverted);
+        ck_assert_int_eq(o->resumed, w->resumed);
+        ck_assert_str_eq(o->calls, w->calls);
+        ck_assert_str_eq(o->a, w->a);
+        ck_assert_str_eq(o->b, w->b);
+        ck_assert_str_eq(o->state, w->state);
+        if (w->reason)
+                ck_assert_msg(strstr(o->reason, w->reason), "reason \"%s\", expected a \"%s\"", o->reason, w->reason);
+        ck_assert_str_eq(o->fault, w->fault);
+}
+
+/* The fake's files as the crash left them. */
+static void check_files(const char *a, const char *b)
+{
+        char now[64];
+
+        harness_read(&h, "a", now, sizeof(now));
+        ck_assert_str_eq(now, a);
+        harness_read(&h, "b", now, sizeof(now));
+        ck_assert_str_eq(now, b);
+}
+
+/* Crash at POINT/STAGE leaving the files A_B ("a b"), reconcile in this
+ * boot, expect W. */
+static void crash_and_reconcile(enum journal_fake_point point, enum stage stage, const char *a, const char *b,
+                                const struct want *w)
 {
         struct daemon d;
         struct outcome o;
-        char a[64];
 
         crash_at(point, stage);
-        harness_read(&h, "a", a, sizeof(a));
-        ck_assert_str_eq(a, a_at_crash);
+        check_files(a, b);
         reconcile_now(&d, &o);
-        ck_assert_int_eq(o.reverted, 1);
-        ck_assert_int_eq(o.resumed, 0);
-        ck_assert_str_eq(o.calls, "revert");
-        ck_assert_str_eq(o.a, "off");
-        ck_assert_str_eq(o.b, "off");
-        ck_assert_str_eq(o.state, "failed");
-        ck_assert_msg(strstr(o.reason, "daemon stopped while injecting"), "%s", o.reason);
-        ck_assert_str_eq(o.fault, "reverted");
+        check(&o, w);
         harness_daemon_down(&d);
 }
+
+/* Killed while injecting: the journal says "injecting", so the new daemon
+ * reverts from what was checkpointed and ends it failed. */
+static const struct want injecting_reverted = {
+        .reverted = 1, .calls = "revert", .a = "off", .b = "off", .state = "failed",
+        .reason = "daemon stopped while injecting", .fault = "reverted",
+};
 
 START_TEST(crash_after_intent_reverted)
 {
         /* a's prior is journaled, a not yet changed: revert finds only a
          * saved and writes back what a already holds. */
-        check_injecting_crash(JF_INTENT, ST_CREATED, "off");
+        crash_and_reconcile(JF_INTENT, ST_CREATED, "off", "off", &injecting_reverted);
 }
 END_TEST
 
 START_TEST(crash_after_change_reverted)
 {
-        check_injecting_crash(JF_CHANGED, ST_CREATED, "on");
+        crash_and_reconcile(JF_CHANGED, ST_CREATED, "on", "off", &injecting_reverted);
 }
 END_TEST
 
 START_TEST(crash_after_checkpoint_reverted)
 {
-        char b[64];
-
-        check_injecting_crash(JF_CHECKPOINT, ST_CREATED, "on");
-        harness_read(&h, "b", b, sizeof(b));
-        ck_assert_str_eq(b, "off");
+        /* b's prior journaled too, b untouched: both restored. */
+        crash_and_reconcile(JF_CHECKPOINT, ST_CREATED, "on", "off", &injecting_reverted);
 }
 END_TEST
 
 START_TEST(crash_at_end_of_apply_reverted)
 {
-        check_injecting_crash(JF_APPLIED, ST_CREATED, "on");
+        crash_and_reconcile(JF_APPLIED, ST_CREATED, "on", "on", &injecting_reverted);
 }
 END_TEST
 
@@ -188,7 +218,7 @@ START_TEST(crash_before_round_commit_reverted)
 {
         char calls[256];
 
-        check_injecting_crash(JF_NEVER, ST_CREATED, "on");
+        crash_and_reconcile(JF_NEVER, ST_CREATED, "on", "on", &injecting_reverted);
         harness_read(&h, "calls", calls, sizeof(calls));
         ck_assert_str_eq(calls, "apply\nverify\nrevert");
 }
@@ -200,28 +230,22 @@ START_TEST(crash_while_running_resumed)
 {
         struct daemon d;
         struct outcome o;
-        char state[32], reason[256], fault[32];
+        struct error e = { 0 };
 
         crash_at(JF_NEVER, ST_RUNNING);
         reconcile_now(&d, &o);
-        ck_assert_int_eq(o.reverted, 0);
-        ck_assert_int_eq(o.resumed, 1);
-        ck_assert_str_eq(o.calls, "verify");
-        ck_assert_str_eq(o.a, "on");
-        ck_assert_str_eq(o.b, "on");
-        ck_assert_str_eq(o.state, "running");
-        ck_assert_str_eq(o.fault, "active");
+        check(&o, &(struct want){ .resumed = 1, .calls = "verify", .a = "on", .b = "on", .state = "running",
+                                  .fault = "active" });
         ck_assert_ptr_nonnull(experiment_find(&d, o.id));
         experiment_end(experiment_find(&d, o.id), EXP_STOPPED, "stopped by the test");
-        ck_assert_int_eq(journal_flush(d.journal, &(struct error){ 0 }), 0);
+        ck_assert_int_eq(journal_flush(d.journal, &e), 0);
         new_calls(o.calls, sizeof(o.calls));
-        ck_assert_str_eq(o.calls, "revert");
         harness_read(&h, "a", o.a, sizeof(o.a));
-        ck_assert_str_eq(o.a, "off");
-        harness_journal_experiment(&d, state, sizeof(state), reason, sizeof(reason), NULL);
-        harness_journal_fault(&d, o.id, 0, fault, sizeof(fault));
-        ck_assert_str_eq(state, "stopped");
-        ck_assert_str_eq(fault, "reverted");
+        harness_read(&h, "b", o.b, sizeof(o.b));
+        harness_journal_experiment(&d, o.state, sizeof(o.state), o.reason, sizeof(o.reason), NULL);
+        harness_journal_fault(&d, o.id, 0, o.fault, sizeof(o.fault));
+        check(&o, &(struct want){ .resumed = 1, .calls = "revert", .a = "off", .b = "off", .state = "stopped",
+                                  .fault = "reverted" });
         harness_daemon_down(&d);
 }
 END_TEST
@@ -239,12 +263,8 @@ START_TEST(crash_while_running_undone_reapplied)
         snprintf(path, sizeof(path), "%s/a", h.kernel);
         ck_assert_int_eq(fs_write(path, "of", &e), 0); /* fs_write does not truncate */
         reconcile_now(&d, &o);
-        ck_assert_int_eq(o.reverted, 0);
-        ck_assert_int_eq(o.resumed, 1);
-        ck_assert_str_eq(o.calls, "verify\nrevert\napply\nverify");
-        ck_assert_str_eq(o.a, "on");
-        ck_assert_str_eq(o.b, "on");
-        ck_assert_str_eq(o.state, "running");
+        check(&o, &(struct want){ .resumed = 1, .calls = "verify\nrevert\napply\nverify", .a = "on", .b = "on",
+                                  .state = "running", .fault = "active" });
         harness_daemon_down(&d);
 }
 END_TEST
@@ -255,23 +275,16 @@ START_TEST(crash_while_running_expired_reverted)
         struct daemon d;
         struct outcome o;
         struct error e = { 0 };
-        char state[32], reason[64], id[32];
 
         crash_at(JF_NEVER, ST_RUNNING);
         /* The clock moves on: the journal's deadline is now in the past. */
         harness_daemon_up(&d, h.state, h.boot_id);
-        harness_journal_experiment(&d, state, sizeof(state), reason, sizeof(reason), id);
-        ck_assert_int_eq(journal_set_deadline(d.journal, id, now_ms() - 1000, &e), 0);
+        harness_journal_experiment(&d, o.state, sizeof(o.state), o.reason, sizeof(o.reason), o.id);
+        ck_assert_int_eq(journal_set_deadline(d.journal, o.id, now_ms() - 1000, &e), 0);
         harness_daemon_down(&d);
         reconcile_now(&d, &o);
-        ck_assert_int_eq(o.reverted, 1);
-        ck_assert_int_eq(o.resumed, 0);
-        ck_assert_str_eq(o.calls, "revert");
-        ck_assert_str_eq(o.a, "off");
-        ck_assert_str_eq(o.b, "off");
-        ck_assert_str_eq(o.state, "completed");
-        ck_assert_msg(strstr(o.reason, "duration elapsed"), "%s", o.reason);
-        ck_assert_str_eq(o.fault, "reverted");
+        check(&o, &(struct want){ .reverted = 1, .calls = "revert", .a = "off", .b = "off", .state = "completed",
+                                  .reason = "duration elapsed", .fault = "reverted" });
         harness_daemon_down(&d);
 }
 END_TEST
@@ -288,11 +301,8 @@ START_TEST(crash_while_running_target_gone)
         ck_assert_int_eq(waitpid(h.target, NULL, 0), h.target);
         h.target = 0;
         reconcile_now(&d, &o);
-        ck_assert_int_eq(o.reverted, 1);
-        ck_assert_str_eq(o.calls, "revert");
-        ck_assert_str_eq(o.a, "off");
-        ck_assert_str_eq(o.state, "target-gone");
-        ck_assert_str_eq(o.fault, "reverted");
+        check(&o, &(struct want){ .reverted = 1, .calls = "revert", .a = "off", .b = "off",
+                                  .state = "target-gone", .reason = "target gone", .fault = "reverted" });
         harness_daemon_down(&d);
 }
 END_TEST
@@ -306,13 +316,8 @@ START_TEST(crash_then_reboot_touches_nothing)
 
         crash_at(JF_NEVER, ST_RUNNING);
         reconcile_as(&d, "00000000-0000-0000-0000-000000000000", 0, &o);
-        ck_assert_int_eq(o.reverted, 0);
-        ck_assert_int_eq(o.resumed, 0);
-        ck_assert_str_eq(o.calls, "");
-        ck_assert_str_eq(o.a, "on");
-        ck_assert_str_eq(o.state, "halted");
-        ck_assert_msg(strstr(o.reason, "rebooted"), "%s", o.reason);
-        ck_assert_str_eq(o.fault, "gone");
+        check(&o, &(struct want){ .calls = "", .a = "on", .b = "on", .state = "halted", .reason = "rebooted",
+                                  .fault = "gone" });
         harness_daemon_down(&d);
 }
 END_TEST
@@ -325,13 +330,8 @@ START_TEST(crash_then_recover_reverts_running)
 
         crash_at(JF_NEVER, ST_RUNNING);
         reconcile_as(&d, h.boot_id, 1, &o);
-        ck_assert_int_eq(o.reverted, 1);
-        ck_assert_int_eq(o.resumed, 0);
-        ck_assert_str_eq(o.calls, "revert");
-        ck_assert_str_eq(o.a, "off");
-        ck_assert_str_eq(o.b, "off");
-        ck_assert_str_eq(o.state, "halted");
-        ck_assert_str_eq(o.fault, "reverted");
+        check(&o, &(struct want){ .reverted = 1, .calls = "revert", .a = "off", .b = "off", .state = "halted",
+                                  .reason = "chaosd --recover", .fault = "reverted" });
         harness_daemon_down(&d);
 }
 END_TEST
@@ -339,56 +339,30 @@ END_TEST
 /* Killed inside a stop's revert, before (STARTED) or after (DONE) the
  * module restored anything: "reverting" was committed before the first
  * revert, so the new daemon finishes the stop — it never resumes — and
- * reverts again, which the interface makes idempotent. */
-static void check_reverting_crash(enum journal_fake_point point, const char *a_at_crash)
-{
-        struct daemon d;
-        struct outcome o;
-        char a[64];
-
-        crash_at(point, ST_STOPPING);
-        harness_read(&h, "a", a, sizeof(a));
-        ck_assert_str_eq(a, a_at_crash);
-        reconcile_now(&d, &o);
-        ck_assert_int_eq(o.reverted, 1);
-        ck_assert_int_eq(o.resumed, 0);
-        ck_assert_str_eq(o.calls, "revert");
-        ck_assert_str_eq(o.a, "off");
-        ck_assert_str_eq(o.b, "off");
-        ck_assert_msg(strcmp(o.state, "running") != 0 && strcmp(o.state, "reverting") != 0 &&
-                              strcmp(o.state, "injecting") != 0,
-                      "state %s", o.state);
-        ck_assert_str_eq(o.fault, "reverted");
-        harness_daemon_down(&d);
-}
+ * reverts again, which the interface makes idempotent. The stop's own end
+ * state died with the process: the experiment ends failed. */
+static const struct want reverting_reverted = {
+        .reverted = 1, .calls = "revert", .a = "off", .b = "off", .state = "failed", .fault = "reverted",
+};
 
 START_TEST(crash_when_revert_started_reverted)
 {
-        check_reverting_crash(JF_REVERT_STARTED, "on");
+        crash_and_reconcile(JF_REVERT_STARTED, ST_STOPPING, "on", "on", &reverting_reverted);
 }
 END_TEST
 
 START_TEST(crash_when_revert_done_reverted_again)
 {
-        check_reverting_crash(JF_REVERT_DONE, "off");
+        crash_and_reconcile(JF_REVERT_DONE, ST_STOPPING, "off", "off", &reverting_reverted);
 }
 END_TEST
 
 /* Ended and committed: nothing to reconcile, the module is not called. */
 START_TEST(crash_after_end_left_alone)
 {
-        struct daemon d;
-        struct outcome o;
-
-        crash_at(JF_NEVER, ST_ENDED);
-        reconcile_now(&d, &o);
-        ck_assert_int_eq(o.reverted, 0);
-        ck_assert_int_eq(o.resumed, 0);
-        ck_assert_str_eq(o.calls, "");
-        ck_assert_str_eq(o.a, "off");
-        ck_assert_str_eq(o.state, "stopped");
-        ck_assert_str_eq(o.fault, "reverted");
-        harness_daemon_down(&d);
+        crash_and_reconcile(JF_NEVER, ST_ENDED, "off", "off",
+                            &(struct want){ .calls = "", .a = "off", .b = "off", .state = "stopped",
+                                            .reason = "stopped through the API", .fault = "reverted" });
 }
 END_TEST
 
@@ -560,15 +534,29 @@ START_TEST(v1_journal_loads)
 }
 END_TEST
 
+/* Reconcile the copy of the old file as a daemon in boot BOOT; the
+ * experiment's and its fault's states afterwards. */
+static void v1_reconcile(const char *boot, int *reverted, int *resumed, char *state, char *fault)
+{
+        struct daemon d;
+        struct error e = { 0 };
+        char reason[1024];
+
+        harness_daemon_up(&d, h.state, boot);
+        ck_assert_msg(reconcile(&d, 0, reverted, resumed, &e) == 0, "%s", e.msg);
+        ck_assert_int_eq(journal_flush(d.journal, &e), 0);
+        harness_journal_experiment(&d, state, 32, reason, sizeof(reason), NULL);
+        harness_journal_fault(&d, V1_ID, 0, fault, 32);
+        harness_daemon_down(&d);
+}
+
 /* The whole reconcile of the old file, in the boot it names: its cgroup is
  * not there (an empty fake cgroupfs), so it ends target-gone with its
  * pause reverted as far as anything is left — the old rows went through
  * the new load, parse and revert paths. */
 START_TEST(v1_journal_reconciled)
 {
-        struct daemon d;
-        struct error e = { 0 };
-        char state[32], reason[1024], fault[32], root[600];
+        char state[32], fault[32], root[600];
         int reverted = -1, resumed = -1;
 
         copy_v1_journal();
@@ -576,36 +564,26 @@ START_TEST(v1_journal_reconciled)
         ck_assert_int_eq(mkdir(root, 0700), 0);
         setenv("CHAOSD_CGROUP_ROOT", root, 1);
         setenv("CHAOSD_CGROUP_VERSION", "1", 1);
-        harness_daemon_up(&d, h.state, V1_BOOT);
-        ck_assert_msg(reconcile(&d, 0, &reverted, &resumed, &e) == 0, "%s", e.msg);
-        ck_assert_int_eq(journal_flush(d.journal, &e), 0);
+        v1_reconcile(V1_BOOT, &reverted, &resumed, state, fault);
         ck_assert_int_eq(reverted, 1);
         ck_assert_int_eq(resumed, 0);
-        harness_journal_experiment(&d, state, sizeof(state), reason, sizeof(reason), NULL);
-        harness_journal_fault(&d, V1_ID, 0, fault, sizeof(fault));
         ck_assert_str_eq(state, "target-gone");
         ck_assert_str_eq(fault, "reverted");
-        harness_daemon_down(&d);
 }
 END_TEST
 
-/* The same file on another boot (any machine but the one that wrote it). */
+/* The same file on another boot (any machine but the one that wrote it):
+ * nothing touched, ended halted. */
 START_TEST(v1_journal_other_boot_halted)
 {
-        struct daemon d;
-        struct error e = { 0 };
-        char state[32], reason[1024], fault[32];
+        char state[32], fault[32];
         int reverted = -1, resumed = -1;
 
         copy_v1_journal();
-        harness_daemon_up(&d, h.state, "00000000-0000-0000-0000-000000000000");
-        ck_assert_msg(reconcile(&d, 0, &reverted, &resumed, &e) == 0, "%s", e.msg);
-        ck_assert_int_eq(journal_flush(d.journal, &e), 0);
-        harness_journal_experiment(&d, state, sizeof(state), reason, sizeof(reason), NULL);
-        harness_journal_fault(&d, V1_ID, 0, fault, sizeof(fault));
+        v1_reconcile("00000000-0000-0000-0000-000000000000", &reverted, &resumed, state, fault);
+        ck_assert_int_eq(resumed, 0);
         ck_assert_str_eq(state, "halted");
         ck_assert_str_eq(fault, "gone");
-        harness_daemon_down(&d);
 }
 END_TEST
 
