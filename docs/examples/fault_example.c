@@ -14,7 +14,7 @@
  *
  * It is built and exercised by the unit lane (tests/unit/test_fault_example.c)
  * but not registered in the product: a real module is added to the
- * registry with one line (experiments/registry.c). */
+ * registry with one line (experiments/faults/registry.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
