@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -83,7 +84,7 @@ void harness_daemon_up(struct daemon *d, const char *state_dir, const char *boot
         snprintf(d->state_dir, sizeof(d->state_dir), "%s", state_dir);
         snprintf(d->boot_id, sizeof(d->boot_id), "%s", boot_id);
         d->max_duration_us = 3600ULL * 1000000;
-        d->started_ms = now_ms();
+        d->started_ms = harness_wall_ms();
         ck_assert_int_eq(events_new(&d->events), 0);
         ck_assert_msg(loop_new(&d->loop, &e) == 0, "%s", e.msg);
         ck_assert_msg(journal_open(state_dir, &d->journal, &e) == 0, "%s", e.msg);
@@ -101,6 +102,21 @@ void harness_daemon_down(struct daemon *d)
         events_free(d->events);
         loop_free(d->loop);
         memset(d, 0, sizeof(*d));
+}
+
+int harness_create(struct daemon *d, const char *spec, struct experiment **ret, struct error *e)
+{
+        int http;
+
+        return experiment_create(d, spec, strlen(spec), ret, &http, e);
+}
+
+int64_t harness_wall_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 char *harness_spec(const struct harness *h, const char *name, const char *duration, const char *value)

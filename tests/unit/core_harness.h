@@ -27,6 +27,12 @@ void harness_daemon_up(struct daemon *d, const char *state_dir, const char *boot
 /* Commit, free every experiment, close the journal. Reverts nothing. */
 void harness_daemon_down(struct daemon *d);
 
+/* POST /v1/experiments without the HTTP: experiment_create on SPEC's
+ * text. The one place the tests call it. */
+int harness_create(struct daemon *d, const char *spec, struct experiment **ret, struct error *e);
+/* Wall-clock milliseconds, as the journal keeps deadlines. */
+int64_t harness_wall_ms(void);
+
 /* A spec that sets the fake's files to VALUE on the harness's target;
  * malloc'ed. */
 char *harness_spec(const struct harness *h, const char *name, const char *duration, const char *value);

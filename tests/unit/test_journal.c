@@ -61,11 +61,10 @@ static void crash_at(enum journal_fake_point point, enum stage stage)
                 struct experiment *x = NULL;
                 struct error e = { 0 };
                 _cleanup_free_ char *spec = harness_spec(&h, "crash", "60s", "on");
-                int http;
 
                 journal_fake_crash = point;
                 harness_daemon_up(&d, h.state, h.boot_id);
-                if (experiment_create(&d, spec, strlen(spec), &x, &http, &e) < 0) {
+                if (harness_create(&d, spec, &x, &e) < 0) {
                         fprintf(stderr, "experiment_create: %s\n", e.msg);
                         _exit(3);
                 }
@@ -280,7 +279,7 @@ START_TEST(crash_while_running_expired_reverted)
         /* The clock moves on: the journal's deadline is now in the past. */
         harness_daemon_up(&d, h.state, h.boot_id);
         harness_journal_experiment(&d, o.state, sizeof(o.state), o.reason, sizeof(o.reason), o.id);
-        ck_assert_int_eq(journal_set_deadline(d.journal, o.id, now_ms() - 1000, &e), 0);
+        ck_assert_int_eq(journal_set_deadline(d.journal, o.id, harness_wall_ms() - 1000, &e), 0);
         harness_daemon_down(&d);
         reconcile_now(&d, &o);
         check(&o, &(struct want){ .reverted = 1, .calls = "revert", .a = "off", .b = "off", .state = "completed",
