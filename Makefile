@@ -1,7 +1,7 @@
 # chaosd — build, test and install.
 #   make            build chaosd and chaosctl (out of tree in $(BUILD))
 #   make check      install what is missing (Debian, as root), build, run every test lane
-#   make demo       build, start chaosd and a demo container, pause it, show effect and revert
+#   make demo       install what the demo needs, build, pause one container and squeeze another's CPU, show effects and reverts
 #   make crashtest  SIGKILL chaosd mid-apply/mid-revert CYCLES times; count leftovers
 #   make memcheck   chaosd under valgrind across 100 experiments
 #   make fuzz       libFuzzer targets for FUZZ_SECONDS each (make check runs them briefly)
@@ -111,7 +111,11 @@ crashtest: tests
 memcheck: all
 	BUILD=$(abspath $(BUILD)) tests/memcheck.sh
 
-demo: all
+# The demo installs only what it needs, then builds: pkg-config is asked
+# for flags when make reads this file, so the build runs in a second make.
+demo:
+	tests/setup.sh demo
+	$(MAKE) all
 	BUILD=$(abspath $(BUILD)) tests/demo.sh
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libchaos.a
