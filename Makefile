@@ -133,6 +133,7 @@ install: all
 	install -D -m 0644 docs/chaosd.8 $(DESTDIR)$(PREFIX)/share/man/man8/chaosd.8
 	install -D -m 0644 docs/chaosctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/chaosctl.1
 	install -D -m 0644 deploy/chaosd.service $(DESTDIR)$(PREFIX)/lib/systemd/system/chaosd.service
+	install -D -m 0644 deploy/chaosctl.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/chaosctl
 
 format:
 	clang-format -i $(LIB_SRCS) $(DAEMON_SRCS) $(CLI_SRCS) $(foreach d,$(SRC_DIRS) chaosd cli,$(wildcard $(d)/*.h))

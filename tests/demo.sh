@@ -71,15 +71,17 @@ cpu_over_1s() { # the CPUs used over one second, as "0.99"
         a=$(usage_ns); sleep 1; b=$(usage_ns)
         awk -v d=$((b - a)) 'BEGIN { printf "%.2f", d / 1e9 }'
 }
+# The limit itself, as the kernel holds it (v1 cpu.cfs_quota_us, v2 cpu.max).
+quota=$(find /sys/fs/cgroup -path "*$bid*" \( -name cpu.cfs_quota_us -o -name cpu.max \) 2>/dev/null | head -1)
 sleep 0.5
-echo "    before: the container used $(cpu_over_1s) CPU over 1 s"
+echo "    before: $(basename "$quota") = $(cat "$quota"); the container used $(cpu_over_1s) CPU over 1 s"
 sed 's/^/    /' examples/demo-cpu.json
 ctl run examples/demo-cpu.json --wait &
 run=$!
 sleep 1.5
-echo "    during: $(cpu_over_1s) CPU over 1 s (expect ~0.20)"
+echo "    during: $(basename "$quota") = $(cat "$quota"); $(cpu_over_1s) CPU over 1 s (expect ~0.20 on an idle machine)"
 wait $run || true
 sleep 0.5
-echo "    after:  $(cpu_over_1s) CPU over 1 s (the quota is restored)"
+echo "    after:  $(basename "$quota") = $(cat "$quota") (restored); $(cpu_over_1s) CPU over 1 s"
 echo "==> chaosctl ls"
 ctl ls
