@@ -1,7 +1,7 @@
 # chaosd — build, test and install.
 #   make            build chaosd and chaosctl (out of tree in $(BUILD))
 #   make check      install what is missing (Debian, as root), build, run every test lane
-#   make demo       build, start chaosd and a demo container, pause it, show effect and revert
+#   make demo       install what the demo needs, build, pause one container and squeeze another's CPU, show effects and reverts
 #   make crashtest  SIGKILL chaosd mid-apply/mid-revert CYCLES times; count leftovers
 #   make memcheck   chaosd under valgrind across 100 experiments
 #   make fuzz       libFuzzer targets for FUZZ_SECONDS each (make check runs them briefly)
@@ -116,7 +116,11 @@ crashtest: tests
 memcheck: all
 	BUILD=$(abspath $(BUILD)) tests/memcheck.sh
 
-demo: all
+# The demo installs only what it needs, then builds: pkg-config is asked
+# for flags when make reads this file, so the build runs in a second make.
+demo:
+	tests/setup.sh demo
+	$(MAKE) all
 	BUILD=$(abspath $(BUILD)) tests/demo.sh
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libchaos.a
@@ -134,6 +138,7 @@ install: all
 	install -D -m 0644 docs/chaosd.8 $(DESTDIR)$(PREFIX)/share/man/man8/chaosd.8
 	install -D -m 0644 docs/chaosctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/chaosctl.1
 	install -D -m 0644 deploy/chaosd.service $(DESTDIR)$(PREFIX)/lib/systemd/system/chaosd.service
+	install -D -m 0644 deploy/chaosctl.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/chaosctl
 
 format:
 	clang-format -i $(LIB_SRCS) $(DAEMON_SRCS) $(CLI_SRCS) $(foreach d,$(SRC_DIRS) chaosd cli,$(wildcard $(d)/*.h))
