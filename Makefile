@@ -70,9 +70,15 @@ $(BUILD)/chaosctl: $(CLI_OBJS) $(BUILD)/libchaos.a
 
 # Test binaries link the daemon's objects except its main().
 DAEMON_LIB_OBJS := $(filter-out $(BUILD)/obj/chaosd/main.o,$(DAEMON_OBJS))
+# A test may list helper sources of its own (tests/unit/fake_*.c) as extra
+# prerequisites; they are compiled into it.
 $(BUILD)/tests/%: tests/%.c $(DAEMON_LIB_OBJS) $(BUILD)/libchaos.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(DAEMON_LIB_OBJS) $(BUILD)/libchaos.a $(LIBS) -ldl $(CHECK_LIBS)
+	$(CC) $(CFLAGS) -Itests -Itests/unit $(LDFLAGS) -o $@ $< $(filter tests/unit/fake_%.c,$^) $(DAEMON_LIB_OBJS) \
+		$(BUILD)/libchaos.a $(LIBS) -ldl $(CHECK_LIBS)
+
+# The lifecycle's tests drive the real core with a fake fault module.
+$(BUILD)/tests/unit/test_lifecycle: tests/unit/fake_fault.c tests/unit/fake_fault.h
 
 # The victim runs inside busybox containers and the kernel-lane VM: static.
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
