@@ -812,7 +812,7 @@ int experiment_instantiate(struct experiment *x, struct error *e)
                 fi->state = FI_PENDING;
                 fi->target_idx = i / x->spec.n_faults;
                 scenario_init_fault(fi);
-                r = fault_new(x->spec.fault_list[si].json, si, &fi->f, e);
+                r = fault_new_at(x->spec.fault_list[si].json, si, x->spec.fault_list[si].path, &fi->f, e);
                 if (r < 0)
                         return r;
                 fi->f->checkpoint = experiment_checkpoint;
