@@ -324,8 +324,24 @@ START_TEST(create_errors_are_errno)
 }
 END_TEST
 
-/* A daemon killed while X ran: the next one loads the journal (state
- * names as every version wrote them) and reverts. */
+/* A daemon killed while an experiment ran: memory and loop are gone, the
+ * (fake) kernel change and the journal stay. ID gets the experiment's. */
+static void crash_while_running(char *id, size_t len)
+{
+        struct experiment *x = NULL;
+        struct error e = { 0 };
+
+        ck_assert_msg(create("10s", &x, &e) == 0, "%s", e.msg);
+        snprintf(id, len, "%s", x->id);
+        ck_assert_int_eq(journal_flush(d.journal, &e), 0);
+        d.experiments = NULL;
+        experiment_free(x);
+        loop_free(d.loop);
+        ck_assert_int_eq(loop_new(&d.loop, &e), 0);
+}
+
+/* The next daemon loads the journal (state names as every version wrote
+ * them) and reverts. */
 START_TEST(reconcile_reverts_after_a_crash)
 {
         struct experiment *x = NULL;
@@ -333,15 +349,7 @@ START_TEST(reconcile_reverts_after_a_crash)
         char id[32];
         int reverted = -1, resumed = -1;
 
-        ck_assert_msg(create("10s", &x, &e) == 0, "%s", e.msg);
-        snprintf(id, sizeof(id), "%s", x->id);
-        ck_assert_int_eq(journal_flush(d.journal, &e), 0);
-        /* The crash: memory and loop gone, the kernel change and the
-         * journal stay. */
-        d.experiments = NULL;
-        experiment_free(x);
-        loop_free(d.loop);
-        ck_assert_int_eq(loop_new(&d.loop, &e), 0);
+        crash_while_running(id, sizeof(id));
 
         ck_assert_msg(reconcile(&d, 1, &reverted, &resumed, &e) == 0, "%s", e.msg);
         ck_assert_int_eq(reverted, 1);
@@ -362,12 +370,7 @@ START_TEST(reconcile_resumes_a_running_one)
         char id[32];
         int reverted = -1, resumed = -1;
 
-        ck_assert_msg(create("10s", &x, &e) == 0, "%s", e.msg);
-        snprintf(id, sizeof(id), "%s", x->id);
-        d.experiments = NULL;
-        experiment_free(x);
-        loop_free(d.loop);
-        ck_assert_int_eq(loop_new(&d.loop, &e), 0);
+        crash_while_running(id, sizeof(id));
 
         ck_assert_msg(reconcile(&d, 0, &reverted, &resumed, &e) == 0, "%s", e.msg);
         ck_assert_int_eq(resumed, 1);
