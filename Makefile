@@ -75,9 +75,11 @@ DAEMON_LIB_OBJS := $(filter-out $(BUILD)/obj/chaosd/main.o,$(DAEMON_OBJS))
 CORE_TEST_SRCS  := tests/unit/core_harness.c tests/unit/journal_fake.c
 $(BUILD)/tests/unit/test_journal $(BUILD)/tests/unit/test_api: $(CORE_TEST_SRCS) $(wildcard tests/unit/*.h)
 $(BUILD)/tests/unit/test_fault_example: docs/examples/fault_example.c
+$(BUILD)/tests/unit/test_lifecycle: tests/unit/fake_fault.c tests/unit/fake_fault.h
 $(BUILD)/tests/%: tests/%.c $(DAEMON_LIB_OBJS) $(BUILD)/libchaos.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $(filter %.c,$^) $(DAEMON_LIB_OBJS) $(BUILD)/libchaos.a $(LIBS) -ldl $(CHECK_LIBS)
+	$(CC) $(CFLAGS) -Itests -Itests/unit $(LDFLAGS) -o $@ $(filter %.c,$^) $(DAEMON_LIB_OBJS) \
+		$(BUILD)/libchaos.a $(LIBS) -ldl $(CHECK_LIBS)
 
 # The victim runs inside busybox containers and the kernel-lane VM: static.
 $(BUILD)/tests/helpers/%: tests/helpers/%.c

@@ -14,10 +14,12 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "clock.h"
 #include "events.h"
 #include "fsutil.h"
 #include "journal_fake.h"
 #include "proc.h"
+#include "spec.h"
 #include "testutil.h"
 
 static void put(const char *dir, const char *name, const char *content)
@@ -84,7 +86,7 @@ void harness_daemon_up(struct daemon *d, const char *state_dir, const char *boot
         snprintf(d->state_dir, sizeof(d->state_dir), "%s", state_dir);
         snprintf(d->boot_id, sizeof(d->boot_id), "%s", boot_id);
         d->max_duration_us = 3600ULL * 1000000;
-        d->started_ms = harness_wall_ms();
+        d->started_mono_ms = clock_mono_ms();
         ck_assert_int_eq(events_new(&d->events), 0);
         ck_assert_msg(loop_new(&d->loop, &e) == 0, "%s", e.msg);
         ck_assert_msg(journal_open(state_dir, &d->journal, &e) == 0, "%s", e.msg);
@@ -104,11 +106,17 @@ void harness_daemon_down(struct daemon *d)
         memset(d, 0, sizeof(*d));
 }
 
-int harness_create(struct daemon *d, const char *spec, struct experiment **ret, struct error *e)
+/* As the API does: parse once, then hand the parsed spec over. */
+int harness_create(struct daemon *d, const char *text, struct experiment **ret, struct error *e)
 {
-        int http;
+        struct spec spec;
+        int r;
 
-        return experiment_create(d, spec, strlen(spec), ret, &http, e);
+        *ret = NULL;
+        r = spec_parse(text, strlen(text), 0, d->max_duration_us, &spec, e);
+        if (r < 0)
+                return r;
+        return experiment_create(d, &spec, text, strlen(text), ret, e);
 }
 
 int64_t harness_wall_ms(void)
