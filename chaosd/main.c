@@ -17,6 +17,7 @@
 #include "daemon.h"
 #include "events.h"
 #include "fsutil.h"
+#include "guard.h"
 #include "hostns.h"
 #include "proc.h"
 #include "seccomp_agent.h"
@@ -200,6 +201,9 @@ static int run(const struct options *o, struct error *e)
 
         if (geteuid() != 0)
                 return error_set(e, EPERM, "chaosd must run as root");
+        /* Every process forked from here on (warden, stressors, tracers)
+         * is ours and never a target. */
+        guard_set_daemon(getpid());
         r = hostns_join_cgroup(e);
         if (r < 0)
                 return r;

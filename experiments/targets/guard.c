@@ -56,10 +56,21 @@ static pid_t parent_of(pid_t pid)
         return (pid_t)ppid;
 }
 
+static pid_t daemon_pid;
+
+void guard_set_daemon(pid_t pid)
+{
+        daemon_pid = pid;
+}
+
 int guard_is_own(pid_t pid)
 {
-        pid_t self = getpid();
+        pid_t self = daemon_pid;
 
+        if (pid == getpid())
+                return 1;
+        if (!self)
+                return 0;
         /* Bounded: a PID reused mid-walk cannot make it loop. */
         for (int i = 0; i < 4096 && pid > 1; i++) {
                 if (pid == self)

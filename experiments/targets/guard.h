@@ -12,7 +12,10 @@
  * PID 1's cgroup or an ancestor. SPELLED is how the spec wrote it. */
 int guard_cgroup(enum cg_version v, const char *controller, const char *dir, const char *spelled, int allow_root,
                  struct error *e);
-/* 1 if PID is chaosd itself or one of its helpers (warden, stressors,
- * tracers: every descendant of chaosd), found through the parent links of
- * the process tree. */
+/* 1 if PID is the calling process, or chaosd or one of its helpers
+ * (warden, stressors, tracers: every descendant of the daemon set with
+ * guard_set_daemon()), found through the parent links of the process tree. */
 int guard_is_own(pid_t pid);
+/* The daemon calls this once at start with its own PID. A test driving the
+ * modules in-process does not: its forked victims are its children. */
+void guard_set_daemon(pid_t pid);
