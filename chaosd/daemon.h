@@ -110,6 +110,10 @@ struct daemon {
         struct metrics metrics;
         int64_t started_ms;
         int quitting;
+        /* Non-empty: the journal on disk could not be opened (corrupt,
+         * unreadable); d->journal is an in-memory stand-in and new
+         * experiments are refused with this reason. */
+        char journal_error[512];
 };
 
 int64_t now_ms(void);

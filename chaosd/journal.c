@@ -1,10 +1,12 @@
 #include "journal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -47,17 +49,58 @@ static int db_error(struct journal *j, struct error *e, const char *what)
         return error_set(e, EIO, "journal: %s: %s", what, sqlite3_errmsg(j->db));
 }
 
-int journal_open(const char *state_dir, struct journal **ret, struct error *e)
+/* The journal holds targets, saved kernel state and the specs: root's
+ * only, whatever the files' modes were before (an operator's cp, an older
+ * chaosd, a umask of 022). SQLite gives -wal and -shm the mode of the
+ * database file, so journal.db is made 0600 before SQLite opens it. */
+int journal_own_dir(const char *state_dir, struct error *e)
 {
+        int fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+        if (fd < 0)
+                return error_sys(e, errno, "state dir %s", state_dir);
+        if (fchmod(fd, 0700) < 0) {
+                int err = errno;
+
+                close(fd);
+                return error_sys(e, err, "chmod 0700 %s", state_dir);
+        }
+        close(fd);
+        return 0;
+}
+
+static int own_files(const char *state_dir, struct error *e)
+{
+        static const char *const names[] = { "journal.db", "journal.db-wal", "journal.db-shm" };
         char path[4096];
+
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+                int fd;
+
+                snprintf(path, sizeof(path), "%s/%s", state_dir, names[i]);
+                fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (i == 0 ? O_CREAT : 0), 0600);
+                if (fd < 0) {
+                        if (errno == ENOENT)
+                                continue;
+                        return error_sys(e, errno, "open %s", path);
+                }
+                if (fchmod(fd, 0600) < 0) {
+                        int err = errno;
+
+                        close(fd);
+                        return error_sys(e, err, "chmod 0600 %s", path);
+                }
+                close(fd);
+        }
+        return 0;
+}
+
+static int open_db(const char *path, struct journal **ret, struct error *e)
+{
         struct journal *j;
         char *msg = NULL;
         int r;
 
-        r = fs_mkdir_p(state_dir, 0700, e);
-        if (r < 0)
-                return error_wrap(e, "state dir");
-        snprintf(path, sizeof(path), "%s/journal.db", state_dir);
         j = calloc(1, sizeof(*j));
         if (!j)
                 return error_set(e, ENOMEM, "out of memory");
@@ -69,14 +112,45 @@ int journal_open(const char *state_dir, struct journal **ret, struct error *e)
         }
         sqlite3_busy_timeout(j->db, 2000);
         if (sqlite3_exec(j->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
-                r = error_set(e, EIO, "journal: schema in %s: %s", path, msg ? msg : "?");
+                r = error_set(e, EIO, "journal: %s: %s", path, msg ? msg : "?");
                 sqlite3_free(msg);
                 journal_close(j);
                 return r;
         }
-        (void)chmod(path, 0600);
         *ret = j;
         return 0;
+}
+
+int journal_open(const char *state_dir, struct journal **ret, struct error *e)
+{
+        char path[4096];
+        int r;
+
+        r = fs_mkdir_p(state_dir, 0700, e);
+        if (r < 0)
+                return error_wrap(e, "state dir");
+        r = journal_own_dir(state_dir, e);
+        if (r < 0)
+                return r;
+        r = own_files(state_dir, e);
+        if (r < 0)
+                return r;
+        snprintf(path, sizeof(path), "%s/journal.db", state_dir);
+        r = open_db(path, ret, e);
+        if (r < 0)
+                return r;
+        /* Again: files SQLite made meanwhile. */
+        r = own_files(state_dir, e);
+        if (r < 0) {
+                journal_close(*ret);
+                *ret = NULL;
+        }
+        return r;
+}
+
+int journal_open_memory(struct journal **ret, struct error *e)
+{
+        return open_db(":memory:", ret, e);
 }
 
 struct sqlite3 *journal_db(struct journal *j)

@@ -166,7 +166,7 @@ static int lock_state_dir(const char *dir, struct error *e)
         char path[4096];
         int fd;
 
-        if (fs_mkdir_p(dir, 0700, e) < 0)
+        if (fs_mkdir_p(dir, 0700, e) < 0 || journal_own_dir(dir, e) < 0)
                 return error_wrap(e, "state dir");
         snprintf(path, sizeof(path), "%s/lock", dir);
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -237,8 +237,23 @@ static int run(const struct options *o, struct error *e)
         if (r < 0)
                 goto out;
         r = journal_open(o->state_dir, &d.journal, e);
-        if (r < 0)
+        if (r < 0 && o->recover) {
+                /* Nothing can be read to revert: say so, and what. */
+                printf("chaosd: recover: could not read the journal in %s: %s\n", o->state_dir, e->msg);
+                error_wrap(e, "recover: nothing reverted");
                 goto out;
+        }
+        if (r < 0) {
+                /* Keep running (health, halt, the warden) but accept no
+                 * experiment whose revert could not be journalled. */
+                snprintf(d.journal_error, sizeof(d.journal_error), "%s", e->msg);
+                log_event("error", NULL, "journal", "%s: refusing new experiments until it is repaired or moved away",
+                          e->msg);
+                error_clear(e);
+                r = journal_open_memory(&d.journal, e);
+                if (r < 0)
+                        goto out;
+        }
         r = setup_signals(&d, e);
         if (r < 0)
                 goto out;
