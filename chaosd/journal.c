@@ -53,20 +53,22 @@ static int db_error(struct journal *j, struct error *e, const char *what)
  * only, whatever the files' modes were before (an operator's cp, an older
  * chaosd, a umask of 022). SQLite gives -wal and -shm the mode of the
  * database file, so journal.db is made 0600 before SQLite opens it. */
-int journal_own_dir(const char *state_dir, struct error *e)
+/* Open PATH with FLAGS (O_NOFOLLOW: a symlink planted in the state dir is
+ * never followed) and set MODE. A missing file is fine without O_CREAT. */
+static int own(const char *path, int flags, mode_t mode, struct error *e)
 {
-        int fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, mode);
 
         if (fd < 0)
-                return error_sys(e, errno, "state dir %s", state_dir);
-        if (fchmod(fd, 0700) < 0) {
-                int err = errno;
-
-                close(fd);
-                return error_sys(e, err, "chmod 0700 %s", state_dir);
-        }
-        close(fd);
+                return errno == ENOENT && !(flags & O_CREAT) ? 0 : error_sys(e, errno, "open %s", path);
+        if (fchmod(fd, mode) < 0)
+                return error_sys(e, errno, "chmod %o %s", (unsigned)mode, path);
         return 0;
+}
+
+int journal_own_dir(const char *state_dir, struct error *e)
+{
+        return own(state_dir, O_RDONLY | O_DIRECTORY, 0700, e);
 }
 
 static int own_files(const char *state_dir, struct error *e)
@@ -74,23 +76,13 @@ static int own_files(const char *state_dir, struct error *e)
         static const char *const names[] = { "journal.db", "journal.db-wal", "journal.db-shm" };
         char path[4096];
 
-        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-                int fd;
+        for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+                int r;
 
                 snprintf(path, sizeof(path), "%s/%s", state_dir, names[i]);
-                fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (i == 0 ? O_CREAT : 0), 0600);
-                if (fd < 0) {
-                        if (errno == ENOENT)
-                                continue;
-                        return error_sys(e, errno, "open %s", path);
-                }
-                if (fchmod(fd, 0600) < 0) {
-                        int err = errno;
-
-                        close(fd);
-                        return error_sys(e, err, "chmod 0600 %s", path);
-                }
-                close(fd);
+                r = own(path, O_RDWR | (i == 0 ? O_CREAT : 0), 0600, e);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
