@@ -145,6 +145,72 @@ int journal_open_memory(struct journal **ret, struct error *e)
         return open_db(":memory:", ret, e);
 }
 
+/* Copy TABLE's rows from the attached "old" database row by row (a full
+ * scan, no index: a damaged index does not hide the rows), stopping at the
+ * first row the file cannot give; what was lost is appended to LOST. */
+static void salvage_table(struct journal *j, const char *table, char *lost, size_t lost_len)
+{
+        char sql[256];
+        sqlite3_stmt *rd = NULL, *wr = NULL;
+        int rc, cols, n = 0;
+        size_t l = strlen(lost);
+
+        snprintf(sql, sizeof(sql), "SELECT * FROM old.%s", table);
+        if (sqlite3_prepare_v2(j->db, sql, -1, &rd, NULL) != SQLITE_OK) {
+                snprintf(lost + l, lost_len - l, "%s%s: %s", l ? "; " : "", table, sqlite3_errmsg(j->db));
+                return;
+        }
+        cols = sqlite3_column_count(rd);
+        snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO main.%s VALUES(?%s)", table,
+                 cols >= 10 ? ",?,?,?,?,?,?,?,?,?" : ",?,?,?,?,?,?,?");
+        if (sqlite3_prepare_v2(j->db, sql, -1, &wr, NULL) != SQLITE_OK) {
+                snprintf(lost + l, lost_len - l, "%s%s: %s", l ? "; " : "", table, sqlite3_errmsg(j->db));
+                sqlite3_finalize(rd);
+                return;
+        }
+        while ((rc = sqlite3_step(rd)) == SQLITE_ROW) {
+                for (int i = 0; i < cols; i++)
+                        sqlite3_bind_value(wr, i + 1, sqlite3_column_value(rd, i));
+                (void)sqlite3_step(wr);
+                sqlite3_reset(wr);
+                n++;
+        }
+        if (rc != SQLITE_DONE)
+                snprintf(lost + l, lost_len - l, "%s%s after %d readable row%s: %s", l ? "; " : "", table, n,
+                         n == 1 ? "" : "s", sqlite3_errmsg(j->db));
+        sqlite3_finalize(rd);
+        sqlite3_finalize(wr);
+}
+
+int journal_salvage(const char *state_dir, struct journal **ret, char *lost, size_t lost_len, struct error *e)
+{
+        char path[4096], sql[4200];
+        struct journal *j = NULL;
+        int r;
+
+        lost[0] = '\0';
+        r = open_db(":memory:", &j, e);
+        if (r < 0)
+                return r;
+        snprintf(path, sizeof(path), "%s/journal.db", state_dir);
+        /* Quoted for SQL: a state dir with a quote in its name stays a name. */
+        {
+                char *q = sqlite3_mprintf("ATTACH DATABASE %Q AS old", path);
+
+                snprintf(sql, sizeof(sql), "%s", q ? q : "");
+                sqlite3_free(q);
+        }
+        if (sqlite3_exec(j->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+                snprintf(lost, lost_len, "%s: %s", path, sqlite3_errmsg(j->db));
+        } else {
+                salvage_table(j, "experiments", lost, lost_len);
+                salvage_table(j, "faults", lost, lost_len);
+                (void)sqlite3_exec(j->db, "DETACH DATABASE old", NULL, NULL, NULL);
+        }
+        *ret = j;
+        return 0;
+}
+
 struct sqlite3 *journal_db(struct journal *j)
 {
         return j ? j->db : NULL;

@@ -197,6 +197,7 @@ static int run(const struct options *o, struct error *e)
 {
         struct daemon d = { 0 };
         gid_t group = 0;
+        char lost[1024] = "";
         int reverted = 0, resumed = 0, r;
 
         if (geteuid() != 0)
@@ -238,10 +239,12 @@ static int run(const struct options *o, struct error *e)
                 goto out;
         r = journal_open(o->state_dir, &d.journal, e);
         if (r < 0 && o->recover) {
-                /* Nothing can be read to revert: say so, and what. */
-                printf("chaosd: recover: could not read the journal in %s: %s\n", o->state_dir, e->msg);
-                error_wrap(e, "recover: nothing reverted");
-                goto out;
+                /* Revert whatever can still be read, and name the rest. */
+                printf("chaosd: recover: the journal in %s cannot be opened as it is: %s\n", o->state_dir, e->msg);
+                error_clear(e);
+                r = journal_salvage(o->state_dir, &d.journal, lost, sizeof(lost), e);
+                if (r < 0)
+                        goto out;
         }
         if (r < 0) {
                 /* Keep running (health, halt, the warden) but accept no
@@ -258,6 +261,17 @@ static int run(const struct options *o, struct error *e)
         if (r < 0)
                 goto out;
         r = reconcile(&d, o->recover, &reverted, &resumed, e);
+        if (r < 0 && o->recover && !lost[0]) {
+                /* The file opened but its rows cannot all be read (a damaged
+                 * index or page): recover from the rows that can. */
+                printf("chaosd: recover: the journal cannot be read as it is: %s\n", e->msg);
+                error_clear(e);
+                journal_close(d.journal);
+                d.journal = NULL;
+                r = journal_salvage(o->state_dir, &d.journal, lost, sizeof(lost), e);
+                if (r >= 0)
+                        r = reconcile(&d, o->recover, &reverted, &resumed, e);
+        }
         if (r >= 0)
                 r = journal_flush(d.journal, e);
         if (r < 0)
@@ -266,6 +280,12 @@ static int run(const struct options *o, struct error *e)
         if (o->recover) {
                 log_event("info", NULL, "recover", "reverted %d experiment%s", reverted, reverted == 1 ? "" : "s");
                 printf("chaosd: recovered: %d experiment%s reverted\n", reverted, reverted == 1 ? "" : "s");
+                if (lost[0]) {
+                        /* Exit 1: what the unreadable part described must
+                         * be checked by hand. */
+                        printf("chaosd: recover: could not read: %s\n", lost);
+                        r = error_set(e, EIO, "recover: part of the journal could not be read: %s", lost);
+                }
                 goto out;
         }
         if (reverted || resumed)
