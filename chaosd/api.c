@@ -295,6 +295,13 @@ static enum MHD_Result serve_create(struct api *a, struct MHD_Connection *c, str
         struct spec spec;
         int r;
 
+        if (a->d->journal_error[0]) {
+                char msg[700];
+
+                snprintf(msg, sizeof(msg), "the journal cannot be used (%s): no experiment is started until it is "
+                         "repaired or moved away (see docs/operations.md)", a->d->journal_error);
+                return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, msg);
+        }
         if (rq->too_big) {
                 a->d->metrics.errors_spec++;
                 return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
@@ -347,7 +354,11 @@ static enum MHD_Result serve_health(struct api *a, struct MHD_Connection *c)
 
         for (struct experiment *x = a->d->experiments; x; x = x->next)
                 active += !exp_state_is_end(x->state);
-        cJSON_AddStringToObject(j, "status", "ok");
+        /* 200 either way: a liveness probe must not restart a daemon that a
+         * restart would not mend; "status" tells a human or a monitor. */
+        cJSON_AddStringToObject(j, "status", a->d->journal_error[0] ? "degraded" : "ok");
+        if (a->d->journal_error[0])
+                cJSON_AddStringToObject(j, "journal_error", a->d->journal_error);
         cJSON_AddStringToObject(j, "version", CHAOSD_VERSION);
         cJSON_AddNumberToObject(j, "active_experiments", active);
         cJSON_AddNumberToObject(j, "uptime_s", (double)((clock_mono_ms() - a->d->started_mono_ms) / 1000));

@@ -101,6 +101,10 @@ struct daemon {
         struct metrics metrics;
         int64_t started_mono_ms; /* for uptime */
         int quitting;
+        /* Non-empty: the journal on disk could not be opened (corrupt,
+         * unreadable); d->journal is an in-memory stand-in and new
+         * experiments are refused with this reason. */
+        char journal_error[512];
 };
 
 /* Build X's fault instances from x->spec for its x->n_targets targets

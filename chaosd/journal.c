@@ -1,10 +1,12 @@
 #include "journal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -47,17 +49,50 @@ static int db_error(struct journal *j, struct error *e, const char *what)
         return error_set(e, EIO, "journal: %s: %s", what, sqlite3_errmsg(j->db));
 }
 
-int journal_open(const char *state_dir, struct journal **ret, struct error *e)
+/* The journal holds targets, saved kernel state and the specs: root's
+ * only, whatever the files' modes were before (an operator's cp, an older
+ * chaosd, a umask of 022). SQLite gives -wal and -shm the mode of the
+ * database file, so journal.db is made 0600 before SQLite opens it. */
+/* Open PATH with FLAGS (O_NOFOLLOW: a symlink planted in the state dir is
+ * never followed) and set MODE. A missing file is fine without O_CREAT. */
+static int own(const char *path, int flags, mode_t mode, struct error *e)
 {
+        _cleanup_close_ int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+
+        if (fd < 0)
+                return errno == ENOENT && !(flags & O_CREAT) ? 0 : error_sys(e, errno, "open %s", path);
+        if (fchmod(fd, mode) < 0)
+                return error_sys(e, errno, "chmod %o %s", (unsigned)mode, path);
+        return 0;
+}
+
+int journal_own_dir(const char *state_dir, struct error *e)
+{
+        return own(state_dir, O_RDONLY | O_DIRECTORY, 0700, e);
+}
+
+static int own_files(const char *state_dir, struct error *e)
+{
+        static const char *const names[] = { "journal.db", "journal.db-wal", "journal.db-shm" };
         char path[4096];
+
+        for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+                int r;
+
+                snprintf(path, sizeof(path), "%s/%s", state_dir, names[i]);
+                r = own(path, O_RDWR | (i == 0 ? O_CREAT : 0), 0600, e);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int open_db(const char *path, struct journal **ret, struct error *e)
+{
         struct journal *j;
         char *msg = NULL;
         int r;
 
-        r = fs_mkdir_p(state_dir, 0700, e);
-        if (r < 0)
-                return error_wrap(e, "state dir");
-        snprintf(path, sizeof(path), "%s/journal.db", state_dir);
         j = calloc(1, sizeof(*j));
         if (!j)
                 return error_set(e, ENOMEM, "out of memory");
@@ -69,12 +104,109 @@ int journal_open(const char *state_dir, struct journal **ret, struct error *e)
         }
         sqlite3_busy_timeout(j->db, 2000);
         if (sqlite3_exec(j->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
-                r = error_set(e, EIO, "journal: schema in %s: %s", path, msg ? msg : "?");
+                r = error_set(e, EIO, "journal: %s: %s", path, msg ? msg : "?");
                 sqlite3_free(msg);
                 journal_close(j);
                 return r;
         }
-        (void)chmod(path, 0600);
+        *ret = j;
+        return 0;
+}
+
+int journal_open(const char *state_dir, struct journal **ret, struct error *e)
+{
+        char path[4096];
+        int r;
+
+        r = fs_mkdir_p(state_dir, 0700, e);
+        if (r < 0)
+                return error_wrap(e, "state dir");
+        r = journal_own_dir(state_dir, e);
+        if (r < 0)
+                return r;
+        r = own_files(state_dir, e);
+        if (r < 0)
+                return r;
+        snprintf(path, sizeof(path), "%s/journal.db", state_dir);
+        r = open_db(path, ret, e);
+        if (r < 0)
+                return r;
+        /* Again: files SQLite made meanwhile. */
+        r = own_files(state_dir, e);
+        if (r < 0) {
+                journal_close(*ret);
+                *ret = NULL;
+        }
+        return r;
+}
+
+int journal_open_memory(struct journal **ret, struct error *e)
+{
+        return open_db(":memory:", ret, e);
+}
+
+/* Copy TABLE's rows from the attached "old" database row by row (a full
+ * scan, no index: a damaged index does not hide the rows), stopping at the
+ * first row the file cannot give; what was lost is appended to LOST. */
+static void salvage_table(struct journal *j, const char *table, char *lost, size_t lost_len)
+{
+        char sql[256];
+        sqlite3_stmt *rd = NULL, *wr = NULL;
+        int rc, cols, n = 0;
+        size_t l = strlen(lost);
+
+        snprintf(sql, sizeof(sql), "SELECT * FROM old.%s", table);
+        if (sqlite3_prepare_v2(j->db, sql, -1, &rd, NULL) != SQLITE_OK) {
+                snprintf(lost + l, lost_len - l, "%s%s: %s", l ? "; " : "", table, sqlite3_errmsg(j->db));
+                return;
+        }
+        cols = sqlite3_column_count(rd);
+        snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO main.%s VALUES(?%s)", table,
+                 cols >= 10 ? ",?,?,?,?,?,?,?,?,?" : ",?,?,?,?,?,?,?");
+        if (sqlite3_prepare_v2(j->db, sql, -1, &wr, NULL) != SQLITE_OK) {
+                snprintf(lost + l, lost_len - l, "%s%s: %s", l ? "; " : "", table, sqlite3_errmsg(j->db));
+                sqlite3_finalize(rd);
+                return;
+        }
+        while ((rc = sqlite3_step(rd)) == SQLITE_ROW) {
+                for (int i = 0; i < cols; i++)
+                        sqlite3_bind_value(wr, i + 1, sqlite3_column_value(rd, i));
+                (void)sqlite3_step(wr);
+                sqlite3_reset(wr);
+                n++;
+        }
+        if (rc != SQLITE_DONE)
+                snprintf(lost + l, lost_len - l, "%s%s after %d readable row%s: %s", l ? "; " : "", table, n,
+                         n == 1 ? "" : "s", sqlite3_errmsg(j->db));
+        sqlite3_finalize(rd);
+        sqlite3_finalize(wr);
+}
+
+int journal_salvage(const char *state_dir, struct journal **ret, char *lost, size_t lost_len, struct error *e)
+{
+        char path[4096], sql[4200];
+        struct journal *j = NULL;
+        int r;
+
+        lost[0] = '\0';
+        r = open_db(":memory:", &j, e);
+        if (r < 0)
+                return r;
+        snprintf(path, sizeof(path), "%s/journal.db", state_dir);
+        /* Quoted for SQL: a state dir with a quote in its name stays a name. */
+        {
+                char *q = sqlite3_mprintf("ATTACH DATABASE %Q AS old", path);
+
+                snprintf(sql, sizeof(sql), "%s", q ? q : "");
+                sqlite3_free(q);
+        }
+        if (sqlite3_exec(j->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+                snprintf(lost, lost_len, "%s: %s", path, sqlite3_errmsg(j->db));
+        } else {
+                salvage_table(j, "experiments", lost, lost_len);
+                salvage_table(j, "faults", lost, lost_len);
+                (void)sqlite3_exec(j->db, "DETACH DATABASE old", NULL, NULL, NULL);
+        }
         *ret = j;
         return 0;
 }

@@ -25,6 +25,17 @@ struct journal_fault {
 };
 
 int journal_open(const char *state_dir, struct journal **ret, struct error *e);
+/* An empty journal in memory: the stand-in that lets a daemon whose journal
+ * cannot be read keep answering (health, halt, reads) while it refuses new
+ * experiments. */
+int journal_open_memory(struct journal **ret, struct error *e);
+/* For `--recover` over a damaged journal: an in-memory journal holding
+ * every row of STATE_DIR/journal.db that can still be read (each table
+ * scanned in full, row by row, to the first unreadable one). LOST says
+ * what could not be read ("" when nothing was lost). */
+int journal_salvage(const char *state_dir, struct journal **ret, char *lost, size_t lost_len, struct error *e);
+/* chmod 0700 the state dir, whatever it was (journal_open does it too). */
+int journal_own_dir(const char *state_dir, struct error *e);
 /* The database handle, for modules with a table of their own in the same
  * file (chaosd/schedules.c). */
 struct sqlite3 *journal_db(struct journal *j);

@@ -18,6 +18,7 @@
 #include "daemon.h"
 #include "events.h"
 #include "fsutil.h"
+#include "guard.h"
 #include "hostns.h"
 #include "proc.h"
 #include "seccomp_agent.h"
@@ -166,7 +167,7 @@ static int lock_state_dir(const char *dir, struct error *e)
         char path[4096];
         int fd;
 
-        if (fs_mkdir_p(dir, 0700, e) < 0)
+        if (fs_mkdir_p(dir, 0700, e) < 0 || journal_own_dir(dir, e) < 0)
                 return error_wrap(e, "state dir");
         snprintf(path, sizeof(path), "%s/lock", dir);
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -197,10 +198,14 @@ static int run(const struct options *o, struct error *e)
 {
         struct daemon d = { 0 };
         gid_t group = 0;
+        char lost[1024] = "";
         int reverted = 0, resumed = 0, r;
 
         if (geteuid() != 0)
                 return error_set(e, EPERM, "chaosd must run as root");
+        /* Every process forked from here on (warden, stressors, tracers)
+         * is ours and never a target. */
+        guard_set_daemon(getpid());
         r = hostns_join_cgroup(e);
         if (r < 0)
                 return r;
@@ -234,12 +239,40 @@ static int run(const struct options *o, struct error *e)
         if (r < 0)
                 goto out;
         r = journal_open(o->state_dir, &d.journal, e);
-        if (r < 0)
-                goto out;
+        if (r < 0 && o->recover) {
+                /* Revert whatever can still be read, and name the rest. */
+                printf("chaosd: recover: the journal in %s cannot be opened as it is: %s\n", o->state_dir, e->msg);
+                error_clear(e);
+                r = journal_salvage(o->state_dir, &d.journal, lost, sizeof(lost), e);
+                if (r < 0)
+                        goto out;
+        }
+        if (r < 0) {
+                /* Keep running (health, halt, the warden) but accept no
+                 * experiment whose revert could not be journalled. */
+                snprintf(d.journal_error, sizeof(d.journal_error), "%s", e->msg);
+                log_event("error", NULL, "journal", "%s: refusing new experiments until it is repaired or moved away",
+                          e->msg);
+                error_clear(e);
+                r = journal_open_memory(&d.journal, e);
+                if (r < 0)
+                        goto out;
+        }
         r = setup_signals(&d, e);
         if (r < 0)
                 goto out;
         r = reconcile(&d, o->recover, &reverted, &resumed, e);
+        if (r < 0 && o->recover && !lost[0]) {
+                /* The file opened but its rows cannot all be read (a damaged
+                 * index or page): recover from the rows that can. */
+                printf("chaosd: recover: the journal cannot be read as it is: %s\n", e->msg);
+                error_clear(e);
+                journal_close(d.journal);
+                d.journal = NULL;
+                r = journal_salvage(o->state_dir, &d.journal, lost, sizeof(lost), e);
+                if (r >= 0)
+                        r = reconcile(&d, o->recover, &reverted, &resumed, e);
+        }
         if (r >= 0)
                 r = journal_flush(d.journal, e);
         if (r < 0)
@@ -248,6 +281,12 @@ static int run(const struct options *o, struct error *e)
         if (o->recover) {
                 log_event("info", NULL, "recover", "reverted %d experiment%s", reverted, reverted == 1 ? "" : "s");
                 printf("chaosd: recovered: %d experiment%s reverted\n", reverted, reverted == 1 ? "" : "s");
+                if (lost[0]) {
+                        /* Exit 1: what the unreadable part described must
+                         * be checked by hand. */
+                        printf("chaosd: recover: could not read: %s\n", lost);
+                        r = error_set(e, EIO, "recover: part of the journal could not be read: %s", lost);
+                }
                 goto out;
         }
         if (reverted || resumed)

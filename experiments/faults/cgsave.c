@@ -64,18 +64,26 @@ static int already_saved(cJSON *files, const char *path, const char *key)
         return 0;
 }
 
-static int save_entry(struct fault *f, const char *path, const char *key, const char *prior,
+static int save_entry(struct fault *f, const char *dir, const char *path, const char *key, const char *prior,
                       struct error *e)
 {
         cJSON *files = files_array(f), *o;
+        uint64_t ino;
+        int r;
 
         if (!files)
                 return error_set(e, ENOMEM, "out of memory");
         if (already_saved(files, path, key))
                 return 0;
+        /* The cgroup's identity goes with its values: a cgroup removed and
+         * made again at the same path is another one, and must never
+         * receive this one's old limits. */
+        r = cg_inode(dir, &ino, e);
+        if (r < 0)
+                return r;
         o = cJSON_CreateObject();
         if (!o || !cJSON_AddStringToObject(o, "path", path) || (key && !cJSON_AddStringToObject(o, "key", key)) ||
-            !cJSON_AddStringToObject(o, "prior", prior)) {
+            !cJSON_AddStringToObject(o, "prior", prior) || !cJSON_AddNumberToObject(o, "dir_ino", (double)ino)) {
                 cJSON_Delete(o);
                 return error_set(e, ENOMEM, "out of memory");
         }
@@ -95,7 +103,7 @@ int cgsave_write(struct fault *f, const char *dir, const char *file, const char 
         n = fs_read_alloc(path, CGSAVE_MAX, &prior, e);
         if (n < 0)
                 return (int)n;
-        r = save_entry(f, path, NULL, prior, e);
+        r = save_entry(f, dir, path, NULL, prior, e);
         if (r < 0)
                 return r;
         return put(path, value, e);
@@ -141,7 +149,7 @@ int cgsave_write_keyed(struct fault *f, const char *dir, const char *file, const
                 return error_set(e, ENAMETOOLONG, "%s: line for %s too long", path, key);
         if (r == 0)
                 snprintf(prior, sizeof(prior), "%s", absent);
-        r = save_entry(f, path, key, prior, e);
+        r = save_entry(f, dir, path, key, prior, e);
         if (r < 0)
                 return r;
         snprintf(line, sizeof(line), "%s %s", key, value);
@@ -154,7 +162,42 @@ static int gone(int r)
         return r == -ENOENT || r == -ENODEV || r == -ESRCH;
 }
 
-static int restore_one(const cJSON *it, struct error *e)
+/* Is the cgroup holding PATH still the one whose inode was saved? 1 yes,
+ * 0 gone or replaced (the reason is recorded in the entry), negative on a
+ * read error. Entries from before inodes were saved are taken as they are. */
+static int same_cgroup(cJSON *it, const char *path, struct error *e)
+{
+        const cJSON *ino = cJSON_GetObjectItemCaseSensitive(it, "dir_ino");
+        char dir[4096], *slash, why[256];
+        uint64_t now;
+        struct error ie;
+        int r;
+
+        if (!cJSON_IsNumber(ino))
+                return 1;
+        snprintf(dir, sizeof(dir), "%s", path);
+        slash = strrchr(dir, '/');
+        if (slash)
+                *slash = '\0';
+        r = cg_inode(dir, &now, &ie);
+        if (r == -ENOENT) {
+                snprintf(why, sizeof(why), "gone: the cgroup %s was removed", dir);
+        } else if (r < 0) {
+                *e = ie;
+                return r;
+        } else if (now != (uint64_t)ino->valuedouble) {
+                snprintf(why, sizeof(why), "gone: the cgroup %s was removed and made again (inode %llu, now %llu); "
+                         "its values were left alone", dir, (unsigned long long)ino->valuedouble,
+                         (unsigned long long)now);
+        } else {
+                return 1;
+        }
+        cJSON_DeleteItemFromObjectCaseSensitive(it, "restored");
+        cJSON_AddStringToObject(it, "restored", why);
+        return 0;
+}
+
+static int restore_one(cJSON *it, struct error *e)
 {
         const char *path = jstr(it, "path"), *key = jstr(it, "key"), *prior = jstr(it, "prior");
         char line[1200];
@@ -162,6 +205,9 @@ static int restore_one(const cJSON *it, struct error *e)
 
         if (!path || !prior)
                 return error_set(e, EINVAL, "saved cgroup file entry without path or prior");
+        r = same_cgroup(it, path, e);
+        if (r <= 0)
+                return r;
         if (key)
                 snprintf(line, sizeof(line), "%s %s", key, prior);
         else

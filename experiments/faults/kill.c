@@ -25,8 +25,9 @@
  * Identity: every signal goes through a pidfd whose process start time is
  * checked after opening it and again after its name was read, so a PID
  * reused between listing and signalling is never hit; the main process must
- * still be the one the target was bound to. The host's init and chaosd are
- * never signalled.
+ * still be the one the target was bound to. The host's init, chaosd and its
+ * helpers (warden, stressors, tracers: every descendant of chaosd, found in
+ * the process tree, never by name) are never signalled.
  *
  * One-shot: nothing to revert. Before each round the chosen identities are
  * written to f->saved ("intent") and checkpointed; f->readback lists what was
@@ -45,6 +46,7 @@
 #include "cleanup.h"
 #include "fault.h"
 #include "fsutil.h"
+#include "guard.h"
 #include "jsonv.h"
 #include "proc.h"
 #include "target.h"
@@ -427,7 +429,10 @@ static int kill_round(struct fault *f, struct target *t, int first, struct error
                 char state;
                 struct error ign;
 
-                if (pids[i] <= 1 || pids[i] == getpid())
+                /* Never the host's init, chaosd or its helpers (warden,
+                 * stressors, tracers), which a stressor's presence in
+                 * the target's cgroup would otherwise offer. */
+                if (pids[i] <= 1 || guard_is_own(pids[i]))
                         continue;
                 x->pid = pids[i];
                 x->fd = -1;

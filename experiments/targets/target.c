@@ -6,7 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgid.h"
 #include "cleanup.h"
+#include "guard.h"
 #include "jsonv.h"
 #include "proc.h"
 #include "runtime.h"
@@ -134,34 +136,29 @@ void target_release(struct target *t)
 /* The controller whose path names "the" cgroup of a target on v1. */
 #define ID_CONTROLLER "freezer"
 
-/* Is CHILD equal to or below PARENT (relative cgroup paths)? */
-static int path_within(const char *child, const char *parent)
-{
-        size_t l = strlen(parent);
-
-        if (strcmp(parent, "/") == 0)
-                return 1;
-        return strncmp(child, parent, l) == 0 && (child[l] == '\0' || child[l] == '/');
-}
-
-/* Safety: never the host's init, never ourselves, never our own cgroup or
- * one that contains it (freezing it would freeze chaosd). */
+/* Safety: never the host's init, never chaosd or its helpers, never a cgroup
+ * that holds chaosd or PID 1, never the root cgroup — by identity. */
 static int refuse_unsafe(const struct target *t, struct error *e)
 {
-        char self[1024];
-        struct error ign;
+        char dir[4096];
+        int r;
 
         if (t->pid == 1)
                 return error_set(e, EPERM, "refusing to target PID 1 (the host's init)");
-        if (t->pid == getpid())
-                return error_set(e, EPERM, "refusing to target chaosd itself");
+        if (t->pid > 0 && guard_is_own(t->pid))
+                return error_set(e, EPERM, "refusing to target process %d: it is chaosd itself or one of its helpers",
+                                 (int)t->pid);
         /* A pid target may share chaosd's cgroup (a shell's session, the
          * root cgroup): signals and syscall faults are fine there, and every
          * fault that changes a cgroup is refused by target_cgroup_dir(). */
-        if (t->kind != TARGET_PID && t->kind != TARGET_EXEC && t->cgroup[0] &&
-            cg_pid_path(getpid(), t->cgv, ID_CONTROLLER, self, sizeof(self), &ign) == 0 &&
-            path_within(self, t->cgroup))
-                return error_set(e, EPERM, "refusing to target cgroup %s: it contains chaosd itself", t->cgroup);
+        if (t->kind != TARGET_PID && t->kind != TARGET_EXEC && t->cgroup[0]) {
+                r = cg_dir(t->cgv, ID_CONTROLLER, t->cgroup, dir, sizeof(dir), e);
+                if (r < 0)
+                        return r;
+                r = guard_cgroup(t->cgv, ID_CONTROLLER, dir, t->cgroup, 0, e);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
@@ -209,7 +206,11 @@ int target_resolve(const struct target_spec *ts, struct target *t, struct error 
                         return error_wrap(e, "target pid %d", (int)ts->pid);
                 break;
         case TARGET_CGROUP:
-                snprintf(t->cgroup, sizeof(t->cgroup), "%s", ts->cgroup);
+                /* Kept in its canonical spelling: "/x/", "/./x" and "/x"
+                 * are one cgroup, in the journal and in every hierarchy. */
+                r = cg_canonical(t->cgv, ID_CONTROLLER, ts->cgroup, t->cgroup, sizeof(t->cgroup), e);
+                if (r < 0)
+                        return error_wrap(e, "target cgroup %s", ts->cgroup);
                 r = cg_dir(t->cgv, ID_CONTROLLER, t->cgroup, dir, sizeof(dir), e);
                 if (r >= 0)
                         r = cg_inode(dir, &t->cgroup_ino, e);
@@ -285,9 +286,6 @@ int target_cgroup_dir(const struct target *t, const char *controller, char *out,
         /* On v1 each controller may place the process elsewhere (systemd
          * driver); ask the process when there is one, else assume the same
          * relative path in every hierarchy, as Docker's cgroupfs driver does. */
-        char self[1024];
-        struct error ign;
-
         if (t->cgv == CG_V1 && t->pid > 0 && strcmp(controller, ID_CONTROLLER) != 0) {
                 r = cg_pid_path(t->pid, t->cgv, controller, rel, sizeof(rel), e);
                 if (r < 0)
@@ -295,16 +293,22 @@ int target_cgroup_dir(const struct target *t, const char *controller, char *out,
         } else {
                 snprintf(rel, sizeof(rel), "%s", t->cgroup);
         }
+        r = cg_dir(t->cgv, controller, rel, out, len, e);
+        if (r < 0)
+                return r;
         /* Every fault that changes a cgroup comes through here: never one
-         * that holds chaosd (freezing or squeezing it would disarm the
-         * revert). The root cgroup has no freezer or limit files, so the
-         * kernel refuses those by itself; joining a stressor to it is
-         * harmless. */
-        if (strcmp(rel, "/") != 0 && cg_pid_path(getpid(), t->cgv, controller, self, sizeof(self), &ign) == 0 &&
-            path_within(self, rel))
-                return error_set(e, EPERM, "refusing to change %s cgroup %s: it contains chaosd itself",
-                                 t->cgv == CG_V1 ? controller : "the", rel);
-        return cg_dir(t->cgv, controller, rel, out, len, e);
+         * that holds chaosd or PID 1 (freezing or squeezing chaosd would
+         * disarm the revert). The root cgroup has no freezer or limit
+         * files, so the kernel refuses those by itself; joining a stressor
+         * to it is harmless: allowed here, refused as a cgroup target. */
+        r = guard_cgroup(t->cgv, controller, out, rel, 1, e);
+        if (r == -ENOENT) {
+                /* Gone: nothing to guard; the caller's read or write
+                 * meets the same ENOENT and knows what it means. */
+                error_clear(e);
+                return 0;
+        }
+        return r;
 }
 
 static const char *kind_name(enum target_kind k)

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -404,6 +405,36 @@ START_TEST(revert_when_cgroup_gone)
 }
 END_TEST
 
+/* The target's cgroup was removed and made again at the same path (a new
+ * inode) with a value of its own: revert leaves the newcomer alone and
+ * records why in f->saved. */
+START_TEST(revert_when_cgroup_replaced)
+{
+        struct target t;
+        cJSON *j;
+        struct fault *f;
+        char cmd[512], *p;
+
+        fake_v1();
+        target_of(&t, "/docker/abc");
+        f = new_fault("{\"type\":\"pids\",\"max\":3}", &j);
+        run(f, &t, f->ops->apply);
+        ck_file_eq("pids/docker/abc/pids.max", "3");
+        snprintf(cmd, sizeof(cmd), "mv '%s/pids/docker/abc' '%s/pids/docker/old'", root, root);
+        ck_assert_int_eq(system(cmd), 0);
+        put_file("pids/docker/abc/pids.max", "77");
+        run(f, &t, f->ops->revert);
+        ck_file_eq("pids/docker/abc/pids.max", "77");
+        ck_file_eq("pids/docker/old/pids.max", "3");
+        p = cJSON_PrintUnformatted(f->saved);
+        ck_assert_msg(strstr(p, "removed and made again"), "%s", p);
+        free(p);
+        fault_free(f);
+        cJSON_Delete(j);
+        cleanup_root();
+}
+END_TEST
+
 /* The revert of a journalled fault runs in a new process from f->saved. */
 START_TEST(revert_from_saved_only)
 {
@@ -639,6 +670,7 @@ int main(void)
         tcase_add_test(tc, v1_pids_and_io);
         tcase_add_test(tc, v2_files_restored);
         tcase_add_test(tc, revert_when_cgroup_gone);
+        tcase_add_test(tc, revert_when_cgroup_replaced);
         tcase_add_test(tc, revert_from_saved_only);
         tcase_add_test(tc, cpu_stressor_lifecycle);
         tcase_add_test(tc, cpu_allowance_sources);

@@ -192,6 +192,7 @@ int netfault_parse(struct fault *f, const cJSON *json, enum nf_kind kind, struct
                 return error_set(e, ENOMEM, "out of memory");
         nf->kind = kind;
         nf->partition = partition;
+        nf->nsfd = -1;
         r = jv_check_object(json, f->path,
                             partition ? partition_keys : kind == NF_BANDWIDTH ? bandwidth_keys : network_keys, e);
         if (r < 0)
@@ -238,6 +239,8 @@ void netfault_free(void *priv)
         if (!nf)
                 return;
         free(nf->nem.dist);
+        if (nf->nsfd >= 0)
+                close(nf->nsfd);
         free(nf);
 }
 
@@ -502,10 +505,29 @@ struct iface {
         int ifindex;
 };
 
-static int list_ifaces(struct nl_sock *sk, const struct netfault *nf, struct iface *out, int *n_out, struct error *e)
+/* Append to a growing array: no fixed cap on how many interfaces a
+ * namespace has (a host or a router pod may have hundreds). */
+static int push_iface(struct iface **v, int *n, int *cap, const char *name, int ifindex, struct error *e)
+{
+        if (*n == *cap) {
+                int nc = *cap ? *cap * 2 : 16;
+                struct iface *nv = realloc(*v, (size_t)nc * sizeof(**v));
+
+                if (!nv)
+                        return error_set(e, ENOMEM, "out of memory");
+                *v = nv;
+                *cap = nc;
+        }
+        snprintf((*v)[*n].name, IF_NAMESIZE, "%s", name);
+        (*v)[(*n)++].ifindex = ifindex;
+        return 0;
+}
+
+static int list_ifaces(struct nl_sock *sk, const struct netfault *nf, struct iface **ret, int *n_out, struct error *e)
 {
         _cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
-        int r, n = 0;
+        _cleanup_free_ struct iface *out = NULL;
+        int r, n = 0, cap = 0;
 
         r = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache);
         if (r < 0)
@@ -516,13 +538,13 @@ static int list_ifaces(struct nl_sock *sk, const struct netfault *nf, struct ifa
 
                         if (!l)
                                 return error_set(e, ENODEV, "the target has no interface \"%s\"", nf->ifnames[i]);
-                        snprintf(out[n].name, IF_NAMESIZE, "%s", nf->ifnames[i]);
-                        out[n++].ifindex = rtnl_link_get_ifindex(l);
+                        r = push_iface(&out, &n, &cap, nf->ifnames[i], rtnl_link_get_ifindex(l), e);
                         rtnl_link_put(l);
+                        if (r < 0)
+                                return r;
                 }
         } else {
-                for (struct nl_object *o = nl_cache_get_first(cache); o && n < NF_MAX_IFACES;
-                     o = nl_cache_get_next(o)) {
+                for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
                         struct rtnl_link *l = (struct rtnl_link *)o;
                         const char *name = rtnl_link_get_name(l);
 
@@ -532,13 +554,15 @@ static int list_ifaces(struct nl_sock *sk, const struct netfault *nf, struct ifa
                         if ((rtnl_link_get_flags(l) & IFF_LOOPBACK) || !(rtnl_link_get_flags(l) & IFF_UP) || !name ||
                             strncmp(name, NF_IFB_PREFIX, strlen(NF_IFB_PREFIX)) == 0)
                                 continue;
-                        snprintf(out[n].name, IF_NAMESIZE, "%s", name);
-                        out[n++].ifindex = rtnl_link_get_ifindex(l);
+                        r = push_iface(&out, &n, &cap, name, rtnl_link_get_ifindex(l), e);
+                        if (r < 0)
+                                return r;
                 }
                 if (n == 0)
                         return error_set(e, ENODEV, "the target's network namespace has no interface that is up but "
                                                     "loopback");
         }
+        *ret = TAKE_PTR(out);
         *n_out = n;
         return 0;
 }
@@ -810,19 +834,38 @@ static int apply_iface(struct nl_sock *sk, struct fault *f, const struct netfaul
         return 0;
 }
 
-static int open_target(const struct target *t, uint64_t netns_ino, struct nl_sock **ret, struct error *e)
+/* A socket in the target's network namespace, through the namespace fd the
+ * fault holds. The first call takes that fd from the target process; when
+ * the process is gone (a restarted chaosd, a pod whose app container exited
+ * while its pause container keeps the namespace), the namespace is found by
+ * the inode NETNS_INO journalled at apply. -ESRCH: the namespace is gone. */
+static int open_target(struct netfault *nf, const struct target *t, uint64_t netns_ino, struct nl_sock **ret,
+                       struct error *e)
 {
-        if (t->pid <= 0)
-                return error_set(e, EINVAL, "network faults need a target process (its network namespace)");
-        return netns_route_socket(t->pid, t->pidfd, netns_ino, ret, e);
+        int r = 0;
+
+        if (nf->nsfd < 0) {
+                if (t->pid <= 0 && !netns_ino)
+                        return error_set(e, EINVAL, "network faults need a target process (its network namespace)");
+                if (t->pid > 0)
+                        r = netns_open_pid(t->pid, t->pidfd, netns_ino, &nf->nsfd, e);
+                if ((t->pid <= 0 || r == -ESRCH) && netns_ino) {
+                        error_clear(e);
+                        r = netns_find_by_inode(netns_ino, &nf->nsfd, e);
+                }
+                if (r < 0)
+                        return r;
+        }
+        return netns_route_socket_fd(nf->nsfd, ret, e);
 }
 
 int netfault_apply(struct fault *f, struct target *t, struct error *e)
 {
         struct netfault *nf = f->priv;
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
-        struct iface ifs[NF_MAX_IFACES];
+        _cleanup_free_ struct iface *ifs = NULL;
         cJSON *saved, *arr;
+        uint64_t ino;
         int n = 0, r;
 
         if (nf->kind == NF_NETEM && nf->nem.distribution[0] && !nf->nem.dist) {
@@ -833,18 +876,18 @@ int netfault_apply(struct fault *f, struct target *t, struct error *e)
         /* A target in chaosd's own namespace is a host process: "every
          * interface" there would be the host's uplink, docker0 and every
          * container's veth. Only an explicit interface list is accepted. */
-        if (!nf->n_ifnames) {
-                struct stat st;
-
-                if (stat("/proc/self/ns/net", &st) == 0 && (uint64_t)st.st_ino == t->netns_ino)
-                        return error_set(e, EPERM,
-                                         "the target shares chaosd's (the host's) network namespace: name the "
-                                         "interface(s) explicitly with \"interface\"");
-        }
-        r = open_target(t, t->netns_ino, &sk, e);
+        r = open_target(nf, t, t->netns_ino, &sk, e);
         if (r < 0)
                 return r;
-        r = list_ifaces(sk, nf, ifs, &n, e);
+        r = netns_fd_inode(nf->nsfd, &ino, e);
+        if (r < 0)
+                return r;
+        if (!nf->n_ifnames) {
+                r = netns_guard_host(ino, e);
+                if (r < 0)
+                        return r;
+        }
+        r = list_ifaces(sk, nf, &ifs, &n, e);
         if (r < 0)
                 return r;
         for (int i = 0; i < n; i++) {
@@ -855,7 +898,7 @@ int netfault_apply(struct fault *f, struct target *t, struct error *e)
         saved = fault_saved(f);
         cJSON_DeleteItemFromObject(saved, "interfaces");
         cJSON_DeleteItemFromObject(saved, "netns_ino");
-        cJSON_AddNumberToObject(saved, "netns_ino", (double)t->netns_ino);
+        cJSON_AddNumberToObject(saved, "netns_ino", (double)ino);
         arr = cJSON_AddArrayToObject(saved, "interfaces");
         for (int i = 0; i < n; i++) {
                 cJSON *js = cJSON_CreateObject();
@@ -1031,7 +1074,7 @@ int netfault_verify(struct fault *f, struct target *t, struct error *e)
         fault_set_readback(f, rb);
         if (!saved)
                 return error_set(e, EIO, "%s: nothing applied", f->ops->type);
-        r = open_target(t, (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(saved, "netns_ino")), &sk, e);
+        r = open_target(f->priv, t, (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(saved, "netns_ino")), &sk, e);
         if (r < 0)
                 return r;
         cJSON_ArrayForEach(js, cJSON_GetObjectItem(saved, "interfaces")) {
@@ -1152,13 +1195,14 @@ static int revert_iface(struct nl_sock *sk, const cJSON *js, struct error *e)
 
 int netfault_revert(struct fault *f, struct target *t, struct error *e)
 {
+        struct netfault *nf = f->priv;
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
         const cJSON *saved = f->saved, *js;
         int r, first = 0;
 
         if (!saved || !cJSON_GetObjectItem(saved, "interfaces"))
                 return 0;
-        r = open_target(t, (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(saved, "netns_ino")), &sk, e);
+        r = open_target(nf, t, (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(saved, "netns_ino")), &sk, e);
         if (r == -ESRCH) {
                 /* The namespace died with the target: every qdisc, filter
                  * and ifb of ours went with it. */
@@ -1177,6 +1221,12 @@ int netfault_revert(struct fault *f, struct target *t, struct error *e)
                         first = r;
                         *e = e2;
                 }
+        }
+        /* Done: let the namespace go (a deleted named netns, a pod being
+         * torn down). A failed revert keeps it for the retry. */
+        if (!first && nf->nsfd >= 0) {
+                close(nf->nsfd);
+                nf->nsfd = -1;
         }
         return first;
 }

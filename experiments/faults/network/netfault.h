@@ -40,6 +40,11 @@ struct netfault {
         int egress, ingress;
         char ifnames[NF_MAX_IFACES][IF_NAMESIZE];
         int n_ifnames; /* 0: every non-loopback interface */
+        /* The target's network namespace, held from apply until the revert
+         * is done: the revert reaches it whether the target process lives
+         * or not. -1 until taken (and in a new chaosd, which finds it again
+         * by the inode journalled in f->saved["netns_ino"]). */
+        int nsfd;
 };
 
 int netfault_parse(struct fault *f, const cJSON *json, enum nf_kind kind, struct error *e);
