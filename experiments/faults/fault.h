@@ -9,6 +9,7 @@
 
 #include <cJSON.h>
 
+#include "cgsave.h"
 #include "error.h"
 
 struct target;
@@ -95,5 +96,8 @@ void fault_free(struct fault *f);
 cJSON *fault_saved(struct fault *f);
 /* Persist f->saved now (no-op when the core set no hook). */
 int fault_checkpoint(struct fault *f, struct error *e);
+/* The cgroup-file saver (lib/cgroup/cgsave.h) over f->saved and
+ * fault_checkpoint(). */
+struct cgsave fault_cgsave(struct fault *f);
 /* Replace f->readback with R (takes ownership). */
 void fault_set_readback(struct fault *f, cJSON *r);

@@ -32,9 +32,9 @@ static int put(const char *path, const char *value, struct error *e)
         return 0;
 }
 
-static cJSON *files_array(struct fault *f)
+static cJSON *files_array(struct cgsave s)
 {
-        cJSON *saved = fault_saved(f);
+        cJSON *saved = s.state(s.arg);
         cJSON *a = cJSON_GetObjectItemCaseSensitive(saved, "files");
 
         if (!a)
@@ -64,10 +64,9 @@ static int already_saved(cJSON *files, const char *path, const char *key)
         return 0;
 }
 
-static int save_entry(struct fault *f, const char *path, const char *key, const char *prior,
-                      struct error *e)
+static int save_entry(struct cgsave s, const char *path, const char *key, const char *prior, struct error *e)
 {
-        cJSON *files = files_array(f), *o;
+        cJSON *files = files_array(s), *o;
 
         if (!files)
                 return error_set(e, ENOMEM, "out of memory");
@@ -80,10 +79,10 @@ static int save_entry(struct fault *f, const char *path, const char *key, const 
                 return error_set(e, ENOMEM, "out of memory");
         }
         cJSON_AddItemToArray(files, o);
-        return fault_checkpoint(f, e);
+        return s.checkpoint(s.arg, e);
 }
 
-int cgsave_write(struct fault *f, const char *dir, const char *file, const char *value, struct error *e)
+int cgsave_write(struct cgsave s, const char *dir, const char *file, const char *value, struct error *e)
 {
         char path[4096];
         _cleanup_free_ char *prior = NULL;
@@ -95,7 +94,7 @@ int cgsave_write(struct fault *f, const char *dir, const char *file, const char 
         n = fs_read_alloc(path, CGSAVE_MAX, &prior, e);
         if (n < 0)
                 return (int)n;
-        r = save_entry(f, path, NULL, prior, e);
+        r = save_entry(s, path, NULL, prior, e);
         if (r < 0)
                 return r;
         return put(path, value, e);
@@ -123,8 +122,8 @@ int cgsave_table_lookup(const char *buf, const char *key, char *out, size_t len)
         return 0;
 }
 
-int cgsave_write_keyed(struct fault *f, const char *dir, const char *file, const char *key,
-                       const char *absent, const char *value, struct error *e)
+int cgsave_write_keyed(struct cgsave s, const char *dir, const char *file, const char *key, const char *absent,
+                       const char *value, struct error *e)
 {
         char path[4096], prior[1024], line[1200];
         _cleanup_free_ char *buf = NULL;
@@ -141,7 +140,7 @@ int cgsave_write_keyed(struct fault *f, const char *dir, const char *file, const
                 return error_set(e, ENAMETOOLONG, "%s: line for %s too long", path, key);
         if (r == 0)
                 snprintf(prior, sizeof(prior), "%s", absent);
-        r = save_entry(f, path, key, prior, e);
+        r = save_entry(s, path, key, prior, e);
         if (r < 0)
                 return r;
         snprintf(line, sizeof(line), "%s %s", key, value);
@@ -172,9 +171,9 @@ static int restore_one(const cJSON *it, struct error *e)
         return gone(r) ? 0 : r;
 }
 
-int cgsave_restore(struct fault *f, struct error *e)
+int cgsave_restore(const cJSON *state, struct error *e)
 {
-        const cJSON *files = f->saved ? cJSON_GetObjectItemCaseSensitive(f->saved, "files") : NULL;
+        const cJSON *files = state ? cJSON_GetObjectItemCaseSensitive(state, "files") : NULL;
         int n = cJSON_GetArraySize(files), ret = 0;
         _cleanup_free_ char *retry = NULL;
         struct error first = { 0 };
