@@ -1,5 +1,5 @@
 /* chaosctl to the local chaosd over its Unix socket: our own client
- * (experiments/httpc_conn.c, http-parser), so that the common case maps no
+ * (lib/http/httpc_conn.c, http-parser), so that the common case maps no
  * TLS library at all. The connection stays open between requests. */
 #include "http_transport.h"
 
