@@ -72,7 +72,7 @@ static int qdisc_error(struct error *e, int r, const char *kind, const char *ifn
 }
 
 static int add_leaf(struct nl_sock *sk, const struct netfault *nf, int ifindex, const char *ifname, uint32_t parent,
-                     uint32_t handle, int flags, struct error *e)
+                    uint32_t handle, int flags, struct error *e)
 {
         _cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
         int r;
@@ -201,7 +201,7 @@ static uint16_t prio_off(uint32_t parent)
 }
 
 int nf_add_filters(struct nl_sock *sk, const struct netfault *nf, int ifindex, const char *ifname, uint32_t parent,
-                       int in_hook, int peer_is_src, const struct tcf_action *a, struct error *e)
+                   int in_hook, int peer_is_src, const struct tcf_action *a, struct error *e)
 {
         _cleanup_free_ struct tcf_match *v = NULL;
         size_t n;
@@ -287,7 +287,8 @@ too_big:
 
 /* ---- interfaces ---- */
 
-static int list_ifaces(struct nl_sock *sk, const struct netfault *nf, struct nf_iface *out, int *n_out, struct error *e)
+static int list_ifaces(struct nl_sock *sk, const struct netfault *nf, struct nf_iface *out, int *n_out,
+                       struct error *e)
 {
         _cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
         int r, n = 0;
@@ -517,14 +518,14 @@ static int apply_iface(struct nl_sock *sk, struct fault *f, const struct netfaul
                         return r;
                 if (!active) {
                         r = add_leaf(sk, nf, ifc->ifindex, ifc->name, TC_H_ROOT, ROOT_HANDLE,
-                                      NLM_F_CREATE | NLM_F_REPLACE, e);
+                                     NLM_F_CREATE | NLM_F_REPLACE, e);
                 } else {
                         struct tcf_action cls = { .kind = TCF_CLASSIFY, .classid = BAND_FAULT };
 
                         r = add_bands(sk, ifc->ifindex, ifc->name, e);
                         if (r >= 0)
                                 r = add_leaf(sk, nf, ifc->ifindex, ifc->name, BAND_FAULT, LEAF_HANDLE,
-                                              NLM_F_CREATE | NLM_F_EXCL, e);
+                                             NLM_F_CREATE | NLM_F_EXCL, e);
                         if (r >= 0)
                                 r = nf_add_filters(sk, nf, ifc->ifindex, ifc->name, ROOT_HANDLE, 0, 0, &cls, e);
                 }
@@ -704,13 +705,14 @@ static int check_sels(struct nl_sock *sk, const struct netfault *nf, int ifindex
 }
 
 int nf_check_hook(struct nl_sock *sk, const struct netfault *nf, int ifindex, const char *where, uint32_t parent,
-                      cJSON *rb, struct error *e)
+                  cJSON *rb, struct error *e)
 {
         uint16_t off = prio_off(parent);
 
         /* Egress matches the peer as destination, ingress as source. */
-        return check_sels(sk, nf, ifindex, where, parent, NF_PRIO_V4 + off, NF_PRIO_ALL + off, parent == NF_HOOK_INGRESS,
-                          parent == NF_HOOK_EGRESS ? "egress_filters" : "ingress_filters", rb, e);
+        return check_sels(sk, nf, ifindex, where, parent, NF_PRIO_V4 + off, NF_PRIO_ALL + off,
+                          parent == NF_HOOK_INGRESS, parent == NF_HOOK_EGRESS ? "egress_filters" : "ingress_filters",
+                          rb, e);
 }
 
 static int check_kept(struct nl_sock *sk, int ifindex, const char *name, const cJSON *js, cJSON *rb, struct error *e)
