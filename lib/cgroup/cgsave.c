@@ -13,25 +13,6 @@
 
 #define CGSAVE_MAX 65536 /* table files (io.max) can hold a line per device */
 
-/* One write(2), as cgroupfs wants. O_TRUNC changes nothing there but
- * keeps a fake cgroupfs of plain files (unit tests) truthful when a value
- * is shorter than the one it replaces. */
-static int put(const char *path, const char *value, struct error *e)
-{
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-        size_t len = strlen(value);
-        ssize_t n;
-
-        if (fd < 0)
-                return error_sys(e, errno, "open %s", path);
-        n = write(fd, value, len);
-        if (n < 0)
-                return error_sys(e, errno, "write \"%s\" to %s", value, path);
-        if ((size_t)n != len)
-                return error_set(e, EIO, "short write to %s", path);
-        return 0;
-}
-
 static cJSON *files_array(struct cgsave s)
 {
         cJSON *saved = s.state(s.arg);
@@ -97,7 +78,7 @@ int cgsave_write(struct cgsave s, const char *dir, const char *file, const char 
         r = save_entry(s, path, NULL, prior, e);
         if (r < 0)
                 return r;
-        return put(path, value, e);
+        return fs_write(path, value, e);
 }
 
 int cgsave_table_lookup(const char *buf, const char *key, char *out, size_t len)
@@ -144,7 +125,7 @@ int cgsave_write_keyed(struct cgsave s, const char *dir, const char *file, const
         if (r < 0)
                 return r;
         snprintf(line, sizeof(line), "%s %s", key, value);
-        return put(path, line, e);
+        return fs_write(path, line, e);
 }
 
 /* The cgroup (or its whole hierarchy) went away: nothing left to restore. */
@@ -167,7 +148,7 @@ static int restore_one(const cJSON *it, struct error *e)
                 /* An empty value (v2 cpuset.cpus: inherit) still needs a
                  * write: the kernel strips the newline. */
                 snprintf(line, sizeof(line), "%s", prior[0] ? prior : "\n");
-        r = put(path, line, e);
+        r = fs_write(path, line, e);
         return gone(r) ? 0 : r;
 }
 
