@@ -1,5 +1,6 @@
-/* The fault module interface. One module per fault type (fault_<type>.c),
- * registered in registry.c. A module knows nothing about HTTP or the
+/* The fault module interface. One module per fault type (<type>.c here,
+ * or in a family's sub-folder: network/, syscall/), registered in
+ * registry.c. A module knows nothing about HTTP or the
  * journal: it records the prior state it is about to change in f->saved and
  * calls fault_checkpoint() *before* touching the kernel; the core persists
  * that so revert can run after a crash, in a new process, from f->saved
