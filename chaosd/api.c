@@ -16,6 +16,7 @@
 #include <microhttpd.h>
 
 #include "cleanup.h"
+#include "clock.h"
 #include "daemon.h"
 #include "events.h"
 #include "peercred.h"
@@ -267,41 +268,65 @@ static enum MHD_Result serve_list(struct api *a, struct MHD_Connection *c)
         return reply_json(c, MHD_HTTP_OK, j);
 }
 
+/* The status of a failed creation: errno-style codes inside, HTTP here. */
+static unsigned create_status(int r, const struct experiment *x)
+{
+        if (x)
+                return MHD_HTTP_UNPROCESSABLE_CONTENT; /* it exists and ended failed */
+        switch (r) {
+        case -EINVAL:
+                return MHD_HTTP_BAD_REQUEST;
+        case -EPERM:
+                return MHD_HTTP_FORBIDDEN;
+        case -ESRCH:
+                return MHD_HTTP_UNPROCESSABLE_CONTENT;
+        case -EBUSY:
+                return MHD_HTTP_CONFLICT;
+        default:
+                return MHD_HTTP_INTERNAL_SERVER_ERROR;
+        }
+}
+
 static enum MHD_Result serve_create(struct api *a, struct MHD_Connection *c, struct request *rq)
 {
+        const char *body = rq->body ? rq->body : "";
         struct experiment *x = NULL;
         struct error e = { 0 };
-        int status, r;
+        struct spec spec;
+        int r;
 
         if (rq->too_big) {
                 a->d->metrics.errors_spec++;
                 return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
                                    "$: request body larger than 65536 bytes");
         }
+        /* Parsed once, here; the schedule or the experiment takes it. */
+        if (spec_parse(body, rq->len, 0, a->d->max_duration_us, &spec, &e) < 0) {
+                a->d->metrics.errors_spec++;
+                return reply_error(c, MHD_HTTP_BAD_REQUEST, &e, NULL);
+        }
         /* A spec with "schedule" becomes a schedule, not a run (schedules.c). */
-        {
+        if (spec.has_schedule) {
                 cJSON *sj = NULL;
 
-                r = schedules_try_create(a->d, rq->body ? rq->body : "", rq->len, &sj, &e);
-                if (r > 0)
-                        return reply_json(c, MHD_HTTP_CREATED, sj);
-                if (r < 0)
+                if (schedules_create(a->d, &spec, &sj, &e) < 0)
                         return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, &e, NULL);
+                return reply_json(c, MHD_HTTP_CREATED, sj);
         }
-        r = experiment_create(a->d, rq->body ? rq->body : "", rq->len, &x, &status, &e);
+        r = experiment_create(a->d, &spec, body, rq->len, &x, &e);
         if (r == 0 && x->state == EXP_INJECTING && experiment_settling(x))
                 return create_wait(a, c, rq, x);
         if (r == 0)
-                return reply_json(c, (unsigned)status, experiment_to_json(x, 1));
+                return reply_json(c, MHD_HTTP_CREATED, experiment_to_json(x, 1));
         if (x) {
                 cJSON *j = cJSON_CreateObject();
 
                 cJSON_AddStringToObject(j, "error", e.msg);
                 cJSON_AddItemToObject(j, "experiment", experiment_to_json(x, 1));
                 experiments_trim(a->d);
-                return reply_json(c, (unsigned)status, j);
+                return reply_json(c, create_status(r, x), j);
         }
-        return reply_error(c, (unsigned)status, &e, NULL);
+        return reply_error(c, create_status(r, x), &e, NULL);
 }
 
 static enum MHD_Result serve_halt(struct api *a, struct MHD_Connection *c)
@@ -325,7 +350,7 @@ static enum MHD_Result serve_health(struct api *a, struct MHD_Connection *c)
         cJSON_AddStringToObject(j, "status", "ok");
         cJSON_AddStringToObject(j, "version", CHAOSD_VERSION);
         cJSON_AddNumberToObject(j, "active_experiments", active);
-        cJSON_AddNumberToObject(j, "uptime_s", (double)((now_ms() - a->d->started_ms) / 1000));
+        cJSON_AddNumberToObject(j, "uptime_s", (double)((clock_mono_ms() - a->d->started_mono_ms) / 1000));
         return reply_json(c, MHD_HTTP_OK, j);
 }
 
@@ -340,7 +365,7 @@ static enum MHD_Result route(struct api *a, struct MHD_Connection *c, const char
         if (strcmp(url, "/v1/health") == 0 && get)
                 return serve_health(a, c);
         if (strcmp(url, "/metrics") == 0 && get)
-                return reply_text(c, MHD_HTTP_OK, metrics_render(a->d), "text/plain; version=0.0.4");
+                return reply_text(c, MHD_HTTP_OK, metrics_render(a->d, schedules_count(a->d)), "text/plain; version=0.0.4");
         if (strcmp(url, "/v1/experiments") == 0 && get)
                 return serve_list(a, c);
         if (strcmp(url, "/v1/experiments") == 0 && post)

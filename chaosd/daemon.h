@@ -8,24 +8,11 @@
 #include "error.h"
 #include "fault.h"
 #include "journal.h"
+#include "lifecycle.h"
 #include "loop.h"
 #include "spec.h"
 #include "target.h"
-
-#define CHAOSD_VERSION "0.1.0"
-
-enum exp_state {
-        EXP_INJECTING,
-        EXP_RUNNING,
-        EXP_REVERTING,
-        EXP_COMPLETED,
-        EXP_STOPPED,
-        EXP_HALTED,
-        EXP_FAILED,
-        EXP_TARGET_GONE,
-        EXP_ABORTED,
-        EXP_STATE_MAX,
-};
+#include "version.h"
 
 struct experiment;
 
@@ -33,7 +20,7 @@ struct fault_inst {
         struct fault *f;
         struct experiment *x;
         int target_idx;
-        const char *state; /* pending applying active done reverted failed gone */
+        enum fault_state state;
         char error[512];
         struct loop_source *tick;
         /* Scenario steps (scenario.c): the window in which the fault is
@@ -64,7 +51,7 @@ struct experiment {
         int n_targets;
         struct target *targets;
         struct loop_source **target_watch; /* pidfd watch, or the re-resolve timer of a restart */
-        int64_t *restart_since_ms;          /* per target: waiting for its restart since (0: not) */
+        int64_t *restart_since_ms;          /* per target: waiting for its restart since (monotonic ms; 0: not) */
         int n_faults;
         struct fault_inst *faults;
         struct loop_source *deadline_timer;
@@ -75,6 +62,10 @@ struct experiment {
          * ended): the API answers a POST it kept waiting (api.c). */
         void (*on_injected)(struct experiment *x, void *ud);
         void *on_injected_ud;
+        /* Where scenario.c and restart.c hand their requests: the
+         * lifecycle (experiment.c) sets these when it arms them. */
+        void (*step_cb)(struct fault_inst *fi, int step_end);
+        void (*restart_cb)(struct experiment *x, int idx, int back, const char *why);
 };
 
 #define METRIC_BUCKETS 12
@@ -108,22 +99,23 @@ struct daemon {
         char boot_id[64];
         char state_dir[1024];
         struct metrics metrics;
-        int64_t started_ms;
+        int64_t started_mono_ms; /* for uptime */
         int quitting;
 };
 
-int64_t now_ms(void);
-uint64_t mono_us(void);
-const char *exp_state_name(enum exp_state s);
-int exp_state_is_end(enum exp_state s);
-int exp_state_parse(const char *s, enum exp_state *ret);
+/* Build X's fault instances from x->spec for its x->n_targets targets
+ * (instance k is spec fault k % n_spec on target k / n_spec), all pending,
+ * wired to the journal. The one construction of create and of reconcile. */
+int experiment_instantiate(struct experiment *x, struct error *e);
 
-/* Parse, resolve, journal, inject and verify a new experiment. On success
- * it is running, or still "injecting" while its before probes run or a
- * fault settles (experiment_settling). *ret_http is the status to answer
- * with (201, 400, 409, 422...); on failure with 422 *ret still holds the
- * failed experiment. */
-int experiment_create(struct daemon *d, const char *body, size_t len, struct experiment **ret, int *ret_http,
+/* Resolve, journal, inject and verify a new experiment from SPEC (parsed
+ * from TEXT; taken over, also on failure). On success it is running, or
+ * still "injecting" while its before probes run or a fault settles
+ * (experiment_settling). On failure a negative errno: -EPERM the target
+ * is refused, -ESRCH it cannot be resolved, -EINVAL a fault is invalid,
+ * -EBUSY another experiment holds the target, other codes are internal;
+ * when *ret is set the experiment exists and has ended failed, reverted. */
+int experiment_create(struct daemon *d, struct spec *spec, const char *text, size_t len, struct experiment **ret,
                       struct error *e);
 /* Revert everything and move to the end state END. Safe on an ended one. */
 void experiment_end(struct experiment *x, enum exp_state end, const char *reason);
@@ -140,31 +132,27 @@ void experiment_free(struct experiment *x);
 /* Wire an experiment's timers and watchers into the loop (used by create and
  * by reconcile). */
 int experiment_arm(struct experiment *x, struct error *e);
-/* The pidfd watch and fault ticks of target IDX alone (after a restart). */
-int experiment_arm_target(struct experiment *x, int idx, struct error *e);
-/* Journal a fault's current state; journal the experiment's targets again
- * (after one was re-resolved). */
+/* Journal a fault's current state. */
 void experiment_journal_fault(struct fault_inst *fi);
-int experiment_journal_targets(struct experiment *x, struct error *e);
-/* A target's process exited: with on_restart "reapply" on a container,
- * revert its faults and start waiting for the container to come back
- * (chaosd/restart.c); returns 1 if it took over, 0 if the experiment
- * should end as target-gone. */
-int restart_begin(struct experiment *x, int idx);
 /* One fault: apply + verify + journal. Returns 0 when it is active and
  * verified; FAULT_PENDING when the module is still settling it on the
- * loop (fi->state stays "applying"; THEN(fi), if not NULL, runs once it is
+ * loop (it stays FI_APPLYING; THEN(fi), if not NULL, runs once it is
  * verified); negative when it failed — then, also when settling fails
- * later, the experiment has ended failed with everything reverted.
- * Revert (returns -1 when the revert failed, recorded in fi); start its
- * tick timer if it has one and is active. */
+ * later, the experiment has ended failed with everything reverted. */
 int experiment_apply_fault(struct fault_inst *fi, void (*then)(struct fault_inst *fi), struct error *e);
 /* 1 while one of X's faults is settling. */
 int experiment_settling(const struct experiment *x);
+/* Revert one fault (returns -1 when the revert failed, recorded in fi). */
 int experiment_revert_fault(struct fault_inst *fi);
 int experiment_arm_tick(struct fault_inst *fi, struct error *e);
 /* The journal hook given to fault modules as f->checkpoint. */
 int experiment_checkpoint(struct fault *f, struct error *e);
+/* Move a fault or an experiment by EV (lifecycle.h); an illegal event is
+ * refused (-EINVAL, logged) and the state stays. */
+int experiment_fault_event(struct fault_inst *fi, enum fault_event ev);
+/* The verdict of X's during probes (probes_start's callback): a failed
+ * abort_on_failure probe ends the experiment as aborted. */
+void experiment_probe_verdict(struct experiment *x, int ok, const char *why);
 
 /* Start-up reconcile of the journal: expired -> revert; unexpired -> verify
  * and resume. With only_revert (chaosd --recover) everything is reverted. */
@@ -173,7 +161,7 @@ int reconcile(struct daemon *d, int only_revert, int *ret_reverted, int *ret_res
 void load_history(struct daemon *d);
 
 void metrics_observe(struct histogram *h, double seconds);
-char *metrics_render(struct daemon *d);
+char *metrics_render(struct daemon *d, int n_schedules);
 
 /* The HTTP API on a Unix socket; members of GROUP (and root) may use it. */
 int api_start(struct daemon *d, const char *socket_path, gid_t group, struct error *e);

@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cJSON.h>
 
+#include "clock.h"
 #include "daemon.h"
 
 struct waiter {
@@ -43,16 +43,6 @@ void events_free(struct events *ev)
         free(ev);
 }
 
-static void iso_time(int64_t ms, char *buf, size_t len)
-{
-        time_t s = (time_t)(ms / 1000);
-        struct tm tm;
-
-        gmtime_r(&s, &tm);
-        snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                 tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
-}
-
 void events_emit(struct daemon *d, const char *exp_id, const char *event, const char *state, const char *fmt,
                  ...)
 {
@@ -65,7 +55,7 @@ void events_emit(struct daemon *d, const char *exp_id, const char *event, const 
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        iso_time(now_ms(), ts, sizeof(ts));
+        clock_wall_iso(clock_wall_ms(), ts, sizeof(ts));
         cJSON_AddNumberToObject(j, "seq", (double)ev->next_seq);
         cJSON_AddStringToObject(j, "time", ts);
         cJSON_AddStringToObject(j, "experiment", exp_id ? exp_id : "");

@@ -5,59 +5,36 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "clock.h"
 #include "daemon.h"
 #include "events.h"
 #include "probes.h"
+#include "randid.h"
+#include "restart.h"
 #include "scenario.h"
 #include "selector.h"
 
 #define HISTORY_KEEP 200
 
-static const char *const state_names[EXP_STATE_MAX] = {
-        [EXP_INJECTING] = "injecting", [EXP_RUNNING] = "running",   [EXP_REVERTING] = "reverting",
-        [EXP_COMPLETED] = "completed", [EXP_STOPPED] = "stopped",   [EXP_HALTED] = "halted",
-        [EXP_FAILED] = "failed",       [EXP_TARGET_GONE] = "target-gone", [EXP_ABORTED] = "aborted",
-};
+static void on_step(struct fault_inst *fi, int step_end);
+static void on_restart(struct experiment *x, int idx, int back, const char *why);
 
-const char *exp_state_name(enum exp_state s)
+int experiment_fault_event(struct fault_inst *fi, enum fault_event ev)
 {
-        return s < EXP_STATE_MAX ? state_names[s] : "?";
-}
+        int next = lifecycle_fault_next(fi->state, ev);
 
-int exp_state_is_end(enum exp_state s)
-{
-        return s >= EXP_COMPLETED;
-}
-
-int exp_state_parse(const char *s, enum exp_state *ret)
-{
-        for (int i = 0; i < EXP_STATE_MAX; i++)
-                if (s && strcmp(s, state_names[i]) == 0) {
-                        *ret = (enum exp_state)i;
-                        return 0;
-                }
-        return -EINVAL;
-}
-
-int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-uint64_t mono_us(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+        if (next < 0) {
+                /* A bug in the caller, never a reason to lose track of the
+                 * kernel: keep the state the journal already knows. */
+                log_event("error", fi->x->id, "lifecycle", "fault %d: event %s is illegal in state %s",
+                          (int)(fi - fi->x->faults), fault_event_name(ev), fault_state_name(fi->state));
+                return next;
+        }
+        fi->state = (enum fault_state)next;
+        return 0;
 }
 
 struct experiment *experiment_find(struct daemon *d, const char *id)
@@ -73,13 +50,11 @@ int experiment_active_faults(const struct experiment *x)
         int n = 0;
 
         for (int i = 0; i < x->n_faults; i++)
-                if (x->faults[i].state && (strcmp(x->faults[i].state, "active") == 0 ||
-                                           strcmp(x->faults[i].state, "applying") == 0))
-                        n++;
+                n += fault_state_is_applied(x->faults[i].state);
         return n;
 }
 
-static void journal_fault(struct fault_inst *fi)
+void experiment_journal_fault(struct fault_inst *fi)
 {
         struct experiment *x = fi->x;
         struct error e;
@@ -89,14 +64,9 @@ static void journal_fault(struct fault_inst *fi)
         if (!x->d->journal)
                 return;
         if (journal_put_fault(x->d->journal, x->id, (int)(fi - x->faults), fi->target_idx,
-                              fi->f ? fi->f->ops->type : "?", fi->state, saved, rb,
+                              fi->f ? fi->f->ops->type : "?", fault_state_name(fi->state), saved, rb,
                               fi->error[0] ? fi->error : NULL, &e) < 0)
                 log_event("error", x->id, "journal", "%s", e.msg);
-}
-
-void experiment_journal_fault(struct fault_inst *fi)
-{
-        journal_fault(fi);
 }
 
 int experiment_checkpoint(struct fault *f, struct error *e)
@@ -109,26 +79,35 @@ int experiment_checkpoint(struct fault *f, struct error *e)
                 return error_set(e, ENOMEM, "out of memory");
         /* The intent must be durable before the module touches the kernel:
          * a failure here aborts the apply. */
-        fi->state = "applying";
+        if (experiment_fault_event(fi, FI_EV_APPLY) < 0)
+                return error_set(e, EINVAL, "checkpoint of a fault in state %s", fault_state_name(fi->state));
         if (journal_put_fault(x->d->journal, x->id, (int)(fi - x->faults), fi->target_idx, f->ops->type,
-                              fi->state, saved, NULL, NULL, e) < 0 ||
+                              fault_state_name(fi->state), saved, NULL, NULL, e) < 0 ||
             journal_flush(x->d->journal, e) < 0)
                 return error_wrap(e, "journal intent");
         return 0;
 }
 
-static void set_state(struct experiment *x, enum exp_state s, const char *reason)
+/* Move X by EV; the journal follows. */
+static int set_state(struct experiment *x, enum exp_event ev, const char *reason)
 {
         struct error e;
+        int s = lifecycle_exp_next(x->state, ev);
 
-        x->state = s;
+        if (s < 0) {
+                log_event("error", x->id, "lifecycle", "event %s is illegal in state %s", exp_event_name(ev),
+                          exp_state_name(x->state));
+                return s;
+        }
+        x->state = (enum exp_state)s;
         if (reason)
                 snprintf(x->reason, sizeof(x->reason), "%s", reason);
-        if (exp_state_is_end(s))
-                x->ended_ms = now_ms();
+        if (exp_state_is_end(x->state))
+                x->ended_ms = clock_wall_ms();
         if (x->d->journal &&
-            journal_set_state(x->d->journal, x->id, exp_state_name(s), reason, x->ended_ms, &e) < 0)
+            journal_set_state(x->d->journal, x->id, exp_state_name(x->state), reason, x->ended_ms, &e) < 0)
                 log_event("error", x->id, "journal", "%s", e.msg);
+        return 0;
 }
 
 static void flush(struct experiment *x)
@@ -169,8 +148,7 @@ int experiment_revert_fault(struct fault_inst *fi)
         struct error e;
         uint64_t t0;
 
-        if (!fi->f || strcmp(fi->state, "pending") == 0 || strcmp(fi->state, "reverted") == 0 ||
-            strcmp(fi->state, "gone") == 0 || strcmp(fi->state, "restarting") == 0)
+        if (!fi->f || !fault_state_needs_revert(fi->state))
                 return 0;
         loop_remove(x->d->loop, fi->tick);
         fi->tick = NULL;
@@ -178,20 +156,20 @@ int experiment_revert_fault(struct fault_inst *fi)
         loop_remove(x->d->loop, fi->settle);
         fi->settle = NULL;
         fi->settled = NULL;
-        t0 = mono_us();
+        t0 = clock_mono_us();
         if (fi->f->ops->revert(fi->f, t, &e) < 0) {
                 snprintf(fi->error, sizeof(fi->error), "revert: %s", e.msg);
-                fi->state = "failed";
+                (void)experiment_fault_event(fi, FI_EV_REVERT_FAILED);
                 x->d->metrics.errors_revert++;
                 events_emit(x->d, x->id, "error", NULL, "fault %d (%s): revert failed: %s", i, fi->f->ops->type,
                             e.msg);
-                journal_fault(fi);
+                experiment_journal_fault(fi);
                 return -1;
         }
-        if (strcmp(fi->state, "failed") != 0)
-                fi->state = (fi->f->ops->flags & FAULT_ONESHOT) ? "done" : "reverted";
-        metrics_observe(&x->d->metrics.revert, (double)(mono_us() - t0) / 1e6);
-        journal_fault(fi);
+        (void)experiment_fault_event(fi, (fi->f->ops->flags & FAULT_ONESHOT) ? FI_EV_REVERTED_ONESHOT
+                                                                              : FI_EV_REVERTED);
+        metrics_observe(&x->d->metrics.revert, (double)(clock_mono_us() - t0) / 1e6);
+        experiment_journal_fault(fi);
         return 0;
 }
 
@@ -222,8 +200,12 @@ void experiment_end(struct experiment *x, enum exp_state end, const char *reason
 
         if (exp_state_is_end(x->state))
                 return;
+        if (lifecycle_exp_end_event(end) < 0) {
+                log_event("error", x->id, "lifecycle", "%s is not an end state", exp_state_name(end));
+                end = EXP_FAILED;
+        }
         disarm(x);
-        set_state(x, EXP_REVERTING, NULL);
+        (void)set_state(x, EXP_EV_REVERT, NULL);
         /* Durable before the first revert: a daemon killed half-way must
          * finish the stop at restart, not resume the experiment. */
         flush(x);
@@ -234,7 +216,7 @@ void experiment_end(struct experiment *x, enum exp_state end, const char *reason
                 end = EXP_FAILED;
                 reason = why;
         }
-        set_state(x, end, reason ? reason : "");
+        (void)set_state(x, (enum exp_event)lifecycle_exp_end_event(end), reason ? reason : "");
         x->d->metrics.ended[end]++;
         events_emit(x->d, x->id, "ended", exp_state_name(end), "%s%s%s", exp_state_name(end),
                     x->reason[0] ? ": " : "", x->reason);
@@ -243,7 +225,7 @@ void experiment_end(struct experiment *x, enum exp_state end, const char *reason
         /* Did the system recover? Not worth asking while shutting down,
          * nor when nothing was injected (a before probe failed). */
         for (int i = 0; i < x->n_faults; i++)
-                injected |= strcmp(x->faults[i].state, "pending") != 0;
+                injected |= x->faults[i].state != FI_PENDING;
         if (!x->d->quitting && injected && probes_have_phase(x, PROBE_AFTER))
                 probes_start(x, PROBE_AFTER, NULL);
         notify_injected(x);
@@ -257,6 +239,8 @@ static void on_deadline(struct loop_source *src, uint32_t ev, void *ud)
         experiments_trim(x->d);
 }
 
+static int begin_restart(struct experiment *x, int idx);
+
 static void on_target_exit(struct loop_source *src, uint32_t ev, void *ud)
 {
         struct experiment *x = ud;
@@ -266,7 +250,7 @@ static void on_target_exit(struct loop_source *src, uint32_t ev, void *ud)
         for (int i = 0; i < x->n_targets; i++)
                 if (x->target_watch[i] == src)
                         idx = i;
-        if (restart_begin(x, idx))
+        if (begin_restart(x, idx))
                 return;
         snprintf(why, sizeof(why), "target process %d exited", (int)x->targets[idx].pid);
         experiment_end(x, EXP_TARGET_GONE, why);
@@ -280,7 +264,7 @@ static void on_tick(struct loop_source *src, uint32_t ev, void *ud)
         int r;
 
         r = fi->f->ops->tick(fi->f, &x->targets[fi->target_idx], &e);
-        journal_fault(fi);
+        experiment_journal_fault(fi);
         if (r == -ESRCH) {
                 experiment_end(x, EXP_TARGET_GONE, e.msg);
                 return;
@@ -299,19 +283,20 @@ static void on_tick(struct loop_source *src, uint32_t ev, void *ud)
         if (fi->f->done) {
                 loop_remove(x->d->loop, fi->tick);
                 fi->tick = NULL;
-                fi->state = "done";
+                (void)experiment_fault_event(fi, FI_EV_FINISHED);
         }
 }
 
 int experiment_arm_tick(struct fault_inst *fi, struct error *e)
 {
-        /* A later step's fault gets its tick when scenario.c applies it. */
-        if (!fi->f->tick_us || !fi->f->ops->tick || fi->f->done || fi->tick || strcmp(fi->state, "active") != 0)
+        /* A later step's fault gets its tick when its step applies it. */
+        if (!fi->f->tick_us || !fi->f->ops->tick || fi->f->done || fi->tick || fi->state != FI_ACTIVE)
                 return 0;
         return loop_add_timer(fi->x->d->loop, fi->f->tick_us, fi->f->tick_us, on_tick, fi, &fi->tick, e);
 }
 
-int experiment_arm_target(struct experiment *x, int idx, struct error *e)
+/* The pidfd watch and fault ticks of target IDX alone (also after a restart). */
+static int arm_target(struct experiment *x, int idx, struct error *e)
 {
         int r;
 
@@ -335,7 +320,9 @@ int experiment_arm_target(struct experiment *x, int idx, struct error *e)
 
 int experiment_arm(struct experiment *x, struct error *e)
 {
-        int64_t left = x->deadline_ms - now_ms();
+        /* The deadline is journaled as wall time (it must outlive this
+         * process); the timer that waits for it is the loop's. */
+        int64_t left = x->deadline_ms - clock_wall_ms();
         int r;
 
         r = loop_add_timer(x->d->loop, left > 0 ? (uint64_t)left * 1000 : 1, 0, on_deadline, x,
@@ -343,21 +330,11 @@ int experiment_arm(struct experiment *x, struct error *e)
         if (r < 0)
                 return r;
         for (int i = 0; i < x->n_targets; i++) {
-                r = experiment_arm_target(x, i, e);
+                r = arm_target(x, i, e);
                 if (r < 0)
                         return r;
         }
-        return scenario_arm(x, e);
-}
-
-static void new_id(char *buf, size_t len)
-{
-        unsigned char b[6];
-
-        if (getrandom(b, sizeof(b), 0) != sizeof(b))
-                for (size_t i = 0; i < sizeof(b); i++)
-                        b[i] = (unsigned char)(rand() & 0xff);
-        snprintf(buf, len, "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+        return scenario_arm(x, on_step, e);
 }
 
 /* Another running experiment already applying the same fault type to the
@@ -372,7 +349,7 @@ static struct experiment *conflict(struct daemon *d, const struct target *t, con
 
                         if (!x->faults[i].f || strcmp(x->faults[i].f->ops->type, type) != 0)
                                 continue;
-                        if (strcmp(x->faults[i].state, "active") != 0 && strcmp(x->faults[i].state, "applying") != 0)
+                        if (!fault_state_is_applied(x->faults[i].state))
                                 continue;
                         if ((t->cgroup_ino && o->cgroup_ino == t->cgroup_ino) || (t->pid && o->pid == t->pid))
                                 return x;
@@ -405,8 +382,8 @@ static int fail_inject(struct experiment *x, struct fault_inst *fi, const char *
         char why[1200];
 
         snprintf(fi->error, sizeof(fi->error), "%s: %s", what, e->msg);
-        fi->state = "failed";
-        journal_fault(fi);
+        (void)experiment_fault_event(fi, FI_EV_APPLY_FAILED);
+        experiment_journal_fault(fi);
         snprintf(why, sizeof(why), "fault %d (%s) %s: %s", (int)(fi - x->faults), fi->f->ops->type, what, e->msg);
         x->d->metrics.errors_inject++;
         experiment_end(x, EXP_FAILED, why);
@@ -435,7 +412,7 @@ static int record_seed(struct experiment *x)
         return 0;
 }
 
-int experiment_journal_targets(struct experiment *x, struct error *e)
+static int journal_targets(struct experiment *x, struct error *e)
 {
         struct journal_experiment jx = { 0 };
         _cleanup_free_ char *targets_json = NULL;
@@ -465,10 +442,11 @@ static int finish_apply(struct fault_inst *fi, struct error *e)
 {
         struct experiment *x = fi->x;
 
-        fi->state = (fi->f->ops->flags & FAULT_ONESHOT) && !fi->f->tick_us ? "done" : "active";
         if (fi->f->ops->verify && fi->f->ops->verify(fi->f, &x->targets[fi->target_idx], e) < 0)
                 return fail_inject(x, fi, "verify", e);
-        journal_fault(fi);
+        (void)experiment_fault_event(fi, (fi->f->ops->flags & FAULT_ONESHOT) && !fi->f->tick_us ? FI_EV_FINISHED
+                                                                                              : FI_EV_VERIFIED);
+        experiment_journal_fault(fi);
         events_emit(x->d, x->id, "injected", NULL, "fault %d (%s) applied and verified on target %d",
                     (int)(fi - x->faults), fi->f->ops->type, fi->target_idx);
         return 0;
@@ -528,6 +506,10 @@ int experiment_apply_fault(struct fault_inst *fi, void (*then)(struct fault_inst
                         return fail_inject(x, fi, "apply", e);
                 }
         }
+        if (experiment_fault_event(fi, FI_EV_APPLY) < 0) {
+                error_set(e, EINVAL, "cannot apply a fault in state %s", fault_state_name(fi->state));
+                return fail_inject(x, fi, "apply", e);
+        }
         fi->f->settle_us = 0;
         r = fi->f->ops->apply(fi->f, t, e);
         if (r < 0)
@@ -543,7 +525,6 @@ int experiment_apply_fault(struct fault_inst *fi, void (*then)(struct fault_inst
                 error_set(e, EINVAL, "module answered \"pending\" but cannot settle");
                 return fail_inject(x, fi, "apply", e);
         }
-        fi->state = "applying";
         fi->settled = then;
         if (loop_add_timer(x->d->loop, fi->f->settle_us, 0, on_settle, fi, &fi->settle, e) < 0)
                 return fail_inject(x, fi, "apply", e);
@@ -552,13 +533,181 @@ int experiment_apply_fault(struct fault_inst *fi, void (*then)(struct fault_inst
         return FAULT_PENDING;
 }
 
+/* --- requests of scenario.c and restart.c ------------------------------- */
+
+/* A step's fault (or a restarted target's) is active and verified: its
+ * tick. On failure the experiment ends; WHAT says where. */
+static int arm_tick_or_end(struct fault_inst *fi, const char *what)
+{
+        struct error e = { 0 };
+        char why[1200];
+
+        if (experiment_arm_tick(fi, &e) == 0)
+                return 0;
+        snprintf(why, sizeof(why), "%s: %s", what, e.msg);
+        fi->x->d->metrics.errors_inject++;
+        experiment_end(fi->x, EXP_FAILED, why);
+        return -1;
+}
+
+static void step_applied(struct fault_inst *fi)
+{
+        char what[300];
+
+        snprintf(what, sizeof(what), "step \"%s\": arming", scenario_step_name(fi));
+        (void)arm_tick_or_end(fi, what);
+}
+
+/* scenario.c's request: FI's step starts (apply it) or ends (revert it). */
+static void on_step(struct fault_inst *fi, int step_end)
+{
+        struct experiment *x = fi->x;
+        struct error e = { 0 };
+        char why[1100];
+        int r;
+
+        if (step_end) {
+                if (experiment_revert_fault(fi) == 0)
+                        events_emit(x->d, x->id, "step", NULL, "step \"%s\": fault %d (%s) reverted at its end",
+                                    scenario_step_name(fi), (int)(fi - x->faults), fi->f->ops->type);
+                return;
+        }
+        /* On failure the experiment has ended and fi is no longer ours. A
+         * fault still settling gets its tick once verified, but its step's
+         * end is armed now: a step that ends while it settles reverts it
+         * (experiment_revert_fault cancels the settling) on time. */
+        r = experiment_apply_fault(fi, step_applied, &e);
+        if (r < 0)
+                return;
+        if (scenario_arm_end(fi, &e) < 0) {
+                snprintf(why, sizeof(why), "step \"%s\": arming: %s", scenario_step_name(fi), e.msg);
+                experiment_end(x, EXP_FAILED, why);
+                return;
+        }
+        if (r == 0)
+                step_applied(fi);
+}
+
+static void reapply_next(struct fault_inst *fi);
+
+/* Fault FI is back on the restarted target and verified. 0, or negative
+ * after ending the experiment. */
+static int reapplied(struct fault_inst *fi)
+{
+        struct experiment *x = fi->x;
+        char what[64];
+
+        events_emit(x->d, x->id, "injected", NULL, "fault %d (%s) reapplied on restarted target %d",
+                    (int)(fi - x->faults), fi->f->ops->type, fi->target_idx);
+        snprintf(what, sizeof(what), "after target %d restarted", fi->target_idx);
+        return arm_tick_or_end(fi, what);
+}
+
+/* Apply again each "restarting" fault of target IDX from fault FROM on, in
+ * order; a fault that settles holds back the rest until it is verified
+ * (reapply_next goes on). Negative when the experiment has ended failed,
+ * everything reverted. */
+static int reapply(struct experiment *x, int idx, int from)
+{
+        for (int i = from; i < x->n_faults; i++) {
+                struct fault_inst *fi = &x->faults[i];
+                struct error e = { 0 };
+                int r;
+
+                if (fi->target_idx != idx || fi->state != FI_RESTARTING)
+                        continue;
+                /* The prior state to restore is the new container's. */
+                cJSON_Delete(fi->f->saved);
+                fi->f->saved = NULL;
+                fault_set_readback(fi->f, NULL);
+                r = experiment_apply_fault(fi, reapply_next, &e);
+                if (r < 0)
+                        return r;
+                if (r == FAULT_PENDING)
+                        return 0;
+                if (reapplied(fi) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+static void reapply_next(struct fault_inst *fi)
+{
+        if (reapplied(fi) == 0)
+                (void)reapply(fi->x, fi->target_idx, (int)(fi - fi->x->faults) + 1);
+}
+
+/* restart.c's answer: target IDX is back (its new identity is in
+ * x->targets[idx]), or it stayed away (WHY). */
+static void on_restart(struct experiment *x, int idx, int back, const char *why)
+{
+        struct error e = { 0 };
+        char msg[1200];
+
+        if (!back) {
+                experiment_end(x, EXP_TARGET_GONE, why);
+                return;
+        }
+        /* The new process is watched from now on, also while a fault of
+         * its settles; each fault's tick is armed once it is verified. */
+        if (journal_targets(x, &e) < 0 || arm_target(x, idx, &e) < 0) {
+                snprintf(msg, sizeof(msg), "after target %d restarted: %s", idx, e.msg);
+                x->d->metrics.errors_inject++;
+                experiment_end(x, EXP_FAILED, msg);
+                return;
+        }
+        /* On failure the experiment has ended failed, with the reason. */
+        (void)reapply(x, idx, 0);
+}
+
+/* Target IDX's process exited: with on_restart "reapply" on a container,
+ * revert its faults and have restart.c wait for the container to come
+ * back. 1 if that is under way, 0 if the experiment should end as
+ * target-gone. */
+static int begin_restart(struct experiment *x, int idx)
+{
+        struct target *t = &x->targets[idx];
+        struct error e = { 0 };
+
+        if (!restart_wanted(x, idx) || x->d->quitting || exp_state_is_end(x->state))
+                return 0;
+        loop_remove(x->d->loop, x->target_watch[idx]);
+        x->target_watch[idx] = NULL;
+        for (int i = 0; i < x->n_faults; i++) {
+                struct fault_inst *fi = &x->faults[i];
+
+                if (fi->target_idx != idx || !fi->f)
+                        continue;
+                loop_remove(x->d->loop, fi->tick);
+                fi->tick = NULL;
+                /* Gone while it settled: that freeze is moot. */
+                loop_remove(x->d->loop, fi->settle);
+                fi->settle = NULL;
+                fi->settled = NULL;
+                /* Only these come back: a fault a scenario has not started
+                 * yet stays "pending" and is the scenario's business. */
+                if (!fault_state_is_applied(fi->state))
+                        continue;
+                /* Whatever is left of the old cgroup goes back to how it was. */
+                if (fi->f->ops->revert(fi->f, t, &e) < 0)
+                        log_event("warning", x->id, "restart", "fault %d: revert on the exited target: %s", i, e.msg);
+                (void)experiment_fault_event(fi, FI_EV_TARGET_EXITED);
+                fi->f->done = 0;
+                experiment_journal_fault(fi);
+        }
+        target_release(t);
+        return restart_watch(x, idx, on_restart, &e) == 0;
+}
+
+/* --- injection --------------------------------------------------------- */
+
 /* Every start fault is in place and verified: the deadline starts now. */
 static int inject_done(struct experiment *x, struct error *e)
 {
         struct daemon *d = x->d;
 
         /* The deadline counts from the moment the faults are in place. */
-        x->deadline_ms = now_ms() + (int64_t)(x->duration_us / 1000);
+        x->deadline_ms = clock_wall_ms() + (int64_t)(x->duration_us / 1000);
         if (journal_set_deadline(d->journal, x->id, x->deadline_ms, e) < 0 || experiment_arm(x, e) < 0) {
                 char why[1100];
 
@@ -566,13 +715,23 @@ static int inject_done(struct experiment *x, struct error *e)
                 experiment_end(x, EXP_FAILED, why);
                 return -EIO;
         }
-        metrics_observe(&d->metrics.inject, (double)(mono_us() - x->inject_t0_us) / 1e6);
-        set_state(x, EXP_RUNNING, "");
+        metrics_observe(&d->metrics.inject, (double)(clock_mono_us() - x->inject_t0_us) / 1e6);
+        (void)set_state(x, EXP_EV_INJECTED, "");
         events_emit(d, x->id, "running", "running", "%d fault%s active for %llu ms", x->n_faults,
                     x->n_faults == 1 ? "" : "s", (unsigned long long)(x->duration_us / 1000));
-        probes_start(x, PROBE_DURING, NULL);
+        probes_start(x, PROBE_DURING, experiment_probe_verdict);
         notify_injected(x);
         return 0;
+}
+
+void experiment_probe_verdict(struct experiment *x, int ok, const char *why)
+{
+        if (ok || exp_state_is_end(x->state))
+                return;
+        x->d->metrics.probe_aborts++;
+        /* Reverts everything at once. */
+        experiment_end(x, EXP_ABORTED, why);
+        experiments_trim(x->d);
 }
 
 static void inject_next(struct fault_inst *fi);
@@ -608,20 +767,18 @@ static void inject_next(struct fault_inst *fi)
                 log_event("error", x->id, "inject", "%s", e.msg);
 }
 
-static int inject(struct experiment *x, int *ret_http, struct error *e)
+static int inject_begin(struct experiment *x, struct error *e)
 {
         int r;
 
-        x->inject_t0_us = mono_us();
+        x->inject_t0_us = clock_mono_us();
         r = inject_from(x, 0, e);
-        *ret_http = r < 0 ? 422 : 201;
         return r < 0 ? r : 0;
 }
 
 static void before_probes_done(struct experiment *x, int ok, const char *why)
 {
         struct error e = { 0 };
-        int http;
 
         if (!ok) {
                 /* Already unhealthy: nothing was injected, nothing to revert. */
@@ -631,89 +788,98 @@ static void before_probes_done(struct experiment *x, int ok, const char *why)
                 return;
         }
         events_emit(x->d, x->id, "probe", NULL, "before probes passed: injecting");
-        if (inject(x, &http, &e) < 0)
+        if (inject_begin(x, &e) < 0)
                 log_event("error", x->id, "inject", "%s", e.msg);
 }
 
-int experiment_create(struct daemon *d, const char *body, size_t len, struct experiment **ret, int *ret_http,
+int experiment_instantiate(struct experiment *x, struct error *e)
+{
+        int r;
+
+        x->target_watch = calloc((size_t)x->n_targets, sizeof(*x->target_watch));
+        x->restart_since_ms = calloc((size_t)x->n_targets, sizeof(*x->restart_since_ms));
+        x->n_faults = x->spec.n_faults * x->n_targets;
+        x->faults = calloc((size_t)x->n_faults, sizeof(*x->faults));
+        if (!x->target_watch || !x->restart_since_ms || !x->faults) {
+                x->n_faults = 0;
+                return error_set(e, ENOMEM, "out of memory");
+        }
+        for (int i = 0; i < x->n_faults; i++) {
+                struct fault_inst *fi = &x->faults[i];
+                int si = i % x->spec.n_faults;
+
+                fi->x = x;
+                fi->state = FI_PENDING;
+                fi->target_idx = i / x->spec.n_faults;
+                scenario_init_fault(fi);
+                r = fault_new_at(x->spec.fault_list[si].json, si, x->spec.fault_list[si].path, &fi->f, e);
+                if (r < 0)
+                        return r;
+                fi->f->checkpoint = experiment_checkpoint;
+                fi->f->core = fi;
+        }
+        return 0;
+}
+
+/* Creation's failures before anything was journaled: X is freed, the code
+ * tells the API layer what kind of failure it was. */
+static int create_fail(struct experiment *x, int code, int r)
+{
+        experiment_free(x);
+        return code ? -code : r;
+}
+
+int experiment_create(struct daemon *d, struct spec *spec, const char *text, size_t len, struct experiment **ret,
                       struct error *e)
 {
         struct experiment *x;
         int r;
 
         *ret = NULL;
-        *ret_http = 500;
         x = calloc(1, sizeof(*x));
-        if (!x)
+        if (!x) {
+                spec_free(spec);
                 return error_set(e, ENOMEM, "out of memory");
-        x->d = d;
-        r = spec_parse(body, len, 0, d->max_duration_us, &x->spec, e);
-        if (r < 0) {
-                d->metrics.errors_spec++;
-                *ret_http = 400;
-                experiment_free(x);
-                return r;
         }
-        x->spec_text = strndup(body, len);
-        new_id(x->id, sizeof(x->id));
+        x->d = d;
+        x->spec = *spec;
+        memset(spec, 0, sizeof(*spec));
+        x->spec_text = strndup(text, len);
+        randid_new("", x->id, sizeof(x->id));
         snprintf(x->name, sizeof(x->name), "%s", x->spec.name);
         x->duration_us = x->spec.duration_us;
-        x->created_ms = now_ms();
+        x->created_ms = clock_wall_ms();
 
         /* A selector resolves to several targets; every fault of the spec
-         * is instantiated once per target: instance k is spec fault
-         * k % n_spec on target k / n_spec. */
+         * is instantiated once per target. */
         r = target_resolve_all(&x->spec.target, &x->targets, &x->n_targets, e);
         if (r < 0) {
                 d->metrics.errors_target++;
-                *ret_http = r == -EPERM ? 403 : 422;
-                experiment_free(x);
-                return r;
+                return create_fail(x, r == -EPERM ? EPERM : ESRCH, r);
         }
-        r = record_seed(x);
-        x->target_watch = calloc((size_t)x->n_targets, sizeof(*x->target_watch));
-        x->restart_since_ms = calloc((size_t)x->n_targets, sizeof(*x->restart_since_ms));
-        x->n_faults = x->spec.n_faults * x->n_targets;
-        x->faults = calloc((size_t)x->n_faults, sizeof(*x->faults));
-        if (r < 0 || !x->target_watch || !x->restart_since_ms || !x->faults || !x->spec_text) {
-                experiment_free(x);
-                return error_set(e, ENOMEM, "out of memory");
-        }
+        if (record_seed(x) < 0 || !x->spec_text)
+                return create_fail(x, 0, error_set(e, ENOMEM, "out of memory"));
+        r = experiment_instantiate(x, e);
+        if (r < 0)
+                return create_fail(x, r == -ENOMEM ? ENOMEM : EINVAL, r);
         for (int i = 0; i < x->n_faults; i++) {
                 struct fault_inst *fi = &x->faults[i];
-                struct experiment *other;
-                int si = i % x->spec.n_faults;
+                struct experiment *other = conflict(d, &x->targets[fi->target_idx], fi->f->ops->type);
 
-                fi->x = x;
-                fi->state = "pending";
-                fi->target_idx = i / x->spec.n_faults;
-                scenario_init_fault(fi);
-                r = fault_new(x->spec.fault_list[si].json, si, &fi->f, e);
-                if (r < 0) {
-                        *ret_http = 400;
-                        experiment_free(x);
-                        return r;
-                }
-                fi->f->checkpoint = experiment_checkpoint;
-                fi->f->core = fi;
-                other = conflict(d, &x->targets[fi->target_idx], fi->f->ops->type);
-                if (other) {
-                        *ret_http = 409;
-                        r = error_set(e, EBUSY, "%s: experiment %s (%s) already applies a %s fault to this target",
-                                      x->spec.fault_list[si].path, other->id, other->name, fi->f->ops->type);
-                        experiment_free(x);
-                        return r;
-                }
+                if (other)
+                        return create_fail(x, EBUSY,
+                                           error_set(e, EBUSY,
+                                                     "%s: experiment %s (%s) already applies a %s fault to this target",
+                                                     x->spec.fault_list[i % x->spec.n_faults].path, other->id,
+                                                     other->name, fi->f->ops->type));
         }
 
         /* Journal the experiment before any fault touches the kernel. */
         x->deadline_ms = x->created_ms + (int64_t)(x->duration_us / 1000);
         x->state = EXP_INJECTING;
-        r = experiment_journal_targets(x, e);
-        if (r < 0) {
-                experiment_free(x);
-                return r;
-        }
+        r = journal_targets(x, e);
+        if (r < 0)
+                return create_fail(x, r == -EPERM || r == -ESRCH || r == -EINVAL || r == -EBUSY ? EIO : 0, r);
         x->next = d->experiments;
         d->experiments = x;
         d->metrics.created++;
@@ -721,7 +887,6 @@ int experiment_create(struct daemon *d, const char *body, size_t len, struct exp
         events_emit(d, x->id, "created", "injecting", "experiment \"%s\" on %s%s", x->name,
                     x->targets[0].container_name[0] ? x->targets[0].container_name : x->targets[0].cgroup,
                     x->n_targets > 1 ? " and more" : "");
-        *ret_http = 422;
         r = probes_new(x, e);
         if (r < 0) {
                 experiment_end(x, EXP_FAILED, e->msg);
@@ -732,10 +897,9 @@ int experiment_create(struct daemon *d, const char *body, size_t len, struct exp
         if (probes_have_phase(x, PROBE_BEFORE)) {
                 snprintf(x->reason, sizeof(x->reason), "waiting for the before probes");
                 probes_start(x, PROBE_BEFORE, before_probes_done);
-                *ret_http = 201;
                 return 0;
         }
-        return inject(x, ret_http, e);
+        return inject_begin(x, e);
 }
 
 int experiments_end_all(struct daemon *d, enum exp_state end, const char *reason, cJSON *ids)

@@ -1,24 +1,20 @@
 /* The experiment object of the API (docs/api.md). */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "probes.h"
 
 static void add_time(cJSON *j, const char *key, int64_t ms)
 {
         char buf[40];
-        time_t s = (time_t)(ms / 1000);
-        struct tm tm;
 
         if (!ms) {
                 cJSON_AddNullToObject(j, key);
                 return;
         }
-        gmtime_r(&s, &tm);
-        snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+        clock_wall_iso(ms, buf, sizeof(buf));
         cJSON_AddStringToObject(j, key, buf);
 }
 
@@ -28,7 +24,7 @@ static int64_t remaining(const struct experiment *x)
 
         if (exp_state_is_end(x->state))
                 return 0;
-        left = x->deadline_ms - now_ms();
+        left = x->deadline_ms - clock_wall_ms();
         return left > 0 ? left : 0;
 }
 
@@ -72,7 +68,7 @@ cJSON *experiment_to_json(const struct experiment *x, int full)
                 cJSON_AddNumberToObject(f, "index", i);
                 cJSON_AddStringToObject(f, "type", fi->f ? fi->f->ops->type : "?");
                 cJSON_AddNumberToObject(f, "target", fi->target_idx);
-                cJSON_AddStringToObject(f, "state", fi->state ? fi->state : "pending");
+                cJSON_AddStringToObject(f, "state", fault_state_name(fi->state));
                 if (fi->f && fi->f->readback)
                         cJSON_AddItemToObject(f, "readback", cJSON_Duplicate(fi->f->readback, 1));
                 else

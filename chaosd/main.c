@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "clock.h"
 #include "daemon.h"
 #include "events.h"
 #include "fsutil.h"
@@ -223,7 +224,7 @@ static int run(const struct options *o, struct error *e)
         }
         snprintf(d.state_dir, sizeof(d.state_dir), "%s", o->state_dir);
         d.max_duration_us = o->max_duration_us;
-        d.started_ms = now_ms();
+        d.started_mono_ms = clock_mono_ms();
         r = proc_boot_id(d.boot_id, sizeof(d.boot_id), e);
         if (r < 0)
                 return r;

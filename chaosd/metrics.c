@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "daemon.h"
-#include "schedules.h"
 
 static const double bounds[METRIC_BUCKETS] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                0.1,   0.25,   0.5,   1,    2.5,   5 };
@@ -58,7 +57,7 @@ static void histogram(struct out *o, const char *name, const char *help, const s
         put(o, "%s_sum %.6f\n%s_count %llu\n", name, h->sum, name, (unsigned long long)h->count);
 }
 
-char *metrics_render(struct daemon *d)
+char *metrics_render(struct daemon *d, int n_schedules)
 {
         struct out o = { .buf = malloc(4096), .cap = 4096 };
         int by_state[EXP_STATE_MAX] = { 0 };
@@ -89,7 +88,7 @@ char *metrics_render(struct daemon *d)
                 for (struct experiment *x = d->experiments; x; x = x->next)
                         for (int i = 0; i < x->n_faults; i++)
                                 if (x->faults[i].f && x->faults[i].f->ops == *op &&
-                                    strcmp(x->faults[i].state, "active") == 0)
+                                    x->faults[i].state == FI_ACTIVE)
                                         n++;
                 put(&o, "chaosd_active_faults{type=\"%s\"} %d\n", (*op)->type, n);
         }
@@ -117,7 +116,7 @@ char *metrics_render(struct daemon *d)
                 "# TYPE chaosd_schedule_runs_total counter\n"
                 "chaosd_schedule_runs_total{outcome=\"started\"} %llu\n"
                 "chaosd_schedule_runs_total{outcome=\"skipped\"} %llu\n",
-            schedules_count(d), (unsigned long long)d->metrics.schedule_runs,
+            n_schedules, (unsigned long long)d->metrics.schedule_runs,
             (unsigned long long)d->metrics.schedule_skipped);
         put(&o, "# HELP chaosd_http_requests_total API requests served.\n"
                 "# TYPE chaosd_http_requests_total counter\nchaosd_http_requests_total %llu\n",

@@ -12,10 +12,10 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "clock.h"
 #include "daemon.h"
 #include "events.h"
 
@@ -270,7 +270,7 @@ static void finish(struct probe_run *r, int ok, const char *fmt, ...)
         struct probe_set *s = r->set;
         struct experiment *x = s->x;
 
-        r->last_latency_s = (double)(mono_us() - r->t0) / 1e6;
+        r->last_latency_s = (double)(clock_mono_us() - r->t0) / 1e6;
         attempt_reset(r);
         r->attempts++;
         if (ok) {
@@ -282,7 +282,7 @@ static void finish(struct probe_run *r, int ok, const char *fmt, ...)
                 va_start(ap, fmt);
                 vsnprintf(r->evidence, sizeof(r->evidence), fmt, ap);
                 va_end(ap);
-                r->evidence_ms = now_ms();
+                r->evidence_ms = clock_wall_ms();
                 r->failures++;
                 r->consecutive++;
                 x->d->metrics.probe_failures++;
@@ -296,15 +296,15 @@ static void finish(struct probe_run *r, int ok, const char *fmt, ...)
                         return;
                 r->failing = 1;
                 r->result[1] = "failed";
-                if (r->ps->abort_on_failure) {
+                if (r->ps->abort_on_failure && s->done) {
                         char why[900];
 
                         snprintf(why, sizeof(why), "probe \"%s\" failed %d time%s in a row: %s", r->ps->name,
                                  r->consecutive, r->consecutive == 1 ? "" : "s", r->evidence);
-                        x->d->metrics.probe_aborts++;
-                        /* Reverts everything at once; the last thing we do. */
-                        experiment_end(x, EXP_ABORTED, why);
-                        experiments_trim(x->d);
+                        /* The verdict goes to the lifecycle, which ends
+                         * the experiment (and stops us): the last thing
+                         * we do. */
+                        s->done(x, 0, why);
                         return;
                 }
                 events_emit(x->d, x->id, "probe", NULL, "probe \"%s\" failed %d times in a row: %s", r->ps->name,
@@ -465,7 +465,7 @@ static void start_attempt(struct probe_run *r)
         struct loop *l = r->set->x->d->loop;
         int rc;
 
-        r->t0 = mono_us();
+        r->t0 = clock_mono_us();
         r->fd = socket(r->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (r->fd < 0) {
                 finish(r, 0, "socket: %s", strerror(errno));
@@ -534,12 +534,8 @@ void probes_start(struct experiment *x, unsigned phase, probes_done_cb done)
 static void add_ms_time(cJSON *j, const char *key, int64_t ms)
 {
         char buf[40];
-        time_t t = (time_t)(ms / 1000);
-        struct tm tm;
 
-        gmtime_r(&t, &tm);
-        snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+        clock_wall_iso(ms, buf, sizeof(buf));
         cJSON_AddStringToObject(j, key, buf);
 }
 

@@ -23,8 +23,8 @@ int probes_have_phase(const struct experiment *x, unsigned phase);
 /* Start PHASE. before/after: each probe is tried until it passes or fails
  * failure_threshold times in a row, DONE (may be NULL) is then called.
  * during: each probe runs every interval until probes_stop(); a probe
- * with abort_on_failure that fails failure_threshold times in a row ends
- * the experiment as aborted. */
+ * with abort_on_failure that fails failure_threshold times in a row calls
+ * DONE(x, 0, why): the lifecycle decides (it aborts the experiment). */
 void probes_start(struct experiment *x, unsigned phase, probes_done_cb done);
 /* Stop whatever phase is running (during: the verdicts stay). */
 void probes_stop(struct experiment *x);

@@ -7,23 +7,10 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "clock.h"
 #include "daemon.h"
 #include "events.h"
 #include "probes.h"
-
-/* Fault states are static strings in memory; map the journal's copy. */
-static const char *intern_state(const char *s)
-{
-        static const char *const states[] = { "pending", "applying", "active", "done", "reverted", "failed", "gone" };
-
-        for (size_t i = 0; i < ARRAY_SIZE(states); i++)
-                if (s && strcmp(s, states[i]) == 0)
-                        return states[i];
-        /* Reverted when its target exited (chaosd/restart.c). */
-        if (s && strcmp(s, "restarting") == 0)
-                return "reverted";
-        return "applying"; /* unknown: assume something may have been changed */
-}
 
 static int load_one(struct daemon *d, const struct journal_experiment *jx, struct experiment **ret,
                     struct error *e)
@@ -56,28 +43,15 @@ static int load_one(struct daemon *d, const struct journal_experiment *jx, struc
                 goto fail;
         }
         x->targets = calloc((size_t)x->n_targets, sizeof(*x->targets));
-        x->target_watch = calloc((size_t)x->n_targets, sizeof(*x->target_watch));
-        x->restart_since_ms = calloc((size_t)x->n_targets, sizeof(*x->restart_since_ms));
-        /* One instance of each spec fault per target (experiment_create). */
-        x->n_faults = x->spec.n_faults * x->n_targets;
-        x->faults = calloc((size_t)x->n_faults, sizeof(*x->faults));
-        if (!x->targets || !x->target_watch || !x->restart_since_ms || !x->faults) {
+        if (!x->targets) {
                 r = error_set(e, ENOMEM, "out of memory");
                 goto fail;
         }
         for (int i = 0; i < x->n_targets; i++)
                 target_from_json(cJSON_GetArrayItem(tj, i), &x->targets[i], e);
-        for (int i = 0; i < x->n_faults; i++) {
-                x->faults[i].x = x;
-                x->faults[i].state = "pending";
-                x->faults[i].target_idx = i / x->spec.n_faults;
-                r = fault_new(x->spec.fault_list[i % x->spec.n_faults].json, i % x->spec.n_faults,
-                              &x->faults[i].f, e);
-                if (r < 0)
-                        goto fail;
-                x->faults[i].f->checkpoint = experiment_checkpoint;
-                x->faults[i].f->core = &x->faults[i];
-        }
+        r = experiment_instantiate(x, e);
+        if (r < 0)
+                goto fail;
         r = journal_list_faults(d->journal, x->id, &rows, &n_rows, e);
         if (r < 0)
                 goto fail;
@@ -88,7 +62,7 @@ static int load_one(struct daemon *d, const struct journal_experiment *jx, struc
                         continue;
                 fi = &x->faults[rows[i].idx];
                 fi->target_idx = rows[i].target_idx < x->n_targets ? rows[i].target_idx : 0;
-                fi->state = intern_state(rows[i].state);
+                fi->state = fault_state_from_journal(rows[i].state);
                 if (rows[i].saved)
                         fi->f->saved = cJSON_Parse(rows[i].saved);
                 if (rows[i].readback)
@@ -130,12 +104,12 @@ static int resume_fault(struct fault_inst *fi, struct error *e)
         const struct fault_ops *ops = fi->f->ops;
 
         /* pending: a later step's fault, applied when its step starts. */
-        if (strcmp(fi->state, "done") == 0 || strcmp(fi->state, "reverted") == 0 || strcmp(fi->state, "pending") == 0)
+        if (fi->state == FI_DONE || fi->state == FI_REVERTED || fi->state == FI_PENDING)
                 return 0;
-        if ((ops->flags & FAULT_ONESHOT) || (ops->verify && ops->verify(fi->f, t, e) == 0)) {
-                fi->state = "active";
-                return 0;
-        }
+        if ((ops->flags & FAULT_ONESHOT) || (ops->verify && ops->verify(fi->f, t, e) == 0))
+                return experiment_fault_event(fi, FI_EV_RESUMED) < 0
+                               ? error_set(e, EINVAL, "cannot resume a fault in state %s", fault_state_name(fi->state))
+                               : 0;
         /* Half-applied or undone behind our back: revert what is recorded,
          * then apply afresh. */
         if (ops->revert(fi->f, t, e) < 0)
@@ -164,7 +138,8 @@ int reconcile(struct daemon *d, int only_revert, int *ret_reverted, int *ret_res
 
                 if (load_one(d, &v[i], &x, &le) < 0) {
                         log_event("error", v[i].id, "recover", "cannot load: %s", le.msg);
-                        (void)journal_set_state(d->journal, v[i].id, "failed", le.msg, now_ms(), &le);
+                        (void)journal_set_state(d->journal, v[i].id, exp_state_name(EXP_FAILED), le.msg, clock_wall_ms(),
+                                               &le);
                         continue;
                 }
                 x->next = d->experiments;
@@ -174,16 +149,20 @@ int reconcile(struct daemon *d, int only_revert, int *ret_reverted, int *ret_res
                         /* Nothing of what we applied survives a reboot; a
                          * pid/start time from another boot could even match
                          * a newcomer, so touch nothing. */
-                        for (int k = 0; k < x->n_faults; k++)
-                                x->faults[k].state = "gone";
-                        x->state = EXP_REVERTING;
+                        for (int k = 0; k < x->n_faults; k++) {
+                                (void)experiment_fault_event(&x->faults[k], FI_EV_HOST_REBOOTED);
+                                /* The row says so too: its last word was
+                                 * "active", which revert_all never
+                                 * rewrites for a fault it skips. */
+                                experiment_journal_fault(&x->faults[k]);
+                        }
                         experiment_end(x, EXP_HALTED, "host rebooted while it ran; nothing to revert");
                         continue;
                 }
                 for (int t = 0; t < x->n_targets; t++)
                         if (target_rebind(&x->targets[t], &le) < 0)
                                 gone = 1;
-                expired = x->deadline_ms <= now_ms();
+                expired = x->deadline_ms <= clock_wall_ms();
                 if (only_revert || expired || gone || x->state != EXP_RUNNING) {
                         enum exp_state end = only_revert        ? EXP_HALTED
                                              : gone             ? EXP_TARGET_GONE
@@ -218,10 +197,10 @@ int reconcile(struct daemon *d, int only_revert, int *ret_reverted, int *ret_res
                         continue;
                 }
                 events_emit(d, x->id, "recovered", "running", "resumed after a daemon restart, %lld ms left",
-                            (long long)(x->deadline_ms - now_ms()));
+                            (long long)(x->deadline_ms - clock_wall_ms()));
                 /* The steady-state watch resumes with the faults. */
                 if (probes_new(x, &le) == 0)
-                        probes_start(x, PROBE_DURING, NULL);
+                        probes_start(x, PROBE_DURING, experiment_probe_verdict);
                 else
                         log_event("error", x->id, "probe", "%s", le.msg);
                 (*ret_resumed)++;
@@ -306,7 +285,7 @@ int reconcile_expired(struct daemon *d, int64_t *ret_next_deadline_ms, int *ret_
                 /* Another boot's experiments are the next daemon's business. */
                 if (strcmp(v[i].boot_id ? v[i].boot_id : "", d->boot_id) != 0)
                         continue;
-                if (v[i].deadline_ms > now_ms()) {
+                if (v[i].deadline_ms > clock_wall_ms()) {
                         if (!*ret_next_deadline_ms || v[i].deadline_ms < *ret_next_deadline_ms)
                                 *ret_next_deadline_ms = v[i].deadline_ms;
                         continue;

@@ -8,12 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include <sqlite3.h>
 
 #include "cleanup.h"
+#include "clock.h"
+#include "randid.h"
 #include "daemon.h"
 #include "events.h"
 
@@ -101,7 +102,7 @@ static const char *iso(int64_t s, char *buf, size_t len)
 
 static int arm(struct sched *c, struct error *e)
 {
-        int64_t wait_ms = c->next_s * 1000 - now_ms();
+        int64_t wait_ms = c->next_s * 1000 - clock_wall_ms();
         uint64_t us = wait_ms > 0 ? (uint64_t)wait_ms * 1000 : 1;
 
         if (us > MAX_WAIT_US)
@@ -124,9 +125,9 @@ static void fire(struct sched *c)
         struct daemon *d = c->d;
         struct experiment *x = NULL, *prev = running_run(c);
         struct error e = { 0 };
-        int http = 0;
+        struct spec spec;
 
-        c->last_run_ms = now_ms();
+        c->last_run_ms = clock_wall_ms();
         if (prev) {
                 c->skipped++;
                 d->metrics.schedule_skipped++;
@@ -136,7 +137,10 @@ static void fire(struct sched *c)
         }
         c->runs++;
         d->metrics.schedule_runs++;
-        if (experiment_create(d, c->spec_text, strlen(c->spec_text), &x, &http, &e) < 0 && !x) {
+        /* Each run is an experiment of its own, with its own parsed spec. */
+        if ((spec_parse(c->spec_text, strlen(c->spec_text), 0, d->max_duration_us, &spec, &e) < 0 ||
+             experiment_create(d, &spec, c->spec_text, strlen(c->spec_text), &x, &e) < 0) &&
+            !x) {
                 events_emit(d, NULL, "schedule", NULL, "schedule %s (%s): run not started: %s", c->id, c->name,
                             e.msg);
                 return;
@@ -151,7 +155,7 @@ static void fire(struct sched *c)
 static void on_fire(struct loop_source *src, uint32_t ev, void *ud)
 {
         struct sched *c = ud;
-        int64_t now_s = now_ms() / 1000;
+        int64_t now_s = clock_wall_ms() / 1000;
         struct error e = { 0 };
 
         if (now_s >= c->next_s) {
@@ -176,21 +180,11 @@ static struct schedules *set_of(struct daemon *d)
         return d->schedules;
 }
 
-static void new_id(char *buf, size_t len)
-{
-        unsigned char b[6] = { 0 };
-
-        if (getrandom(b, sizeof(b), 0) != sizeof(b))
-                for (size_t i = 0; i < sizeof(b); i++)
-                        b[i] = (unsigned char)(rand() & 0xff);
-        snprintf(buf, len, "s%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
-}
-
 int schedules_load(struct daemon *d, struct error *e)
 {
         sqlite3 *db = journal_db(d->journal);
         struct schedules *set = set_of(d);
-        int64_t now_s = now_ms() / 1000;
+        int64_t now_s = clock_wall_ms() / 1000;
         sqlite3_stmt *st;
         char *msg = NULL;
 
@@ -305,39 +299,31 @@ static cJSON *sched_json(const struct sched *c)
         return j;
 }
 
-int schedules_try_create(struct daemon *d, const char *body, size_t len, cJSON **ret, struct error *e)
+int schedules_create(struct daemon *d, struct spec *s, cJSON **ret, struct error *e)
 {
         struct schedules *set = set_of(d);
-        struct spec s;
         struct sched *c;
-        struct error pe = { 0 };
         char tbuf[32];
         cJSON *copy;
         int r;
 
         *ret = NULL;
-        if (spec_parse(body, len, 0, d->max_duration_us, &s, &pe) < 0)
-                return 0;
-        if (!s.has_schedule) {
-                spec_free(&s);
-                return 0;
-        }
         c = calloc(1, sizeof(*c));
         if (!c || !set) {
                 free(c);
-                spec_free(&s);
+                spec_free(s);
                 return error_set(e, ENOMEM, "out of memory");
         }
         c->d = d;
-        new_id(c->id, sizeof(c->id));
-        snprintf(c->name, sizeof(c->name), "%s", s.name);
-        c->s = s.schedule;
-        copy = cJSON_Duplicate(s.root, 1);
+        randid_new("s", c->id, sizeof(c->id));
+        snprintf(c->name, sizeof(c->name), "%s", s->name);
+        c->s = s->schedule;
+        copy = cJSON_Duplicate(s->root, 1);
         cJSON_DeleteItemFromObjectCaseSensitive(copy, "schedule");
         c->spec_text = copy ? cJSON_PrintUnformatted(copy) : NULL;
         cJSON_Delete(copy);
-        spec_free(&s);
-        c->created_ms = now_ms();
+        spec_free(s);
+        c->created_ms = clock_wall_ms();
         c->next_s = schedule_next(&c->s, c->created_ms / 1000);
         if (!c->spec_text) {
                 sched_free(c);
@@ -355,7 +341,7 @@ int schedules_try_create(struct daemon *d, const char *body, size_t len, cJSON *
         events_emit(d, NULL, "schedule", NULL, "schedule %s (%s) created: \"%s\" %s, next run %s", c->id, c->name,
                     c->s.expr, c->s.timezone, iso(c->next_s, tbuf, sizeof(tbuf)));
         *ret = sched_json(c);
-        return 1;
+        return 0;
 }
 
 cJSON *schedules_to_json(struct daemon *d)

@@ -11,14 +11,14 @@
 #include "error.h"
 
 struct daemon;
+struct spec;
 
 /* Create the table, load the schedules and arm their timers. */
 int schedules_load(struct daemon *d, struct error *e);
 void schedules_free(struct daemon *d);
-/* If BODY is a valid spec with "schedule", create the schedule: returns 1
- * with *ret the schedule's JSON. Returns 0 when BODY has no schedule (or
- * is invalid: experiment_create reports that). Negative on a failure. */
-int schedules_try_create(struct daemon *d, const char *body, size_t len, cJSON **ret, struct error *e);
+/* Create a schedule from S, a parsed spec with "schedule" (taken over,
+ * also on failure): *ret is the schedule's JSON. */
+int schedules_create(struct daemon *d, struct spec *s, cJSON **ret, struct error *e);
 cJSON *schedules_to_json(struct daemon *d);
 /* The schedule ID as JSON, or NULL. */
 cJSON *schedule_get_json(struct daemon *d, const char *id);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "clock.h"
 #include "proc.h"
 #include "syscall_fault.h"
 
@@ -546,7 +547,7 @@ int seccomp_agent_start(struct daemon *d, const char *api_socket, struct error *
         agent.spin_ns = getenv("CHAOSD_SECCOMP_SPIN_US") ? strtoull(getenv("CHAOSD_SECCOMP_SPIN_US"), NULL, 10) * 1000 : 50000;
         agent.sync_wake = getenv("CHAOSD_SECCOMP_NOSYNC") ? 0 : 1;
         if (getrandom(&agent.rng, sizeof(agent.rng), 0) != sizeof(agent.rng) || !agent.rng)
-                agent.rng = (uint64_t)now_ms() | 1;
+                agent.rng = (uint64_t)clock_wall_ms() | 1;
         memcpy(sa.sun_path, agent.path, strlen(agent.path));
         agent.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (agent.fd < 0)

@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "events.h"
 #include "proc.h"
@@ -94,7 +95,7 @@ static void warden_main(const char *state_dir, pid_t parent)
 
                 if (next <= 0)
                         _exit(0); /* nothing left, or a new daemon took over */
-                wait_ms = next - now_ms() + 50;
+                wait_ms = next - clock_wall_ms() + 50;
                 if (wait_ms < 50)
                         wait_ms = 50;
                 if (wait_ms > WARDEN_MAX_SLEEP_MS)

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "format.h"
 #include "spec.h"
 #include "specfile.h"
@@ -29,14 +30,6 @@ static double now_unix(void)
 
         clock_gettime(CLOCK_REALTIME, &ts);
         return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static long long mono_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void sleep_ms(long ms)
@@ -103,10 +96,10 @@ static int exec_once(const struct probe_spec *ps, char *evidence, size_t len)
                 snprintf(evidence, len, "fork: %s", strerror(errno));
                 return 0;
         }
-        deadline = mono_ms() + (long long)(ps->timeout_us / 1000);
+        deadline = clock_mono_ms() + (long long)(ps->timeout_us / 1000);
         for (;;) {
                 struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-                long long left = deadline - mono_ms();
+                long long left = deadline - clock_mono_ms();
 
                 if (left <= 0) {
                         kill(-pid, SIGKILL);
@@ -341,7 +334,7 @@ static int status_code(int status)
 static int run_cmd(struct cli *c, struct ci_result *r, const char *id, struct exec_probe *xp, int nxp,
                    struct error *e)
 {
-        long long t0 = mono_ms(), next_poll = 0;
+        long long t0 = clock_mono_ms(), next_poll = 0;
         int status = 0, killed = 0;
         pid_t pid = r->cmd ? start_cmd(r->cmd, e) : 0;
 
@@ -351,7 +344,7 @@ static int run_cmd(struct cli *c, struct ci_result *r, const char *id, struct ex
         for (int i = 0; i < nxp; i++)
                 xp[i].next_ms = t0;
         for (;;) {
-                long long now = mono_ms();
+                long long now = clock_mono_ms();
 
                 if (pid > 0 && waitpid(pid, &status, WNOHANG) == pid)
                         break;
@@ -393,7 +386,7 @@ static int run_cmd(struct cli *c, struct ci_result *r, const char *id, struct ex
         /* The faults were gone before CMD finished: its result covers
          * a stretch without them (the report says so). */
         r->ended_before_cmd = r->cmd && fmt_state_is_end(fmt_str(r->exp, "state"));
-        r->cmd_seconds = (double)(mono_ms() - t0) / 1000.0;
+        r->cmd_seconds = (double)(clock_mono_ms() - t0) / 1000.0;
         for (int i = 0; i < nxp; i++)
                 if ((xp[i].ps->phases & PROBE_DURING) && !xp[i].failed_during)
                         set_phase(&xp[i], "during", "passed");
@@ -403,7 +396,7 @@ static int run_cmd(struct cli *c, struct ci_result *r, const char *id, struct ex
 static int wait_state(struct cli *c, struct ci_result *r, const char *id, int (*done)(const cJSON *exp),
                       long long max_ms, struct error *e)
 {
-        long long until = mono_ms() + max_ms, unreachable_since = 0;
+        long long until = clock_mono_ms() + max_ms, unreachable_since = 0;
         int stop_sent = 0;
 
         while (!done(r->exp)) {
@@ -420,8 +413,8 @@ static int wait_state(struct cli *c, struct ci_result *r, const char *id, int (*
                  * ride it out like `run --wait` does. */
                 if (rc == -HTTP_EUNREACHABLE) {
                         if (!unreachable_since)
-                                unreachable_since = mono_ms();
-                        if (mono_ms() - unreachable_since <= UNREACHABLE_GRACE_MS) {
+                                unreachable_since = clock_mono_ms();
+                        if (clock_mono_ms() - unreachable_since <= UNREACHABLE_GRACE_MS) {
                                 stop_sent = 0;
                                 continue;
                         }
@@ -429,7 +422,7 @@ static int wait_state(struct cli *c, struct ci_result *r, const char *id, int (*
                 if (rc < 0)
                         return rc;
                 unreachable_since = 0;
-                if (mono_ms() > until)
+                if (clock_mono_ms() > until)
                         return error_set(e, ETIMEDOUT, "experiment %s: gave up waiting", id);
         }
         return 0;
@@ -490,7 +483,7 @@ int ci_run(struct cli *c, const struct ci_opts *o, struct error *e)
                 if (!buf)
                         return error_set(e, ENOMEM, "out of memory");
         } else {
-                rc = spec_file_check(o->spec_file, &buf, &len, e);
+                rc = spec_file_check(o->spec_file, 0, &buf, &len, e);
                 if (rc < 0)
                         return rc;
         }

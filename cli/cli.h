@@ -13,10 +13,8 @@
 #include "cleanup.h"
 #include "error.h"
 #include "http.h"
+#include "version.h"
 
-#ifndef CHAOSD_VERSION
-#define CHAOSD_VERSION "0.1.0"
-#endif
 
 #define CHAOSD_DEFAULT_SOCKET "/run/chaosd/chaosd.sock"
 

@@ -45,6 +45,7 @@
 
 #include "cleanup.h"
 #include "cli.h"
+#include "clock.h"
 #include "fault.h"
 #include "spec.h"
 #include "specfile.h"
@@ -72,14 +73,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
 #define REHAND_MS 1000
 
 static volatile sig_atomic_t pending_sig;
-
-static long long now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void on_sig(int sig)
 {
@@ -422,10 +415,10 @@ static int supervise(const struct cli *c, pid_t child, int pidfd, struct keeper 
                         p[n].fd = k->listener;
                         p[n++].events = POLLIN;
                 }
-                if (k->conn < 0 && k->listener >= 0 && now_ms() >= retry_at) {
+                if (k->conn < 0 && k->listener >= 0 && clock_mono_ms() >= retry_at) {
                         struct error ign = { 0 };
 
-                        retry_at = now_ms() + REHAND_MS;
+                        retry_at = clock_mono_ms() + REHAND_MS;
                         if (hand_over(c, child, k->listener, "running", &k->conn, &ign) == 0)
                                 continue;
                 }

@@ -10,6 +10,7 @@
 #include "ci.h"
 #include "cleanup.h"
 #include "cli.h"
+#include "clock.h"
 #include "format.h"
 #include "specfile.h"
 
@@ -44,14 +45,6 @@ static void sleep_ms(long ms)
 
         /* EINTR (Ctrl-C) ends the sleep early, which is what we want. */
         (void)nanosleep(&ts, NULL);
-}
-
-static long long now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int terminal_columns(void)
@@ -124,8 +117,8 @@ static int follow(struct cli *c, struct view *v, cJSON **io_exp, int *ret_interr
                         r = cli_call(c, "GET", path, NULL, 0, NULL, &next, e);
                 }
                 if (r == -HTTP_EUNREACHABLE && unreachable_since == 0)
-                        unreachable_since = now_ms();
-                if (r == -HTTP_EUNREACHABLE && now_ms() - unreachable_since <= UNREACHABLE_GRACE_MS) {
+                        unreachable_since = clock_mono_ms();
+                if (r == -HTTP_EUNREACHABLE && clock_mono_ms() - unreachable_since <= UNREACHABLE_GRACE_MS) {
                         stop_sent = 0; /* a stop that did not arrive is sent again */
                         sleep_ms(POLL_MS);
                         continue;
@@ -209,7 +202,7 @@ int verb_run(struct cli *c, int argc, char **argv, struct error *e)
 
         name = spec_file_name(argv[optind]);
         /* An invalid spec stops here: the daemon is not even contacted. */
-        r = spec_file_check(argv[optind], &spec, &len, e);
+        r = spec_file_check(argv[optind], 0, &spec, &len, e);
         if (r < 0)
                 return r;
         /* exec probes are ours to run (the daemon never runs commands):

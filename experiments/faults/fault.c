@@ -10,6 +10,14 @@
 
 int fault_new(const cJSON *json, int index, struct fault **ret, struct error *e)
 {
+        char path[64];
+
+        snprintf(path, sizeof(path), "$.faults[%d]", index);
+        return fault_new_at(json, index, path, ret, e);
+}
+
+int fault_new_at(const cJSON *json, int index, const char *path, struct fault **ret, struct error *e)
+{
         _cleanup_free_ struct fault *f = calloc(1, sizeof(*f));
         const struct fault_ops *ops;
         const char *type;
@@ -19,7 +27,7 @@ int fault_new(const cJSON *json, int index, struct fault **ret, struct error *e)
         if (!f)
                 return error_set(e, ENOMEM, "out of memory");
         f->index = index;
-        snprintf(f->path, sizeof(f->path), "$.faults[%d]", index);
+        snprintf(f->path, sizeof(f->path), "%s", path);
         if (!cJSON_IsObject(json))
                 return error_path(e, f->path, "must be an object");
         r = jv_string(json, f->path, "type", 1, &type, e);

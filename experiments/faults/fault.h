@@ -92,6 +92,9 @@ int fault_register(const struct fault_ops *ops);
 
 /* Parse the fault object at index I into a new fault. */
 int fault_new(const cJSON *json, int index, struct fault **ret, struct error *e);
+/* The same for a fault found at PATH ("$.steps[2].faults[0]"): every
+ * error the parse reports names that path. */
+int fault_new_at(const cJSON *json, int index, const char *path, struct fault **ret, struct error *e);
 void fault_free(struct fault *f);
 /* f->saved, created as an empty object on first use. */
 cJSON *fault_saved(struct fault *f);

@@ -14,30 +14,13 @@
 int steps_check_fault(const struct spec_fault *sf, struct error *e)
 {
         struct fault *f = NULL;
-        char prefix[64];
-        size_t pl;
         int r;
 
-        r = fault_new(sf->json, sf->index, &f, e);
-        if (r >= 0) {
-                fault_free(f);
-                return 0;
-        }
-        /* The module named "$.faults[N]..."; put the step's path in front. */
-        snprintf(prefix, sizeof(prefix), "$.faults[%d]", sf->index);
-        pl = strlen(prefix);
-        if (e && sf->step >= 0 && strncmp(e->path, prefix, pl) == 0) {
-                char path[sizeof(e->path)], msg[sizeof(e->msg)];
-
-                snprintf(path, sizeof(path), "%s%s", sf->path, e->path + pl);
-                if (strncmp(e->msg, prefix, pl) == 0)
-                        snprintf(msg, sizeof(msg), "%s%s", sf->path, e->msg + pl);
-                else
-                        snprintf(msg, sizeof(msg), "%s", e->msg);
-                snprintf(e->path, sizeof(e->path), "%s", path);
-                snprintf(e->msg, sizeof(e->msg), "%s", msg);
-        }
-        return r;
+        /* Parsed at its own path: a step's fault reports
+         * "$.steps[S].faults[F]...", with no rewriting afterwards. */
+        r = fault_new_at(sf->json, sf->index, sf->path, &f, e);
+        fault_free(f);
+        return r < 0 ? r : 0;
 }
 
 static const char *fault_type(const cJSON *f)

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cleanup.h"
+#include "clock.h"
 
 static const char *const state_names[] = {
         [FREEZER_THAWED] = "THAWED",
@@ -31,14 +32,6 @@ int freezer_state_parse(const char *s, enum freezer_state *ret)
 int freezer_gone(int r)
 {
         return r == -ENOENT || r == -ENODEV || r == -ESRCH;
-}
-
-static uint64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* The value of KEY in a cgroup.events-like "key value\n" buffer, or -1. */
@@ -151,7 +144,7 @@ static int v1_step(struct freezer_job *j, struct error *e)
         if (s != FREEZER_FREEZING)
                 return error_set(e, EIO, "%s/freezer.state went to %s while freezing", j->dir,
                                  freezer_state_name(s));
-        now = now_ms();
+        now = clock_mono_ms();
         if (now >= j->deadline_ms)
                 return error_set(e, ETIMEDOUT, "%s stayed in FREEZING for %llu ms (%u attempts; processes keep "
                                  "arriving or are stuck in the kernel)", j->dir,
@@ -187,7 +180,7 @@ static int v2_step(struct freezer_job *j, struct error *e)
                 return error_set(e, EIO, "%s/cgroup.events has no \"frozen\" line", j->dir);
         if (frozen)
                 return 0;
-        now = now_ms();
+        now = clock_mono_ms();
         if (now >= j->deadline_ms)
                 return error_set(e, ETIMEDOUT, "%s not frozen after %llu ms (a task may be stuck in the kernel)",
                                  j->dir, (unsigned long long)(now - j->start_ms));
@@ -217,7 +210,7 @@ int freezer_start(struct freezer_job *j, enum cg_version v, const char *dir, uns
                 return error_set(e, ENAMETOOLONG, "cgroup path too long: %s", dir);
         j->v = v;
         strcpy(j->dir, dir);
-        j->start_ms = j->last_thaw_ms = now_ms();
+        j->start_ms = j->last_thaw_ms = clock_mono_ms();
         j->deadline_ms = j->start_ms + timeout_ms;
         j->backoff_us = BACKOFF_FIRST_US;
         /* v1 writes FROZEN in every step; v2 asks once, here. */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "clock.h"
 
 /* How long a stop request may wait to be noticed. */
 #define HTTPC_STOP_POLL_MS 1000
@@ -74,14 +75,6 @@ static int send_all(int fd, const char *buf, size_t len, struct error *e)
         return 0;
 }
 
-static long long now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int send_request(struct httpc_conn *c, const struct httpc_call *call, struct error *e)
 {
         _cleanup_free_ char *head = NULL;
@@ -112,7 +105,7 @@ static int stale(struct httpc_conn *c, int reused, int err)
 int httpc_conn_call(struct httpc_conn *c, struct httpc_call *call, struct error *e)
 {
         struct httpc_reader rd;
-        long long deadline = call->timeout_ms > 0 ? now_ms() + call->timeout_ms : 0;
+        long long deadline = call->timeout_ms > 0 ? clock_mono_ms() + call->timeout_ms : 0;
         int reused = c->used > 0, got_any = 0;
         char buf[16384];
 
@@ -135,7 +128,7 @@ int httpc_conn_call(struct httpc_conn *c, struct httpc_call *call, struct error 
                         return HTTPC_STOPPED;
                 }
                 if (deadline) {
-                        long long left = deadline - now_ms();
+                        long long left = deadline - clock_mono_ms();
 
                         if (left <= 0) {
                                 httpc_conn_close(c);
