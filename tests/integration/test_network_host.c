@@ -440,10 +440,15 @@ static double throughput_to(long bytes, int inbound, const char *peer)
                   "    n+=len(b)\n"
                   "print(\"%%.0f\" %% ((n-first)/(time.monotonic()-t0)))' >/tmp/%s.rx 2>&1 &",
                   ns, ns, rx_ns, rx_ip, ns);
+        /* The receiver may take longer than that to listen on a loaded
+         * machine: the sender retries a refused connect for 5 s. */
         usleep(300 * 1000);
         if (run("ip netns exec %s%s python3 -c '"
-                "import socket\n"
-                "s=socket.create_connection((\"%s\", 5001), 5); s.sendall(bytes(%ld)); s.close()'",
+                "import socket,time\n"
+                "for i in range(50):\n"
+                "    try: s=socket.create_connection((\"%s\", 5001), 5); break\n"
+                "    except ConnectionRefusedError: time.sleep(0.1)\n"
+                "s.sendall(bytes(%ld)); s.close()'",
                 ns, tx_ns, rx_ip, bytes) != 0)
                 return -1;
         for (int i = 0; i < 100; i++) {
