@@ -7,6 +7,7 @@
 #   make fuzz       libFuzzer targets for FUZZ_SECONDS each (make check runs them briefly)
 #   make bench      benchmarks against the baselines, written to docs/performance.md
 #   make install    install binaries, man pages and the systemd unit under $(PREFIX)
+#   make format     clang-format the product sources (.clang-format); make format-check fails if that would change any
 
 BUILD   ?= build
 PREFIX  ?= /usr/local
@@ -51,7 +52,7 @@ UNIT_BINS   := $(UNIT_SRCS:%.c=$(BUILD)/%)
 INTEG_BINS  := $(INTEG_SRCS:%.c=$(BUILD)/%)
 HELPER_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all check unit integration kernel fuzz crashtest memcheck deps demo bench install format clean tests
+.PHONY: all check unit integration kernel fuzz crashtest memcheck deps demo bench install format format-check clean tests
 all: $(BUILD)/chaosd $(BUILD)/chaosctl
 
 $(BUILD)/obj/%.o: %.c
@@ -142,8 +143,24 @@ install: all
 	install -D -m 0644 deploy/chaosd.service $(DESTDIR)$(PREFIX)/lib/systemd/system/chaosd.service
 	install -D -m 0644 deploy/chaosctl.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/chaosctl
 
+# The product's sources, formatted by .clang-format (kernel-like, 8 spaces).
+FORMAT_SRCS := $(LIB_SRCS) $(DAEMON_SRCS) $(CLI_SRCS) $(foreach d,$(SRC_DIRS) chaosd cli,$(wildcard $(d)/*.h))
+
 format:
-	clang-format -i $(LIB_SRCS) $(DAEMON_SRCS) $(CLI_SRCS) $(foreach d,$(SRC_DIRS) chaosd cli,$(wildcard $(d)/*.h))
+	clang-format -i $(FORMAT_SRCS)
+
+# Fails when `make format` would change a file; names each one with the
+# number of its lines that would change.
+format-check:
+	@n=0; files=0; \
+	for f in $(FORMAT_SRCS); do \
+	        clang-format --style=file "$$f" > $(BUILD)/.format-check.tmp 2>&1 || { echo "$$f: clang-format failed"; exit 2; }; \
+	        cmp -s "$$f" $(BUILD)/.format-check.tmp && continue; \
+	        c=$$(diff "$$f" $(BUILD)/.format-check.tmp | grep -c '^[<>]'); \
+	        echo "$$f: $$c line(s) would change"; n=$$((n + c)); files=$$((files + 1)); \
+	done; rm -f $(BUILD)/.format-check.tmp; \
+	if [ $$files -gt 0 ]; then echo "format-check: $$files file(s), $$n line(s) (old + new) differ from .clang-format: make format"; exit 1; fi; \
+	echo "format-check: every file as .clang-format has it"
 
 clean:
 	rm -rf $(BUILD)

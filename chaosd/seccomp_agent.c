@@ -22,7 +22,7 @@
 #include "cleanup.h"
 #include "clock.h"
 #include "proc.h"
-#include "syscall_policy.h"
+#include "syscall_fault.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
@@ -199,36 +199,36 @@ static int decide(struct supervised *s, const struct seccomp_notif *req, uint64_
         return r;
 }
 
+struct notif_ref {
+        int listener;
+        uint64_t id;
+};
+
+static double judge_rnd(void *arg)
+{
+        return rnd();
+}
+
+/* The notification is still live, i.e. the pid still is the blocked
+ * caller whose memory the path was read from. */
+static int notif_live(void *arg)
+{
+        struct notif_ref *n = arg;
+
+        return ioctl(n->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &n->id) == 0;
+}
+
 static int decide_policy(struct supervised *s, const struct seccomp_notif *req, uint64_t *delay_us)
 {
-        const struct syscall_policy *p = &s->policy;
+        struct notif_ref n = { .listener = s->listener, .id = req->id };
+        struct syscall_judge j = { .p = &s->policy, .stats = &s->stats, .matches = s->matches, .rnd = judge_rnd,
+                                   .still_waiting = notif_live, .arg = &n };
         struct syscall_verdict v;
-        int arg;
 
-        s->stats.seen++;
-        arg = syscall_path_arg(req->data.nr);
-        if (p->path[0] && arg >= 0) {
-                char path[4096];
-
-                /* Read from the caller's memory, then check that the
-                 * notification is still live, i.e. that the pid still is
-                 * the blocked caller. The caller's other threads can still
-                 * change the string before the kernel reads it: the path
-                 * is a filter, not a security boundary (docs/syscall.md). */
-                if (syscall_read_string((pid_t)req->pid, req->data.args[arg], path, sizeof(path)) < 0 ||
-                    ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0 ||
-                    !syscall_policy_path_match(p, path))
-                        return 0;
-        }
-        syscall_policy_decide(p, s->matches, rnd(), &v);
+        syscall_judge(&j, (pid_t)req->pid, req->data.nr, req->data.args, &v);
+        s->matches = j.matches;
         if (!v.matched)
                 return 0;
-        s->matches++;
-        s->stats.matched++;
-        if (v.err)
-                s->stats.injected++;
-        if (v.delay_us)
-                s->stats.delayed++;
         *delay_us = v.delay_us;
         return v.err;
 }

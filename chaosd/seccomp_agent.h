@@ -10,7 +10,7 @@
  * being watched.
  *
  * Every notification is answered CONTINUE unless a "syscall" fault has
- * attached a policy to that process (syscall_policy.h's agent ops), and
+ * attached a policy to that process (syscall_fault.h's agent ops), and
  * always before the supervised process's first execve (runc's init and
  * chaosctl exec's child run under the filter before they exec). Held
  * (delayed) calls wait on a timer of the loop, never blocking it.

@@ -49,7 +49,7 @@
 #include "fault.h"
 #include "spec.h"
 #include "specfile.h"
-#include "syscall_policy.h"
+#include "syscall_fault.h"
 
 extern char **environ;
 

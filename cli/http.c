@@ -1,5 +1,4 @@
 #include "http.h"
-#include "http_transport.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -8,63 +7,9 @@
 
 #include <cJSON.h>
 
-static int append(struct cli_http_sink *s, const char *p, size_t n)
+static const struct cli_http_transport *transport(const struct http_client *h)
 {
-        struct http_response *r = s->r;
-        char *nb;
-
-        if (r->len + n > HTTP_MAX_BODY) {
-                s->too_big = 1;
-                return -1;
-        }
-        nb = realloc(r->body, r->len + n + 1);
-        if (!nb) {
-                s->oom = 1;
-                return -1;
-        }
-        r->body = nb;
-        memcpy(r->body + r->len, p, n);
-        r->len += n;
-        r->body[r->len] = '\0';
-        return 0;
-}
-
-/* Hand complete lines to the streaming callback and keep only the
- * unfinished tail, so that a long `events --follow` stays small. */
-static int deliver_lines(struct cli_http_sink *s, int final)
-{
-        struct http_response *r = s->r;
-        size_t start = 0;
-        char *nl;
-
-        while ((nl = memchr(r->body + start, '\n', r->len - start))) {
-                size_t n = (size_t)(nl - (r->body + start));
-
-                if (s->line(r->body + start, n, s->ud))
-                        return -1;
-                start += n + 1;
-        }
-        if (final && start < r->len) {
-                if (s->line(r->body + start, r->len - start, s->ud))
-                        return -1;
-                start = r->len;
-        }
-        memmove(r->body, r->body + start, r->len - start);
-        r->len -= start;
-        r->body[r->len] = '\0';
-        return 0;
-}
-
-int cli_http_sink_data(struct cli_http_sink *s, long status, const char *p, size_t n)
-{
-        s->r->status = status;
-        if (append(s, p, n) < 0)
-                return -1;
-        if (s->line && status == 200 && deliver_lines(s, 0) < 0) {
-                s->stopped = 1;
-                return -1;
-        }
-        return 0;
+        return h->transport ? h->transport : &cli_http_unix_transport;
 }
 
 static int perform(struct http_client *h, const char *method, const char *path, const char *body,
@@ -78,13 +23,10 @@ static int perform(struct http_client *h, const char *method, const char *path, 
         s->r->body = calloc(1, 1);
         if (!s->r->body)
                 return error_set(e, ENOMEM, "out of memory");
-        r = h->remote ? cli_http_curl(h, method, path, body, body_len, s, e)
-                      : cli_http_unix(h, method, path, body, body_len, s, e);
+        r = transport(h)->request(h, method, path, body, body_len, s, e);
         if (r < 0 || s->stopped || (s->stop && *s->stop))
                 return r;
-        /* A stream may end without a newline after its last line. */
-        if (s->line && s->r->status == 200)
-                (void)deliver_lines(s, 1);
+        cli_http_sink_end(s);
         return 0;
 }
 
@@ -155,6 +97,5 @@ void cli_http_response_free(struct http_response *r)
 
 void cli_http_client_free(struct http_client *h)
 {
-        cli_http_unix_free(h);
-        cli_http_curl_free(h);
+        transport(h)->close(h);
 }

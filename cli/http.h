@@ -1,5 +1,5 @@
 /* HTTP/1.1 to chaosd: over its Unix socket with our own small client
- * (experiments/httpc*.c, http-parser), or to a remote chaosd over mutual
+ * (lib/http/httpc*.c, http-parser), or to a remote chaosd over mutual
  * TLS with libcurl, which is loaded (dlopen) only then. One connection per
  * process, kept open, so that consecutive requests (run --wait polls)
  * reuse it. */
@@ -8,25 +8,7 @@
 #include <stddef.h>
 
 #include "error.h"
-
-/* The errno that means "the daemon could not be reached at all" (exit 3). */
-#define HTTP_EUNREACHABLE EHOSTDOWN
-
-struct cli_remote;
-struct httpc_conn;
-
-struct http_client {
-        struct httpc_conn *conn;   /* the Unix socket's, opened on first use */
-        void *curl;                /* CURL *, created on first remote use */
-        const char *socket;        /* borrowed; the host URL when remote */
-        struct cli_remote *remote; /* NULL: the Unix socket (cli/remote.c) */
-};
-
-struct http_response {
-        long status;
-        char *body; /* NUL-terminated, owned; never NULL after a request */
-        size_t len;
-};
+#include "http_transport.h"
 
 /* METHOD PATH with an optional JSON BODY. Returns 0 on any HTTP answer
  * (check ret->status), -HTTP_EUNREACHABLE when the socket cannot be

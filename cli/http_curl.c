@@ -65,8 +65,8 @@ static int set_headers(const struct cli_curl *cu, CURL *curl, const char *body, 
         return 0;
 }
 
-int cli_http_curl(struct http_client *h, const char *method, const char *path, const char *body, size_t body_len,
-                  struct cli_http_sink *s, struct error *e)
+static int curl_request(struct http_client *h, const char *method, const char *path, const char *body,
+                        size_t body_len, struct cli_http_sink *s, struct error *e)
 {
         const struct cli_curl *cu = cli_curl_load(e);
         struct curl_slist *hdrs = NULL;
@@ -118,7 +118,7 @@ int cli_http_curl(struct http_client *h, const char *method, const char *path, c
         return 0;
 }
 
-void cli_http_curl_free(struct http_client *h)
+static void curl_close(struct http_client *h)
 {
         const struct cli_curl *cu = cli_curl();
 
@@ -126,3 +126,8 @@ void cli_http_curl_free(struct http_client *h)
                 cu->easy_cleanup(h->curl);
         h->curl = NULL;
 }
+
+const struct cli_http_transport cli_http_curl_transport = {
+        .request = curl_request,
+        .close = curl_close,
+};

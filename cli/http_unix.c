@@ -1,5 +1,5 @@
 /* chaosctl to the local chaosd over its Unix socket: our own client
- * (experiments/httpc_conn.c, http-parser), so that the common case maps no
+ * (lib/http/httpc_conn.c, http-parser), so that the common case maps no
  * TLS library at all. The connection stays open between requests. */
 #include "http_transport.h"
 
@@ -42,8 +42,8 @@ static int transport_error(const struct http_client *h, const struct cli_http_si
         return error_wrap(e, "talking to chaosd at %s", h->socket);
 }
 
-int cli_http_unix(struct http_client *h, const char *method, const char *path, const char *body, size_t body_len,
-                  struct cli_http_sink *s, struct error *e)
+static int unix_request(struct http_client *h, const char *method, const char *path, const char *body,
+                        size_t body_len, struct cli_http_sink *s, struct error *e)
 {
         struct httpc_call call = {
                 .method = method,
@@ -84,10 +84,15 @@ int cli_http_unix(struct http_client *h, const char *method, const char *path, c
         return 0;
 }
 
-void cli_http_unix_free(struct http_client *h)
+static void unix_close(struct http_client *h)
 {
         if (h->conn)
                 httpc_conn_close(h->conn);
         free(h->conn);
         h->conn = NULL;
 }
+
+const struct cli_http_transport cli_http_unix_transport = {
+        .request = unix_request,
+        .close = unix_close,
+};

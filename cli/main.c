@@ -228,6 +228,7 @@ int main(int argc, char **argv)
         }
         if (remote.host || remote.hosts_file) {
                 c.http.remote = &remote;
+                c.http.transport = &cli_http_curl_transport;
                 c.http.socket = remote.host ? remote.host : remote.hosts_file;
         }
         optind = 0; /* full re-initialisation of getopt for the verb */

@@ -172,6 +172,7 @@ static void run_host(struct cli *c, const struct verb *v, int argc, char **argv,
         one.hosts_file = NULL;
         memset(&hc.http, 0, sizeof(hc.http));
         hc.http.remote = &one;
+        hc.http.transport = c->http.transport;
         hc.http.socket = host;
         optind = 0;
         r = v->run(&hc, argc, argv, &he);

@@ -50,7 +50,10 @@ ssize_t fs_read_alloc(const char *path, size_t max, char **ret, struct error *e)
 
 int fs_write(const char *path, const char *value, struct error *e)
 {
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+        /* O_TRUNC changes nothing on cgroupfs but keeps a fake cgroupfs of
+         * plain files (unit tests) truthful when a value is shorter than
+         * the one it replaces. */
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
         size_t len = strlen(value);
         ssize_t n;
 

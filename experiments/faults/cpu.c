@@ -258,17 +258,17 @@ static int cpu_apply(struct fault *f, struct target *t, struct error *e)
                 r = v2_cpuset_restorable(f, t, &d, e);
                 if (r < 0)
                         return r;
-                r = cgsave_write(f, d.cpuset, "cpuset.cpus", p->cpus, e);
+                r = cgsave_write(fault_cgsave(f), d.cpuset, "cpuset.cpus", p->cpus, e);
                 if (r < 0)
                         return error_wrap(e, "set cpus");
         }
         if (p->weight) {
                 if (t->cgv == CG_V1) {
                         snprintf(val, sizeof(val), "%llu", (unsigned long long)weight_to_shares(p->weight));
-                        r = cgsave_write(f, d.cpu, "cpu.shares", val, e);
+                        r = cgsave_write(fault_cgsave(f), d.cpu, "cpu.shares", val, e);
                 } else {
                         snprintf(val, sizeof(val), "%lld", (long long)p->weight);
-                        r = cgsave_write(f, d.cpu, "cpu.weight", val, e);
+                        r = cgsave_write(fault_cgsave(f), d.cpu, "cpu.weight", val, e);
                 }
                 if (r < 0)
                         return error_wrap(e, "set weight");
@@ -290,16 +290,16 @@ static int cpu_apply(struct fault *f, struct target *t, struct error *e)
                          * other way round. */
                         if (p->period_us) {
                                 snprintf(val, sizeof(val), "%llu", (unsigned long long)period);
-                                r = cgsave_write(f, d.cpu, "cpu.cfs_period_us", val, e);
+                                r = cgsave_write(fault_cgsave(f), d.cpu, "cpu.cfs_period_us", val, e);
                                 if (r < 0)
                                         return error_wrap(e, "set period");
                         }
                         snprintf(val, sizeof(val), "%llu", (unsigned long long)quota);
-                        r = cgsave_write(f, d.cpu, "cpu.cfs_quota_us", val, e);
+                        r = cgsave_write(fault_cgsave(f), d.cpu, "cpu.cfs_quota_us", val, e);
                 } else {
                         snprintf(val, sizeof(val), "%llu %llu", (unsigned long long)quota,
                                  (unsigned long long)period);
-                        r = cgsave_write(f, d.cpu, "cpu.max", val, e);
+                        r = cgsave_write(fault_cgsave(f), d.cpu, "cpu.max", val, e);
                 }
                 if (r < 0)
                         return error_wrap(e, "set quota");
@@ -436,7 +436,7 @@ static int cpu_revert(struct fault *f, struct target *t, struct error *e)
 {
         struct error se = { 0 };
         int rs = stressor_stop_all(f, &se);
-        int rf = cgsave_restore(f, e);
+        int rf = cgsave_restore(f->saved, e);
 
         if (rf < 0)
                 return rf;

@@ -85,6 +85,21 @@ int fault_checkpoint(struct fault *f, struct error *e)
         return f->checkpoint ? f->checkpoint(f, e) : 0;
 }
 
+static cJSON *cgsave_state(void *f)
+{
+        return fault_saved(f);
+}
+
+static int cgsave_checkpoint(void *f, struct error *e)
+{
+        return fault_checkpoint(f, e);
+}
+
+struct cgsave fault_cgsave(struct fault *f)
+{
+        return (struct cgsave){ .state = cgsave_state, .checkpoint = cgsave_checkpoint, .arg = f };
+}
+
 void fault_set_readback(struct fault *f, cJSON *r)
 {
         cJSON_Delete(f->readback);

@@ -1,5 +1,6 @@
-/* The fault module interface. One module per fault type (fault_<type>.c),
- * registered in registry.c. A module knows nothing about HTTP or the
+/* The fault module interface. One module per fault type (<type>.c here,
+ * or in a family's sub-folder: network/, syscall/), registered in
+ * registry.c. A module knows nothing about HTTP or the
  * journal: it records the prior state it is about to change in f->saved and
  * calls fault_checkpoint() *before* touching the kernel; the core persists
  * that so revert can run after a crash, in a new process, from f->saved
@@ -9,6 +10,7 @@
 
 #include <cJSON.h>
 
+#include "cgsave.h"
 #include "error.h"
 
 struct target;
@@ -98,5 +100,8 @@ void fault_free(struct fault *f);
 cJSON *fault_saved(struct fault *f);
 /* Persist f->saved now (no-op when the core set no hook). */
 int fault_checkpoint(struct fault *f, struct error *e);
+/* The cgroup-file saver (lib/cgroup/cgsave.h) over f->saved and
+ * fault_checkpoint(). */
+struct cgsave fault_cgsave(struct fault *f);
 /* Replace f->readback with R (takes ownership). */
 void fault_set_readback(struct fault *f, cJSON *r);

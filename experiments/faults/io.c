@@ -126,14 +126,14 @@ static int io_apply(struct fault *f, struct target *t, struct error *e)
                         if (p->lim[i])
                                 n += (size_t)snprintf(val + n, sizeof(val) - n, "%s%s=%llu", n ? " " : "",
                                                       io_v2_names[i], (unsigned long long)p->lim[i]);
-                r = cgsave_write_keyed(f, dir, "io.max", key, "rbps=max wbps=max riops=max wiops=max", val, e);
+                r = cgsave_write_keyed(fault_cgsave(f), dir, "io.max", key, "rbps=max wbps=max riops=max wiops=max", val, e);
                 return r < 0 ? error_wrap(e, "set io.max for %s", key) : 0;
         }
         for (int i = 0; i < IO_N; i++) {
                 if (!p->lim[i])
                         continue;
                 snprintf(val, sizeof(val), "%llu", (unsigned long long)p->lim[i]);
-                r = cgsave_write_keyed(f, dir, io_v1_files[i], key, "0", val, e);
+                r = cgsave_write_keyed(fault_cgsave(f), dir, io_v1_files[i], key, "0", val, e);
                 if (r < 0)
                         return error_wrap(e, "set %s for %s", io_v1_files[i], key);
         }
@@ -195,7 +195,7 @@ static int io_verify(struct fault *f, struct target *t, struct error *e)
 
 static int io_revert(struct fault *f, struct target *t, struct error *e)
 {
-        return cgsave_restore(f, e);
+        return cgsave_restore(f->saved, e);
 }
 
 const struct fault_ops fault_io_ops = {

@@ -154,17 +154,17 @@ static int memory_apply(struct fault *f, struct target *t, struct error *e)
                 /* v1 refuses a memory limit above memory+swap: raise that
                  * first (revert lowers it again after the limit). */
                 if (v1 && read_limit(t, dir, "memory.memsw.limit_in_bytes", &memsw, &ign) == 0 && memsw < p->limit) {
-                        r = cgsave_write(f, dir, "memory.memsw.limit_in_bytes", val, e);
+                        r = cgsave_write(fault_cgsave(f), dir, "memory.memsw.limit_in_bytes", val, e);
                         if (r < 0)
                                 return error_wrap(e, "raise memory+swap limit");
                 }
-                r = cgsave_write(f, dir, limit_file, val, e);
+                r = cgsave_write(fault_cgsave(f), dir, limit_file, val, e);
                 if (r < 0)
                         return error_wrap(e, "set memory limit");
         }
         if (p->high) {
                 snprintf(val, sizeof(val), "%llu", (unsigned long long)p->high);
-                r = cgsave_write(f, dir, v1 ? "memory.soft_limit_in_bytes" : "memory.high", val, e);
+                r = cgsave_write(fault_cgsave(f), dir, v1 ? "memory.soft_limit_in_bytes" : "memory.high", val, e);
                 if (r < 0)
                         return error_wrap(e, "set memory high");
         }
@@ -272,7 +272,7 @@ static int memory_revert(struct fault *f, struct target *t, struct error *e)
         /* Stressors go first: their memory must be gone before a lower
          * prior limit is written back. */
         int rs = stressor_stop_all(f, &se);
-        int rf = cgsave_restore(f, e);
+        int rf = cgsave_restore(f->saved, e);
 
         if (rf < 0)
                 return rf;

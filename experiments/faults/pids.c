@@ -43,7 +43,7 @@ static int pids_apply(struct fault *f, struct target *t, struct error *e)
         if (r < 0)
                 return r;
         snprintf(val, sizeof(val), "%lld", (long long)p->max);
-        r = cgsave_write(f, dir, "pids.max", val, e);
+        r = cgsave_write(fault_cgsave(f), dir, "pids.max", val, e);
         return r < 0 ? error_wrap(e, "set pids.max") : 0;
 }
 
@@ -74,7 +74,7 @@ static int pids_verify(struct fault *f, struct target *t, struct error *e)
 
 static int pids_revert(struct fault *f, struct target *t, struct error *e)
 {
-        return cgsave_restore(f, e);
+        return cgsave_restore(f->saved, e);
 }
 
 const struct fault_ops fault_pids_ops = {

@@ -16,9 +16,6 @@
  * a different choice. */
 #define SELECTOR_SEED_MAX 999999999999999LL
 
-/* Parse the "selector" object at PATH into ts (kind TARGET_CONTAINER with
- * ts->sel.active set). Labels are borrowed from JSON. */
-int selector_parse(const cJSON *json, const char *path, struct target_spec *ts, struct error *e);
 /* Filter L by the selector, then choose. Fills ret_idx (indices into L, in
  * the stable order) and *ret_n. Uses sel->seed; the caller generates one
  * first when sel->has_seed is 0. */

@@ -14,7 +14,7 @@ enum target_kind { TARGET_PID, TARGET_CGROUP, TARGET_CONTAINER, TARGET_EXEC };
 
 enum selector_mode { SEL_ONE, SEL_ALL, SEL_FIXED, SEL_PERCENT };
 
-/* The spec's "selector" object (experiments/selector.c). */
+/* The spec's "selector" object (target_parse.c; chosen by selector.c). */
 struct selector_spec {
         int active;
         char runtime[16];
@@ -57,7 +57,7 @@ struct target {
         char runtime[16];
 };
 
-/* Parse the spec's target object at PATH. */
+/* Parse the spec's target object at PATH (target_parse.c). */
 int target_spec_parse(const cJSON *json, const char *path, struct target_spec *ret, struct error *e);
 /* Resolve a spec to a live target and bind its identity. Refuses the host's
  * PID 1, the calling process and any cgroup that contains it. */

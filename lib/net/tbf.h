@@ -17,7 +17,7 @@ struct tbf_params {
         uint32_t limit;    /* queue in bytes; 0: 50 ms at the rate + burst */
 };
 
-/* Fill the defaults as netfault applies them. */
+/* Fill the defaults as the bandwidth fault applies them. */
 void tbf_defaults(struct tbf_params *p);
 /* Append TCA_KIND "tbf" and TCA_OPTIONS (after the message's tcmsg). */
 int tbf_put(struct nl_msg *msg, const struct tbf_params *p, struct error *e);

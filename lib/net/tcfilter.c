@@ -13,7 +13,6 @@
 #include <netlink/attr.h>
 
 #include "cleanup.h"
-#include "jsonv.h"
 #include "nlx.h"
 
 int tcf_parse_cidr(const char *s, struct tcf_cidr *ret)
@@ -52,66 +51,6 @@ int tcf_parse_cidr(const char *s, struct tcf_cidr *ret)
         for (int bit = ret->prefix; bit < max; bit++)
                 if (ret->addr[bit / 8] & (0x80 >> (bit % 8)))
                         return -EINVAL;
-        return 0;
-}
-
-int tcf_select_parse(const cJSON *json, const char *path, struct tcf_select *ret, struct error *e)
-{
-        const cJSON *peers = NULL, *ports, *it;
-        const char *proto = NULL;
-        char p[JV_PATH_MAX], ip[JV_PATH_MAX];
-        int r, i = 0;
-
-        memset(ret, 0, sizeof(*ret));
-        r = jv_string_array(json, path, "peers", 0, 0, &peers, e);
-        if (r < 0)
-                return r;
-        jv_path(p, path, "peers");
-        cJSON_ArrayForEach(it, peers) {
-                jv_path_index(ip, p, i++);
-                if (ret->n_peers >= TCF_MAX_PEERS)
-                        return error_path(e, p, "at most %d peers", TCF_MAX_PEERS);
-                if (tcf_parse_cidr(it->valuestring, &ret->peers[ret->n_peers]) < 0)
-                        return error_path(e, ip, "\"%.64s\" is not an IPv4/IPv6 address or CIDR (host bits must be zero)",
-                                          it->valuestring);
-                ret->n_peers++;
-        }
-        jv_path(p, path, "ports");
-        ports = cJSON_GetObjectItemCaseSensitive(json, "ports");
-        if (ports) {
-                if (!cJSON_IsArray(ports))
-                        return error_path(e, p, "must be an array of port numbers");
-                i = 0;
-                cJSON_ArrayForEach(it, ports) {
-                        jv_path_index(ip, p, i++);
-                        /* Range first: casting an out-of-range double to
-                         * int is undefined (found by fuzz_spec). */
-                        if (!cJSON_IsNumber(it) || !(it->valuedouble >= 1 && it->valuedouble <= 65535) ||
-                            it->valuedouble != (double)(int)it->valuedouble)
-                                return error_path(e, ip, "must be a port number 1..65535");
-                        if (ret->n_ports >= TCF_MAX_PORTS)
-                                return error_path(e, p, "at most %d ports", TCF_MAX_PORTS);
-                        ret->ports[ret->n_ports++] = (uint16_t)it->valueint;
-                }
-        }
-        r = jv_string(json, path, "protocol", 0, &proto, e);
-        if (r < 0)
-                return r;
-        if (proto) {
-                jv_path(p, path, "protocol");
-                if (strcmp(proto, "tcp") == 0)
-                        ret->protocol = TCF_PROTO_TCP;
-                else if (strcmp(proto, "udp") == 0)
-                        ret->protocol = TCF_PROTO_UDP;
-                else if (strcmp(proto, "icmp") == 0)
-                        ret->protocol = TCF_PROTO_ICMP;
-                else if (strcmp(proto, "all") == 0)
-                        ret->protocol = TCF_PROTO_ALL;
-                else
-                        return error_path(e, p, "\"%.32s\" is not one of tcp, udp, icmp, all", proto);
-                if (ret->protocol == TCF_PROTO_ICMP && ret->n_ports)
-                        return error_path(e, p, "icmp has no ports");
-        }
         return 0;
 }
 

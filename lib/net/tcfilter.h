@@ -7,7 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cJSON.h>
 #include <netlink/msg.h>
 
 #include "error.h"
@@ -24,7 +23,7 @@ struct tcf_cidr {
 
 enum tcf_proto { TCF_PROTO_ALL = 0, TCF_PROTO_TCP = 6, TCF_PROTO_UDP = 17, TCF_PROTO_ICMP = 1 };
 
-/* The parsed selection of a fault. */
+/* A selection of traffic (the network faults parse it from their spec). */
 struct tcf_select {
         struct tcf_cidr peers[TCF_MAX_PEERS];
         int n_peers;
@@ -52,8 +51,6 @@ struct tcf_action {
 };
 
 int tcf_parse_cidr(const char *s, struct tcf_cidr *ret);
-/* Parse "peers", "ports", "protocol" of a fault object at PATH. */
-int tcf_select_parse(const cJSON *json, const char *path, struct tcf_select *ret, struct error *e);
 /* 1 when the selection restricts traffic (peers or ports or protocol). */
 int tcf_select_active(const struct tcf_select *s);
 /* Expand the selection into u32 matches: one per (peer x port x

@@ -37,6 +37,9 @@
 #include "target.h"
 #include "testutil.h"
 
+#define PREFIX "chaosd-t-net"
+#include "docker_util.h"
+
 /* ---- the driver ---- */
 
 static int load_fault(const char *json, struct fault **ret, cJSON **owner, struct error *e)
@@ -193,39 +196,6 @@ fail:
 
 static char ns[64];
 static pid_t holder = -1;
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-        char cmd[2048];
-        va_list ap;
-        int st;
-
-        va_start(ap, fmt);
-        vsnprintf(cmd, sizeof(cmd), fmt, ap);
-        va_end(ap);
-        st = system(cmd);
-        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static int run_out(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int run_out(char *out, size_t len, const char *fmt, ...)
-{
-        char cmd[2048];
-        va_list ap;
-        FILE *p;
-        size_t n;
-
-        va_start(ap, fmt);
-        vsnprintf(cmd, sizeof(cmd), fmt, ap);
-        va_end(ap);
-        p = popen(cmd, "r");
-        if (!p)
-                return -1;
-        n = fread(out, 1, len - 1, p);
-        out[n] = '\0';
-        return pclose(p);
-}
 
 /* A namespace with a veth pair and a tbf root on v0, and a process in it. */
 static void setup(void)
@@ -470,10 +440,15 @@ static double throughput_to(long bytes, int inbound, const char *peer)
                   "    n+=len(b)\n"
                   "print(\"%%.0f\" %% ((n-first)/(time.monotonic()-t0)))' >/tmp/%s.rx 2>&1 &",
                   ns, ns, rx_ns, rx_ip, ns);
+        /* The receiver may take longer than that to listen on a loaded
+         * machine: the sender retries a refused connect for 5 s. */
         usleep(300 * 1000);
         if (run("ip netns exec %s%s python3 -c '"
-                "import socket\n"
-                "s=socket.create_connection((\"%s\", 5001), 5); s.sendall(bytes(%ld)); s.close()'",
+                "import socket,time\n"
+                "for i in range(50):\n"
+                "    try: s=socket.create_connection((\"%s\", 5001), 5); break\n"
+                "    except ConnectionRefusedError: time.sleep(0.1)\n"
+                "s.sendall(bytes(%ld)); s.close()'",
                 ns, tx_ns, rx_ip, bytes) != 0)
                 return -1;
         for (int i = 0; i < 100; i++) {
@@ -658,7 +633,7 @@ START_TEST(test_container_bandwidth)
         int r;
 
         REQUIRE_ROOT();
-        if (run("docker info >/dev/null 2>&1 && docker image inspect chaosd-busybox:latest >/dev/null 2>&1") != 0)
+        if (!have_docker())
                 SKIP_TEST("docker or the chaosd-busybox image is not available");
         snprintf(name, sizeof(name), "chaosd-t-net-%d", (int)getpid());
         ck_assert_int_eq(run("docker run -d --name %s chaosd-busybox:latest sleep 600 >/dev/null", name), 0);

@@ -21,9 +21,10 @@
 #include <linux/tc_act/tc_gact.h>
 #include <linux/tc_act/tc_mirred.h>
 
+#include "bandwidth.h"
 #include "fault.h"
 #include "netem.h"
-#include "netfault.h"
+#include "network.h"
 #include "nlx.h"
 #include "tbf.h"
 #include "tcfilter.h"
@@ -428,16 +429,16 @@ START_TEST(test_spec_ok)
         cJSON *j = cJSON_Parse(ok);
         struct fault *f = NULL;
         struct error e = { 0 };
-        struct netfault *nf;
+        struct netem_fault *nw;
 
         ck_assert_msg(fault_new(j, 0, &f, &e) == 0, "%s", e.msg);
-        nf = f->priv;
-        ck_assert_uint_eq(nf->nem.latency_ns, 100000000);
-        ck_assert_uint_eq(nf->nem.rate_Bps, 1250000);
-        ck_assert(nf->egress && nf->ingress);
-        ck_assert_int_eq(nf->n_ifnames, 2);
-        ck_assert_int_eq(nf->sel.n_peers, 2);
-        ck_assert_int_eq(nf->sel.protocol, TCF_PROTO_TCP);
+        nw = f->priv;
+        ck_assert_uint_eq(nw->nem.latency_ns, 100000000);
+        ck_assert_uint_eq(nw->nem.rate_Bps, 1250000);
+        ck_assert(nw->nf.egress && nw->nf.ingress);
+        ck_assert_int_eq(nw->nf.n_ifnames, 2);
+        ck_assert_int_eq(nw->nf.sel.n_peers, 2);
+        ck_assert_int_eq(nw->nf.sel.protocol, TCF_PROTO_TCP);
         fault_free(f);
         cJSON_Delete(j);
 }
@@ -498,14 +499,14 @@ START_TEST(test_bandwidth_spec)
                                "\"peers\":[\"10.0.0.0/8\"]}");
         struct fault *f = NULL;
         struct error e = { 0 };
-        struct netfault *nf;
+        struct bandwidth_fault *bw;
 
         ck_assert_msg(fault_new(j, 0, &f, &e) == 0, "%s", e.msg);
-        nf = f->priv;
-        ck_assert_int_eq(nf->kind, NF_BANDWIDTH);
-        ck_assert_uint_eq(nf->tbf.rate_Bps, 1250000);
-        ck_assert_uint_eq(nf->tbf.burst, 32768);
-        ck_assert_uint_eq(nf->tbf.limit, 100000);
+        ck_assert_str_eq(f->ops->type, "bandwidth");
+        bw = f->priv;
+        ck_assert_uint_eq(bw->tbf.rate_Bps, 1250000);
+        ck_assert_uint_eq(bw->tbf.burst, 32768);
+        ck_assert_uint_eq(bw->tbf.limit, 100000);
         fault_free(f);
         cJSON_Delete(j);
         expect_path("{\"type\":\"bandwidth\"}", "$.faults[2].rate");

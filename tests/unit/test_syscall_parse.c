@@ -26,7 +26,7 @@
 #include "fault.h"
 #include "seccomp_agent.h"
 #include "proc.h"
-#include "syscall_policy.h"
+#include "syscall_fault.h"
 #include "syscall_ptrace.h"
 #include "testutil.h"
 

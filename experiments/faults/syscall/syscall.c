@@ -36,7 +36,7 @@
 
 #include "fault.h"
 #include "jsonv.h"
-#include "syscall_policy.h"
+#include "syscall_fault.h"
 #include "syscall_ptrace.h"
 #include "target.h"
 

@@ -1,6 +1,6 @@
 /* The per-call decision of a syscall fault, shared by the seccomp agent and
  * the ptrace tracer so both modes behave the same. */
-#include "syscall_policy.h"
+#include "syscall_fault.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -110,6 +110,35 @@ void syscall_policy_decide(const struct syscall_policy *p, uint64_t matches_so_f
         ret->matched = 1;
         ret->err = p->err;
         ret->delay_us = p->delay_us;
+}
+
+void syscall_judge(struct syscall_judge *j, pid_t pid, int nr, const __u64 *args, struct syscall_verdict *ret)
+{
+        const struct syscall_policy *p = j->p;
+        int arg = syscall_path_arg(nr);
+
+        *ret = (struct syscall_verdict){ 0 };
+        j->stats->seen++;
+        if (p->path[0] && arg >= 0) {
+                char path[4096];
+
+                /* Another thread sharing the caller's memory can still
+                 * change the string before the kernel reads it
+                 * (docs/syscall.md: TOCTOU): the path is a filter, not a
+                 * security boundary. */
+                if (syscall_read_string(pid, args[arg], path, sizeof(path)) < 0 ||
+                    (j->still_waiting && !j->still_waiting(j->arg)) || !syscall_policy_path_match(p, path))
+                        return;
+        }
+        syscall_policy_decide(p, j->matches, j->rnd(j->arg), ret);
+        if (!ret->matched)
+                return;
+        j->matches++;
+        j->stats->matched++;
+        if (ret->err)
+                j->stats->injected++;
+        if (ret->delay_us)
+                j->stats->delayed++;
 }
 
 int syscall_policy_kernel_ok(const struct syscall_policy *p)

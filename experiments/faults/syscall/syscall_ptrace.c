@@ -76,6 +76,11 @@ static double rnd(struct tracer *tr)
         return (double)((tr->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
 }
 
+static double judge_rnd(void *tr)
+{
+        return rnd(tr);
+}
+
 static struct tracee *find(struct tracer *tr, pid_t tid)
 {
         for (size_t i = 0; i < tr->n; i++)
@@ -172,7 +177,8 @@ static void on_syscall_stop(struct tracer *tr, pid_t tid)
         struct ptrace_syscall_info info;
         struct tracee *t = add(tr, tid);
         struct syscall_verdict v;
-        int idx, arg;
+        struct syscall_judge j;
+        int idx;
 
         if (!t || xptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof(info), (unsigned long)&info) <= 0)
                 goto resume;
@@ -187,30 +193,18 @@ static void on_syscall_stop(struct tracer *tr, pid_t tid)
         idx = syscall_policy_index(tr->p, (int)info.entry.nr);
         if (idx < 0)
                 goto resume;
-        tr->stats->seen++;
-        arg = syscall_path_arg((int)info.entry.nr);
-        if (tr->p->path[0] && arg >= 0) {
-                char path[4096];
-
-                /* The tracee is stopped, but another thread sharing its
-                 * memory could change the string before the kernel reads it
-                 * (docs/syscall.md: TOCTOU). Only a filter, never a guard. */
-                if (syscall_read_string(tid, info.entry.args[arg], path, sizeof(path)) < 0 ||
-                    !syscall_policy_path_match(tr->p, path))
-                        goto resume;
-        }
-        syscall_policy_decide(tr->p, tr->matches, rnd(tr), &v);
+        /* The tracee is stopped: it waits until we resume it. */
+        j = (struct syscall_judge){ .p = tr->p, .stats = tr->stats, .matches = tr->matches, .rnd = judge_rnd,
+                                    .arg = tr };
+        syscall_judge(&j, tid, (int)info.entry.nr, info.entry.args, &v);
+        tr->matches = j.matches;
         if (!v.matched)
                 goto resume;
-        tr->matches++;
-        tr->stats->matched++;
         if (v.err) {
                 set_return(tid, v.err, 1);
                 t->pending_err = v.err;
-                tr->stats->injected++;
         }
         if (v.delay_us) {
-                tr->stats->delayed++;
                 t->held_until_ns = mono_ns() + v.delay_us * 1000;
                 return; /* resumed by release_due() */
         }

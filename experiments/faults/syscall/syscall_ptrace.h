@@ -12,7 +12,7 @@
 #include <sys/types.h>
 
 #include "error.h"
-#include "syscall_policy.h"
+#include "syscall_fault.h"
 
 struct syscall_tracer {
         pid_t pid;                    /* the tracer process; 0 when none */

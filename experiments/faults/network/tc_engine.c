@@ -1,8 +1,7 @@
-#include "netfault.h"
+#include "tc_engine.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +16,10 @@
 #include <netlink/route/link.h>
 
 #include "cleanup.h"
-#include "jsonv.h"
 #include "netns.h"
 #include "nlx.h"
 #include "qtree.h"
 #include "target.h"
-#include "units.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_msg *, nlmsg_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_sock *, nl_socket_free)
@@ -34,215 +31,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_cache *, nl_cache_free)
 /* The user's prior tree is re-created here while the fault is on: band 1
  * of chaosd's prio (the unmatched traffic) or netem's own child class. */
 #define KEEP_CLASS NLX_HANDLE(NF_ROOT_MAJ, 1)
-#define HOOK_INGRESS TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS)
-#define HOOK_EGRESS TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS)
-
-static const char *const network_keys[] = {
-        "type",     "delay",     "jitter",   "correlation",           "distribution", "loss",
-        "loss_correlation",      "duplicate", "duplicate_correlation", "corrupt",      "corrupt_correlation",
-        "reorder",  "reorder_correlation",   "gap",      "rate",      "limit",        "interface",
-        "peers",    "ports",     "protocol", "direction", NULL,
-};
-static const char *const partition_keys[] = { "type", "interface", "peers", "ports", "protocol", "direction", NULL };
-static const char *const bandwidth_keys[] = { "type", "rate",  "burst",    "limit",     "interface",
-                                              "peers", "ports", "protocol", "direction", NULL };
-
-#define MAX_DELAY_US (60ULL * 1000000)
-
-static int get_pct(const cJSON *json, const char *path, const char *key, double *ret, struct error *e)
-{
-        int r = jv_percent(json, path, key, 0, ret, e);
-
-        return r < 0 ? r : 0;
-}
-
-static int parse_netem(struct netem_params *p, const cJSON *json, const char *path, struct error *e)
-{
-        uint64_t us = 0;
-        int64_t n = 0;
-        const char *s = NULL;
-        char jp[JV_PATH_MAX], why[128];
-        int r;
-
-        r = jv_duration(json, path, "delay", 0, 0, MAX_DELAY_US, &us, e);
-        if (r < 0)
-                return r;
-        p->latency_ns = us * 1000;
-        us = 0;
-        r = jv_duration(json, path, "jitter", 0, 0, MAX_DELAY_US, &us, e);
-        if (r < 0)
-                return r;
-        p->jitter_ns = us * 1000;
-        if ((r = get_pct(json, path, "correlation", &p->delay_corr, e)) < 0 ||
-            (r = get_pct(json, path, "loss", &p->loss, e)) < 0 ||
-            (r = get_pct(json, path, "loss_correlation", &p->loss_corr, e)) < 0 ||
-            (r = get_pct(json, path, "duplicate", &p->duplicate, e)) < 0 ||
-            (r = get_pct(json, path, "duplicate_correlation", &p->dup_corr, e)) < 0 ||
-            (r = get_pct(json, path, "corrupt", &p->corrupt, e)) < 0 ||
-            (r = get_pct(json, path, "corrupt_correlation", &p->corrupt_corr, e)) < 0 ||
-            (r = get_pct(json, path, "reorder", &p->reorder, e)) < 0 ||
-            (r = get_pct(json, path, "reorder_correlation", &p->reorder_corr, e)) < 0)
-                return r;
-        r = jv_int(json, path, "gap", 0, 0, INT32_MAX, &n, e);
-        if (r < 0)
-                return r;
-        p->gap = (uint32_t)n;
-        n = 0;
-        r = jv_int(json, path, "limit", 0, 1, 10000000, &n, e);
-        if (r < 0)
-                return r;
-        p->limit = (uint32_t)n;
-        r = jv_string(json, path, "rate", 0, &s, e);
-        if (r < 0)
-                return r;
-        if (s) {
-                jv_path(jp, path, "rate");
-                if (units_parse_rate(s, &p->rate_Bps) < 0)
-                        return error_path(e, jp, "\"%.32s\" is not a rate (e.g. \"1mbit\", \"500kbit\", \"1MBps\")", s);
-        }
-        s = NULL;
-        r = jv_string(json, path, "distribution", 0, &s, e);
-        if (r < 0)
-                return r;
-        if (s) {
-                static const char *const dists[] = { "uniform", "normal", "pareto", "paretonormal", NULL };
-                int ok = 0;
-
-                for (const char *const *d = dists; *d; d++)
-                        ok |= strcmp(*d, s) == 0;
-                jv_path(jp, path, "distribution");
-                if (!ok)
-                        return error_path(e, jp, "\"%.32s\" is not one of uniform, normal, pareto, paretonormal", s);
-                snprintf(p->distribution, sizeof(p->distribution), "%s", s);
-        }
-        if (netem_check(p, why, sizeof(why)) < 0)
-                return error_path(e, path, "%s", why);
-        if (!p->latency_ns && !p->loss && !p->duplicate && !p->corrupt && !p->rate_Bps)
-                return error_path(e, path, "needs at least one of delay, loss, duplicate, corrupt, rate");
-        return 0;
-}
-
-static int parse_ifaces(struct netfault *nf, const cJSON *json, const char *path, struct error *e)
-{
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(json, "interface"), *it;
-        char jp[JV_PATH_MAX];
-
-        jv_path(jp, path, "interface");
-        if (!v)
-                return 0;
-        if (cJSON_IsString(v)) {
-                if (!v->valuestring[0] || strlen(v->valuestring) >= IF_NAMESIZE || strchr(v->valuestring, '/'))
-                        return error_path(e, jp, "\"%.32s\" is not an interface name", v->valuestring);
-                snprintf(nf->ifnames[nf->n_ifnames++], IF_NAMESIZE, "%s", v->valuestring);
-                return 0;
-        }
-        if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0)
-                return error_path(e, jp, "must be an interface name or a non-empty array of them");
-        cJSON_ArrayForEach(it, v) {
-                if (!cJSON_IsString(it) || !it->valuestring[0] || strlen(it->valuestring) >= IF_NAMESIZE)
-                        return error_path(e, jp, "every entry must be an interface name");
-                if (nf->n_ifnames >= NF_MAX_IFACES)
-                        return error_path(e, jp, "at most %d interfaces", NF_MAX_IFACES);
-                snprintf(nf->ifnames[nf->n_ifnames++], IF_NAMESIZE, "%s", it->valuestring);
-        }
-        return 0;
-}
-
-static int parse_tbf(struct tbf_params *p, const cJSON *json, const char *path, struct error *e)
-{
-        const char *s = NULL;
-        char jp[JV_PATH_MAX];
-        uint64_t v = 0;
-        int r;
-
-        r = jv_string(json, path, "rate", 1, &s, e);
-        if (r < 0)
-                return r;
-        jv_path(jp, path, "rate");
-        if (units_parse_rate(s, &p->rate_Bps) < 0)
-                return error_path(e, jp, "\"%.32s\" is not a rate (e.g. \"1mbit\", \"500kbit\", \"1MBps\")", s);
-        r = jv_size(json, path, "burst", 0, &v, e);
-        if (r < 0)
-                return r;
-        jv_path(jp, path, "burst");
-        if (r > 0 && (v < 1514 || v > UINT32_MAX))
-                return error_path(e, jp, "must be between 1514 bytes (an MTU) and 4GiB");
-        p->burst = (uint32_t)v;
-        v = 0;
-        r = jv_size(json, path, "limit", 0, &v, e);
-        if (r < 0)
-                return r;
-        jv_path(jp, path, "limit");
-        if (r > 0 && (v < 1514 || v > UINT32_MAX))
-                return error_path(e, jp, "must be between 1514 bytes and 4GiB (bytes queued before dropping)");
-        p->limit = (uint32_t)v;
-        tbf_defaults(p);
-        return 0;
-}
-
-int netfault_parse(struct fault *f, const cJSON *json, enum nf_kind kind, struct error *e)
-{
-        _cleanup_free_ struct netfault *nf = calloc(1, sizeof(*nf));
-        int partition = kind == NF_PARTITION;
-        const char *dir = NULL;
-        char jp[JV_PATH_MAX];
-        int r;
-
-        if (!nf)
-                return error_set(e, ENOMEM, "out of memory");
-        nf->kind = kind;
-        nf->partition = partition;
-        nf->nsfd = -1;
-        r = jv_check_object(json, f->path,
-                            partition ? partition_keys : kind == NF_BANDWIDTH ? bandwidth_keys : network_keys, e);
-        if (r < 0)
-                return r;
-        if (kind == NF_NETEM)
-                r = parse_netem(&nf->nem, json, f->path, e);
-        else if (kind == NF_BANDWIDTH)
-                r = parse_tbf(&nf->tbf, json, f->path, e);
-        if (r < 0)
-                return r;
-        r = tcf_select_parse(json, f->path, &nf->sel, e);
-        if (r < 0)
-                return r;
-        if (partition && nf->sel.n_peers == 0) {
-                jv_path(jp, f->path, "peers");
-                return error_path(e, jp, "is required: the addresses to cut off (use a network fault with loss "
-                                         "100%% to isolate completely)");
-        }
-        r = parse_ifaces(nf, json, f->path, e);
-        if (r < 0)
-                return r;
-        r = jv_string(json, f->path, "direction", 0, &dir, e);
-        if (r < 0)
-                return r;
-        if (!dir)
-                dir = partition ? "both" : "egress";
-        jv_path(jp, f->path, "direction");
-        if (strcmp(dir, "egress") == 0)
-                nf->egress = 1;
-        else if (strcmp(dir, "ingress") == 0)
-                nf->ingress = 1;
-        else if (strcmp(dir, "both") == 0)
-                nf->egress = nf->ingress = 1;
-        else
-                return error_path(e, jp, "\"%.32s\" is not one of egress, ingress, both", dir);
-        f->priv = TAKE_PTR(nf);
-        return 0;
-}
-
-void netfault_free(void *priv)
-{
-        struct netfault *nf = priv;
-
-        if (!nf)
-                return;
-        free(nf->nem.dist);
-        if (nf->nsfd >= 0)
-                close(nf->nsfd);
-        free(nf);
-}
 
 /* ---- kernel requests ---- */
 
@@ -283,8 +71,8 @@ static int qdisc_error(struct error *e, int r, const char *kind, const char *ifn
         return error_wrap(e, "%s: add %s qdisc", ifname, kind);
 }
 
-static int add_netem(struct nl_sock *sk, const struct netfault *nf, int ifindex, const char *ifname, uint32_t parent,
-                     uint32_t handle, int flags, struct error *e)
+static int add_leaf(struct nl_sock *sk, const struct netfault *nf, int ifindex, const char *ifname, uint32_t parent,
+                    uint32_t handle, int flags, struct error *e)
 {
         _cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
         int r;
@@ -292,12 +80,11 @@ static int add_netem(struct nl_sock *sk, const struct netfault *nf, int ifindex,
         r = nlx_tc_msg(RTM_NEWQDISC, flags, ifindex, parent, handle, 0, &m, e);
         if (r < 0)
                 return r;
-        /* The `bandwidth` fault puts a tbf where `network` puts netem. */
-        r = nf->kind == NF_BANDWIDTH ? tbf_put(m, &nf->tbf, e) : netem_put(m, &nf->nem, e);
+        r = nf->leaf->put(m, nf, e);
         if (r < 0)
                 return r;
         r = talk_retry(sk, m, e);
-        return r < 0 ? qdisc_error(e, r, nf->kind == NF_BANDWIDTH ? "tbf" : "netem", ifname) : 0;
+        return r < 0 ? qdisc_error(e, r, nf->leaf->kind, ifname) : 0;
 }
 
 static int add_prio(struct nl_sock *sk, int ifindex, struct error *e)
@@ -405,16 +192,16 @@ static uint16_t hook_prio(const struct tcf_match *m, uint32_t parent)
 {
         uint16_t p = m->family == AF_INET ? NF_PRIO_V4 : m->family == AF_INET6 ? NF_PRIO_V6 : NF_PRIO_ALL;
 
-        return parent == HOOK_EGRESS ? p + NF_PRIO_EGRESS_OFF : p;
+        return parent == NF_HOOK_EGRESS ? p + NF_PRIO_EGRESS_OFF : p;
 }
 
 static uint16_t prio_off(uint32_t parent)
 {
-        return parent == HOOK_EGRESS ? NF_PRIO_EGRESS_OFF : 0;
+        return parent == NF_HOOK_EGRESS ? NF_PRIO_EGRESS_OFF : 0;
 }
 
-static int add_filters(struct nl_sock *sk, const struct netfault *nf, int ifindex, const char *ifname, uint32_t parent,
-                       int in_hook, int peer_is_src, const struct tcf_action *a, struct error *e)
+int nf_add_filters(struct nl_sock *sk, const struct netfault *nf, int ifindex, const char *ifname, uint32_t parent,
+                   int in_hook, int peer_is_src, const struct tcf_action *a, struct error *e)
 {
         _cleanup_free_ struct tcf_match *v = NULL;
         size_t n;
@@ -500,18 +287,13 @@ too_big:
 
 /* ---- interfaces ---- */
 
-struct iface {
-        char name[IF_NAMESIZE];
-        int ifindex;
-};
-
 /* Append to a growing array: no fixed cap on how many interfaces a
  * namespace has (a host or a router pod may have hundreds). */
-static int push_iface(struct iface **v, int *n, int *cap, const char *name, int ifindex, struct error *e)
+static int push_iface(struct nf_iface **v, int *n, int *cap, const char *name, int ifindex, struct error *e)
 {
         if (*n == *cap) {
                 int nc = *cap ? *cap * 2 : 16;
-                struct iface *nv = realloc(*v, (size_t)nc * sizeof(**v));
+                struct nf_iface *nv = realloc(*v, (size_t)nc * sizeof(**v));
 
                 if (!nv)
                         return error_set(e, ENOMEM, "out of memory");
@@ -523,10 +305,11 @@ static int push_iface(struct iface **v, int *n, int *cap, const char *name, int 
         return 0;
 }
 
-static int list_ifaces(struct nl_sock *sk, const struct netfault *nf, struct iface **ret, int *n_out, struct error *e)
+static int list_ifaces(struct nl_sock *sk, const struct netfault *nf, struct nf_iface **ret, int *n_out,
+                       struct error *e)
 {
         _cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
-        _cleanup_free_ struct iface *out = NULL;
+        _cleanup_free_ struct nf_iface *out = NULL;
         int r, n = 0, cap = 0;
 
         r = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache);
@@ -586,7 +369,7 @@ static void ifb_name(char *out, int ifindex)
 
 /* Refuse before touching anything when an interface already carries
  * chaosd objects (another experiment) or cannot take this one. */
-static int precheck(struct nl_sock *sk, const struct netfault *nf, const struct iface *ifc, struct error *e)
+static int precheck(struct nl_sock *sk, const struct netfault *nf, const struct nf_iface *ifc, struct error *e)
 {
         struct qinfo root, hook;
         char ifb[IF_NAMESIZE];
@@ -615,7 +398,7 @@ static int precheck(struct nl_sock *sk, const struct netfault *nf, const struct 
                         for (k = 0; k < 2; k++) {
                                 int c = 0;
 
-                                uint32_t hp = k ? HOOK_EGRESS : HOOK_INGRESS;
+                                uint32_t hp = k ? NF_HOOK_EGRESS : NF_HOOK_INGRESS;
 
                                 r = qtree_count_filters(sk, ifc->ifindex, hp, p + prio_off(hp), &c, e);
                                 if (r < 0)
@@ -628,7 +411,7 @@ static int precheck(struct nl_sock *sk, const struct netfault *nf, const struct 
                                                  "that experiment first",
                                                  ifc->name, p, hook.kind);
                 }
-                if (nf->partition && nf->egress && strcmp(hook.kind, "clsact") != 0)
+                if (nf->leaf->egress_hook && nf->egress && strcmp(hook.kind, "clsact") != 0)
                         return error_set(e, EBUSY,
                                          "%s has an \"%s\" qdisc, which has no egress hook; partition needs clsact",
                                          ifc->name, hook.kind);
@@ -638,14 +421,14 @@ static int precheck(struct nl_sock *sk, const struct netfault *nf, const struct 
 
 /* ---- apply ---- */
 
-static int checkpoint(struct fault *f, struct error *e)
+int nf_checkpoint(struct fault *f, struct error *e)
 {
         int r = fault_checkpoint(f, e);
 
         return r < 0 ? error_wrap(e, "journal") : 0;
 }
 
-static int ensure_hook(struct nl_sock *sk, struct fault *f, cJSON *js, const struct iface *ifc, struct error *e)
+int nf_ensure_hook(struct nl_sock *sk, struct fault *f, cJSON *js, const struct nf_iface *ifc, struct error *e)
 {
         struct qinfo hook;
         int r;
@@ -658,7 +441,7 @@ static int ensure_hook(struct nl_sock *sk, struct fault *f, cJSON *js, const str
         if (r > 0)
                 return 0; /* the user's clsact/ingress: share it, add only our prios */
         cJSON_AddTrueToObject(js, "hook_created");
-        r = checkpoint(f, e);
+        r = nf_checkpoint(f, e);
         if (r < 0)
                 return r;
         return add_clsact(sk, ifc->ifindex, ifc->name, e);
@@ -712,7 +495,7 @@ static int drop_kept(struct nl_sock *sk, int ifindex, const char *ifname, const 
  * traffic the fault does not select (or, under netem, all of it after the
  * delay) is still shaped as before. Not being able to is not fatal: the
  * read-back says the prior qdisc is bypassed for the duration. */
-static int keep_prior(struct nl_sock *sk, struct fault *f, const struct iface *ifc, cJSON *js, struct error *e)
+static int keep_prior(struct nl_sock *sk, struct fault *f, const struct nf_iface *ifc, cJSON *js, struct error *e)
 {
         const cJSON *prior = cJSON_GetObjectItem(js, "prior");
         struct qinfo root;
@@ -722,7 +505,7 @@ static int keep_prior(struct nl_sock *sk, struct fault *f, const struct iface *i
         if (!qtree_saved_root(prior, NULL, 0))
                 return 0;
         cJSON_AddNumberToObject(js, "kept_under", KEEP_CLASS);
-        r = checkpoint(f, e);
+        r = nf_checkpoint(f, e);
         if (r < 0)
                 return r;
         if (qtree_restore_under(sk, ifc->ifindex, prior, KEEP_CLASS, &e2) == 0)
@@ -733,34 +516,16 @@ static int keep_prior(struct nl_sock *sk, struct fault *f, const struct iface *i
                 r = drop_kept(sk, ifc->ifindex, ifc->name, js, root.kind, e);
         if (r < 0)
                 return r;
-        return checkpoint(f, e);
+        return nf_checkpoint(f, e);
 }
 
-static int apply_iface(struct nl_sock *sk, struct fault *f, const struct netfault *nf, const struct iface *ifc,
+static int apply_iface(struct nl_sock *sk, struct fault *f, const struct netfault *nf, const struct nf_iface *ifc,
                        cJSON *js, struct error *e)
 {
         int active = tcf_select_active(&nf->sel), r;
 
-        if (nf->partition) {
-                struct tcf_action drop = { .kind = TCF_DROP };
-                cJSON *hooks = cJSON_AddArrayToObject(js, "hook_filters");
-
-                r = ensure_hook(sk, f, js, ifc, e);
-                if (r < 0)
-                        return r;
-                if (nf->egress)
-                        cJSON_AddItemToArray(hooks, cJSON_CreateNumber(HOOK_EGRESS));
-                if (nf->ingress)
-                        cJSON_AddItemToArray(hooks, cJSON_CreateNumber(HOOK_INGRESS));
-                r = checkpoint(f, e);
-                if (r < 0)
-                        return r;
-                if (nf->egress && (r = add_filters(sk, nf, ifc->ifindex, ifc->name, HOOK_EGRESS, 1, 0, &drop, e)) < 0)
-                        return r;
-                if (nf->ingress && (r = add_filters(sk, nf, ifc->ifindex, ifc->name, HOOK_INGRESS, 1, 1, &drop, e)) < 0)
-                        return r;
-                return 0;
-        }
+        if (nf->leaf->apply_iface)
+                return nf->leaf->apply_iface(sk, f, nf, ifc, js, e);
         if (nf->egress) {
                 cJSON *prior = NULL;
 
@@ -769,21 +534,21 @@ static int apply_iface(struct nl_sock *sk, struct fault *f, const struct netfaul
                         return error_wrap(e, "%s: save the root qdisc", ifc->name);
                 cJSON_AddItemToObject(js, "prior", prior);
                 cJSON_AddTrueToObject(js, "egress");
-                r = checkpoint(f, e);
+                r = nf_checkpoint(f, e);
                 if (r < 0)
                         return r;
                 if (!active) {
-                        r = add_netem(sk, nf, ifc->ifindex, ifc->name, TC_H_ROOT, ROOT_HANDLE,
-                                      NLM_F_CREATE | NLM_F_REPLACE, e);
+                        r = add_leaf(sk, nf, ifc->ifindex, ifc->name, TC_H_ROOT, ROOT_HANDLE,
+                                     NLM_F_CREATE | NLM_F_REPLACE, e);
                 } else {
                         struct tcf_action cls = { .kind = TCF_CLASSIFY, .classid = BAND_FAULT };
 
                         r = add_bands(sk, ifc->ifindex, ifc->name, e);
                         if (r >= 0)
-                                r = add_netem(sk, nf, ifc->ifindex, ifc->name, BAND_FAULT, LEAF_HANDLE,
-                                              NLM_F_CREATE | NLM_F_EXCL, e);
+                                r = add_leaf(sk, nf, ifc->ifindex, ifc->name, BAND_FAULT, LEAF_HANDLE,
+                                             NLM_F_CREATE | NLM_F_EXCL, e);
                         if (r >= 0)
-                                r = add_filters(sk, nf, ifc->ifindex, ifc->name, ROOT_HANDLE, 0, 0, &cls, e);
+                                r = nf_add_filters(sk, nf, ifc->ifindex, ifc->name, ROOT_HANDLE, 0, 0, &cls, e);
                 }
                 if (r < 0)
                         return r;
@@ -799,7 +564,7 @@ static int apply_iface(struct nl_sock *sk, struct fault *f, const struct netfaul
 
                 ifb_name(ifb, ifc->ifindex);
                 cJSON_AddStringToObject(js, "ifb", ifb);
-                r = checkpoint(f, e);
+                r = nf_checkpoint(f, e);
                 if (r < 0)
                         return r;
                 r = link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, ifb, IFF_UP, &m, e);
@@ -816,18 +581,18 @@ static int apply_iface(struct nl_sock *sk, struct fault *f, const struct netfaul
                 r = ifindex_of(sk, ifb, &redir.ifindex, e);
                 if (r < 0)
                         return r;
-                r = add_netem(sk, nf, redir.ifindex, ifb, TC_H_ROOT, ROOT_HANDLE, NLM_F_CREATE | NLM_F_REPLACE, e);
+                r = add_leaf(sk, nf, redir.ifindex, ifb, TC_H_ROOT, ROOT_HANDLE, NLM_F_CREATE | NLM_F_REPLACE, e);
                 if (r < 0)
                         return r;
-                r = ensure_hook(sk, f, js, ifc, e);
+                r = nf_ensure_hook(sk, f, js, ifc, e);
                 if (r < 0)
                         return r;
                 hooks = cJSON_AddArrayToObject(js, "hook_filters");
-                cJSON_AddItemToArray(hooks, cJSON_CreateNumber(HOOK_INGRESS));
-                r = checkpoint(f, e);
+                cJSON_AddItemToArray(hooks, cJSON_CreateNumber(NF_HOOK_INGRESS));
+                r = nf_checkpoint(f, e);
                 if (r < 0)
                         return r;
-                r = add_filters(sk, nf, ifc->ifindex, ifc->name, HOOK_INGRESS, 1, 1, &redir, e);
+                r = nf_add_filters(sk, nf, ifc->ifindex, ifc->name, NF_HOOK_INGRESS, 1, 1, &redir, e);
                 if (r < 0)
                         return r;
         }
@@ -844,7 +609,7 @@ static int open_target(struct netfault *nf, const struct target *t, uint64_t net
 {
         int r = 0;
 
-        if (nf->nsfd < 0) {
+        if (!nf->has_nsfd) {
                 if (t->pid <= 0 && !netns_ino)
                         return error_set(e, EINVAL, "network faults need a target process (its network namespace)");
                 if (t->pid > 0)
@@ -855,21 +620,36 @@ static int open_target(struct netfault *nf, const struct target *t, uint64_t net
                 }
                 if (r < 0)
                         return r;
+                nf->has_nsfd = 1;
         }
         return netns_route_socket_fd(nf->nsfd, ret, e);
+}
+
+void nf_release(struct netfault *nf)
+{
+        if (nf && nf->has_nsfd) {
+                close(nf->nsfd);
+                nf->has_nsfd = 0;
+        }
+}
+
+void nf_free(void *priv)
+{
+        nf_release(priv);
+        free(priv);
 }
 
 int netfault_apply(struct fault *f, struct target *t, struct error *e)
 {
         struct netfault *nf = f->priv;
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
-        _cleanup_free_ struct iface *ifs = NULL;
+        _cleanup_free_ struct nf_iface *ifs = NULL;
         cJSON *saved, *arr;
         uint64_t ino;
         int n = 0, r;
 
-        if (nf->kind == NF_NETEM && nf->nem.distribution[0] && !nf->nem.dist) {
-                r = netem_load_distribution(nf->nem.distribution, &nf->nem.dist, &nf->nem.dist_len, e);
+        if (nf->leaf->prepare) {
+                r = nf->leaf->prepare(nf, e);
                 if (r < 0)
                         return r;
         }
@@ -915,17 +695,12 @@ int netfault_apply(struct fault *f, struct target *t, struct error *e)
 
 /* ---- verify ---- */
 
-static int near(double a, double b)
-{
-        return fabs(a - b) < 1e-6;
-}
-
-static int check_netem(struct nl_sock *sk, const struct netfault *nf, int ifindex, const char *where, uint32_t handle,
-                       cJSON *rb, struct error *e)
+/* The leaf qdisc at HANDLE: there, of the leaf's kind, and as the spec
+ * says (the leaf compares its options). */
+static int check_leaf(struct nl_sock *sk, const struct netfault *nf, int ifindex, const char *where, uint32_t handle,
+                      cJSON *rb, struct error *e)
 {
         _cleanup_free_ void *opts = NULL;
-        const struct netem_params *w = &nf->nem;
-        struct netem_params g;
         struct qinfo q;
         size_t len = 0;
         char h[16];
@@ -934,52 +709,10 @@ static int check_netem(struct nl_sock *sk, const struct netfault *nf, int ifinde
         r = qtree_get(sk, ifindex, handle, &q, &opts, &len, e);
         if (r < 0)
                 return r;
-        if (nf->kind == NF_BANDWIDTH) {
-                struct tbf_params t;
-
-                if (r == 0 || strcmp(q.kind, "tbf") != 0)
-                        return error_set(e, EIO, "%s: no tbf qdisc %s", where, nlx_handle_str(handle, h, sizeof(h)));
-                r = tbf_parse(opts, len, &t, e);
-                if (r < 0)
-                        return error_wrap(e, "%s", where);
-                cJSON_AddStringToObject(rb, "qdisc", "tbf");
-                cJSON_AddStringToObject(rb, "handle", nlx_handle_str(handle, h, sizeof(h)));
-                cJSON_AddNumberToObject(rb, "rate_Bps", (double)t.rate_Bps);
-                cJSON_AddNumberToObject(rb, "limit_bytes", t.limit);
-                if (t.rate_Bps != nf->tbf.rate_Bps || t.limit != nf->tbf.limit)
-                        return error_set(e, EIO, "%s: tbf read back differs from the spec (rate %llu B/s, limit %u)",
-                                         where, (unsigned long long)t.rate_Bps, t.limit);
-                return 0;
-        }
-        if (r == 0 || strcmp(q.kind, "netem") != 0)
-                return error_set(e, EIO, "%s: no netem qdisc %s", where, nlx_handle_str(handle, h, sizeof(h)));
-        r = netem_parse(opts, len, &g, e);
-        if (r < 0)
-                return error_wrap(e, "%s", where);
-        cJSON_AddStringToObject(rb, "qdisc", "netem");
-        cJSON_AddStringToObject(rb, "handle", nlx_handle_str(handle, h, sizeof(h)));
-        cJSON_AddNumberToObject(rb, "delay_ms", g.latency_ns / 1e6);
-        cJSON_AddNumberToObject(rb, "jitter_ms", g.jitter_ns / 1e6);
-        cJSON_AddNumberToObject(rb, "correlation_pct", g.delay_corr);
-        cJSON_AddNumberToObject(rb, "loss_pct", g.loss);
-        cJSON_AddNumberToObject(rb, "loss_correlation_pct", g.loss_corr);
-        cJSON_AddNumberToObject(rb, "duplicate_pct", g.duplicate);
-        cJSON_AddNumberToObject(rb, "corrupt_pct", g.corrupt);
-        cJSON_AddNumberToObject(rb, "reorder_pct", g.reorder);
-        cJSON_AddNumberToObject(rb, "gap", g.gap);
-        cJSON_AddNumberToObject(rb, "rate_Bps", (double)g.rate_Bps);
-        cJSON_AddNumberToObject(rb, "limit", g.limit);
-        if (g.latency_ns != w->latency_ns || g.jitter_ns != w->jitter_ns ||
-            !near(g.loss, netem_percent_back(netem_percent(w->loss))) ||
-            !near(g.duplicate, netem_percent_back(netem_percent(w->duplicate))) ||
-            !near(g.corrupt, netem_percent_back(netem_percent(w->corrupt))) ||
-            !near(g.reorder, netem_percent_back(netem_percent(w->reorder))) ||
-            !near(g.delay_corr, netem_percent_back(netem_percent(w->delay_corr))) ||
-            !near(g.loss_corr, netem_percent_back(netem_percent(w->loss_corr))) || g.rate_Bps != w->rate_Bps)
-                return error_set(e, EIO,
-                                 "%s: netem read back differs from the spec (delay %.3f ms, jitter %.3f ms, loss %.4f%%)",
-                                 where, g.latency_ns / 1e6, g.jitter_ns / 1e6, g.loss);
-        return 0;
+        if (r == 0 || strcmp(q.kind, nf->leaf->kind) != 0)
+                return error_set(e, EIO, "%s: no %s qdisc %s", where, nf->leaf->kind,
+                                 nlx_handle_str(handle, h, sizeof(h)));
+        return nf->leaf->check(nf, opts, len, where, handle, rb, e);
 }
 
 /* The u32 selectors at PARENT (priorities LO..HI) must be exactly the ones
@@ -1026,14 +759,15 @@ static int check_sels(struct nl_sock *sk, const struct netfault *nf, int ifindex
         return 0;
 }
 
-static int check_hook(struct nl_sock *sk, const struct netfault *nf, int ifindex, const char *where, uint32_t parent,
-                      cJSON *rb, struct error *e)
+int nf_check_hook(struct nl_sock *sk, const struct netfault *nf, int ifindex, const char *where, uint32_t parent,
+                  cJSON *rb, struct error *e)
 {
         uint16_t off = prio_off(parent);
 
         /* Egress matches the peer as destination, ingress as source. */
-        return check_sels(sk, nf, ifindex, where, parent, NF_PRIO_V4 + off, NF_PRIO_ALL + off, parent == HOOK_INGRESS,
-                          parent == HOOK_EGRESS ? "egress_filters" : "ingress_filters", rb, e);
+        return check_sels(sk, nf, ifindex, where, parent, NF_PRIO_V4 + off, NF_PRIO_ALL + off,
+                          parent == NF_HOOK_INGRESS, parent == NF_HOOK_EGRESS ? "egress_filters" : "ingress_filters",
+                          rb, e);
 }
 
 static int check_kept(struct nl_sock *sk, int ifindex, const char *name, const cJSON *js, cJSON *rb, struct error *e)
@@ -1082,10 +816,9 @@ int netfault_verify(struct fault *f, struct target *t, struct error *e)
                 int ifindex = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(js, "ifindex"));
                 cJSON *ri = cJSON_AddObjectToObject(rif, name ? name : "?");
 
-                if (nf->partition) {
-                        if (nf->egress && (r = check_hook(sk, nf, ifindex, name, HOOK_EGRESS, ri, e)) < 0)
-                                return r;
-                        if (nf->ingress && (r = check_hook(sk, nf, ifindex, name, HOOK_INGRESS, ri, e)) < 0)
+                if (nf->leaf->verify_iface) {
+                        r = nf->leaf->verify_iface(sk, nf, ifindex, name, ri, e);
+                        if (r < 0)
                                 return r;
                         continue;
                 }
@@ -1102,13 +835,13 @@ int netfault_verify(struct fault *f, struct target *t, struct error *e)
                         if (r < 0)
                                 return r;
                         if (tcf_select_active(&nf->sel)) {
-                                r = check_netem(sk, nf, ifindex, name, LEAF_HANDLE, eg, e);
+                                r = check_leaf(sk, nf, ifindex, name, LEAF_HANDLE, eg, e);
                                 if (r >= 0)
                                         r = check_sels(sk, nf, ifindex, name, ROOT_HANDLE, 1, 3, 0, "filters", eg, e);
                                 if (r < 0)
                                         return r;
                         } else {
-                                r = check_netem(sk, nf, ifindex, name, ROOT_HANDLE, eg, e);
+                                r = check_leaf(sk, nf, ifindex, name, ROOT_HANDLE, eg, e);
                                 if (r < 0)
                                         return r;
                         }
@@ -1121,9 +854,9 @@ int netfault_verify(struct fault *f, struct target *t, struct error *e)
                         if (!ifb || ifindex_of(sk, ifb, &ifbi, e) < 0)
                                 return error_set(e, EIO, "%s: chaosd's ifb device is missing", name);
                         cJSON_AddStringToObject(in, "ifb", ifb);
-                        r = check_netem(sk, nf, ifbi, ifb, ROOT_HANDLE, in, e);
+                        r = check_leaf(sk, nf, ifbi, ifb, ROOT_HANDLE, in, e);
                         if (r >= 0)
-                                r = check_hook(sk, nf, ifindex, name, HOOK_INGRESS, in, e);
+                                r = nf_check_hook(sk, nf, ifindex, name, NF_HOOK_INGRESS, in, e);
                         if (r < 0)
                                 return r;
                 }
@@ -1224,9 +957,7 @@ int netfault_revert(struct fault *f, struct target *t, struct error *e)
         }
         /* Done: let the namespace go (a deleted named netns, a pod being
          * torn down). A failed revert keeps it for the retry. */
-        if (!first && nf->nsfd >= 0) {
-                close(nf->nsfd);
-                nf->nsfd = -1;
-        }
+        if (!first)
+                nf_release(nf);
         return first;
 }

@@ -1,12 +1,15 @@
-/* Syscall fault policies: what a "syscall" fault asks for, the per-call
- * decision shared by every injector (the daemon's seccomp agent, the ptrace
- * tracer, chaosctl exec's filter builder), and the small registry through
- * which the fault module reaches the daemon's seccomp agent without knowing
- * about it (the agent registers its ops at start; unit tests and chaosctl
- * have none). */
+/* The public face of the syscall fault, all that the daemon's seccomp
+ * agent (chaosd/seccomp_agent.c) and chaosctl exec need of it: what a
+ * "syscall" fault asks for (the policy), the per-call judgement shared by
+ * every injector (the agent, the ptrace tracer), and the small registry
+ * through which the fault module reaches the agent without knowing about
+ * it (the agent registers its ops at start; unit tests and chaosctl have
+ * none). The rest of this folder is the fault's own. */
 #pragma once
 #include <stdint.h>
 #include <sys/types.h>
+
+#include <linux/types.h>
 
 #include "error.h"
 
@@ -60,6 +63,24 @@ int syscall_policy_path_match(const struct syscall_policy *p, const char *path);
  * number in [0, 1). */
 void syscall_policy_decide(const struct syscall_policy *p, uint64_t matches_so_far, double rnd,
                            struct syscall_verdict *ret);
+/* An injector applying a policy: its counters and its sources. */
+struct syscall_judge {
+        const struct syscall_policy *p;
+        struct syscall_stats *stats;
+        uint64_t matches;         /* matched calls so far (for "count") */
+        double (*rnd)(void *arg); /* uniform in [0, 1) */
+        /* Optional: asked after the path was read from the caller's
+         * memory; 0 when the caller no longer waits (the pid may be
+         * another process by now, the string then is not its). */
+        int (*still_waiting)(void *arg);
+        void *arg;
+};
+
+/* Judge one call the policy routes (syscall_policy_index() >= 0) made by
+ * PID with syscall NR and ARGS: count it as seen, match its path argument
+ * (read from PID's memory) against the glob, decide, count the verdict.
+ * RET->matched is 0 when the call is to run untouched. */
+void syscall_judge(struct syscall_judge *j, pid_t pid, int nr, const __u64 *args, struct syscall_verdict *ret);
 /* A policy that SECCOMP_RET_ERRNO can implement in the kernel: 100%, an
  * errno, no delay, no count, no path. */
 int syscall_policy_kernel_ok(const struct syscall_policy *p);

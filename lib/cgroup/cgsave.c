@@ -13,28 +13,9 @@
 
 #define CGSAVE_MAX 65536 /* table files (io.max) can hold a line per device */
 
-/* One write(2), as cgroupfs wants. O_TRUNC changes nothing there but
- * keeps a fake cgroupfs of plain files (unit tests) truthful when a value
- * is shorter than the one it replaces. */
-static int put(const char *path, const char *value, struct error *e)
+static cJSON *files_array(struct cgsave s)
 {
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-        size_t len = strlen(value);
-        ssize_t n;
-
-        if (fd < 0)
-                return error_sys(e, errno, "open %s", path);
-        n = write(fd, value, len);
-        if (n < 0)
-                return error_sys(e, errno, "write \"%s\" to %s", value, path);
-        if ((size_t)n != len)
-                return error_set(e, EIO, "short write to %s", path);
-        return 0;
-}
-
-static cJSON *files_array(struct fault *f)
-{
-        cJSON *saved = fault_saved(f);
+        cJSON *saved = s.state(s.arg);
         cJSON *a = cJSON_GetObjectItemCaseSensitive(saved, "files");
 
         if (!a)
@@ -64,10 +45,10 @@ static int already_saved(cJSON *files, const char *path, const char *key)
         return 0;
 }
 
-static int save_entry(struct fault *f, const char *dir, const char *path, const char *key, const char *prior,
+static int save_entry(struct cgsave s, const char *dir, const char *path, const char *key, const char *prior,
                       struct error *e)
 {
-        cJSON *files = files_array(f), *o;
+        cJSON *files = files_array(s), *o;
         uint64_t ino;
         int r;
 
@@ -88,10 +69,10 @@ static int save_entry(struct fault *f, const char *dir, const char *path, const 
                 return error_set(e, ENOMEM, "out of memory");
         }
         cJSON_AddItemToArray(files, o);
-        return fault_checkpoint(f, e);
+        return s.checkpoint(s.arg, e);
 }
 
-int cgsave_write(struct fault *f, const char *dir, const char *file, const char *value, struct error *e)
+int cgsave_write(struct cgsave s, const char *dir, const char *file, const char *value, struct error *e)
 {
         char path[4096];
         _cleanup_free_ char *prior = NULL;
@@ -103,10 +84,10 @@ int cgsave_write(struct fault *f, const char *dir, const char *file, const char 
         n = fs_read_alloc(path, CGSAVE_MAX, &prior, e);
         if (n < 0)
                 return (int)n;
-        r = save_entry(f, dir, path, NULL, prior, e);
+        r = save_entry(s, dir, path, NULL, prior, e);
         if (r < 0)
                 return r;
-        return put(path, value, e);
+        return fs_write(path, value, e);
 }
 
 int cgsave_table_lookup(const char *buf, const char *key, char *out, size_t len)
@@ -131,8 +112,8 @@ int cgsave_table_lookup(const char *buf, const char *key, char *out, size_t len)
         return 0;
 }
 
-int cgsave_write_keyed(struct fault *f, const char *dir, const char *file, const char *key,
-                       const char *absent, const char *value, struct error *e)
+int cgsave_write_keyed(struct cgsave s, const char *dir, const char *file, const char *key, const char *absent,
+                       const char *value, struct error *e)
 {
         char path[4096], prior[1024], line[1200];
         _cleanup_free_ char *buf = NULL;
@@ -149,11 +130,11 @@ int cgsave_write_keyed(struct fault *f, const char *dir, const char *file, const
                 return error_set(e, ENAMETOOLONG, "%s: line for %s too long", path, key);
         if (r == 0)
                 snprintf(prior, sizeof(prior), "%s", absent);
-        r = save_entry(f, dir, path, key, prior, e);
+        r = save_entry(s, dir, path, key, prior, e);
         if (r < 0)
                 return r;
         snprintf(line, sizeof(line), "%s %s", key, value);
-        return put(path, line, e);
+        return fs_write(path, line, e);
 }
 
 /* The cgroup (or its whole hierarchy) went away: nothing left to restore. */
@@ -214,13 +195,13 @@ static int restore_one(cJSON *it, struct error *e)
                 /* An empty value (v2 cpuset.cpus: inherit) still needs a
                  * write: the kernel strips the newline. */
                 snprintf(line, sizeof(line), "%s", prior[0] ? prior : "\n");
-        r = put(path, line, e);
+        r = fs_write(path, line, e);
         return gone(r) ? 0 : r;
 }
 
-int cgsave_restore(struct fault *f, struct error *e)
+int cgsave_restore(const cJSON *state, struct error *e)
 {
-        const cJSON *files = f->saved ? cJSON_GetObjectItemCaseSensitive(f->saved, "files") : NULL;
+        const cJSON *files = state ? cJSON_GetObjectItemCaseSensitive(state, "files") : NULL;
         int n = cJSON_GetArraySize(files), ret = 0;
         _cleanup_free_ char *retry = NULL;
         struct error first = { 0 };
