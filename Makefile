@@ -50,6 +50,8 @@ CLI_OBJS    := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_BINS   := $(UNIT_SRCS:%.c=$(BUILD)/%)
 INTEG_BINS  := $(INTEG_SRCS:%.c=$(BUILD)/%)
 HELPER_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/helpers/*.c))
+# Fake test programs that tests/unit/runner_totals.sh runs through the runner.
+SELFTEST_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/selftest/*.c))
 
 .PHONY: all check unit integration kernel fuzz crashtest memcheck deps demo bench install format clean tests
 all: $(BUILD)/chaosd $(BUILD)/chaosctl
@@ -70,7 +72,7 @@ $(BUILD)/chaosctl: $(CLI_OBJS) $(BUILD)/libchaos.a
 
 # Test binaries link the daemon's objects except its main().
 DAEMON_LIB_OBJS := $(filter-out $(BUILD)/obj/chaosd/main.o,$(DAEMON_OBJS))
-$(BUILD)/tests/%: tests/%.c $(DAEMON_LIB_OBJS) $(BUILD)/libchaos.a
+$(BUILD)/tests/%: tests/%.c $(wildcard tests/*.h) $(DAEMON_LIB_OBJS) $(BUILD)/libchaos.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(DAEMON_LIB_OBJS) $(BUILD)/libchaos.a $(LIBS) -ldl $(CHECK_LIBS)
 
@@ -79,7 +81,7 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static -o $@ $<
 
-tests: all $(UNIT_BINS) $(INTEG_BINS) $(HELPER_BINS)
+tests: all $(UNIT_BINS) $(INTEG_BINS) $(HELPER_BINS) $(SELFTEST_BINS)
 
 deps:
 	tests/setup.sh

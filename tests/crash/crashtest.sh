@@ -10,7 +10,7 @@
 CYCLES=${CYCLES:-200}
 SEED=${SEED:-$RANDOM}
 RANDOM=$SEED
-have_docker || { t_skip crashtest "dockerd or $TEST_IMAGE missing"; exit 0; }
+have_docker || t_skip_all "dockerd or $TEST_IMAGE missing"
 dir=$(mktemp -d /tmp/chaosd-crash.XXXXXX)
 t_cleanup rm -rf "$dir"
 C=chaosd-crash-$$

@@ -4,7 +4,7 @@
 # authorisation, target-gone, and crash recovery after SIGKILL.
 . "$(dirname "$0")/../lib.sh"
 
-have_docker || { t_skip daemon-pause "dockerd or image $TEST_IMAGE missing"; exit 0; }
+have_docker || t_skip_all "dockerd or image $TEST_IMAGE missing"
 [ -x "$CHAOSD" ] || { t_fail daemon-pause "no $CHAOSD"; exit 1; }
 dir=$(mktemp -d /tmp/chaosd-it.XXXXXX)
 t_cleanup rm -rf "$dir"

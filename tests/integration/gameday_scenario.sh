@@ -7,7 +7,7 @@
 # noisy), and everything reverted at the end.
 . "$(dirname "$0")/../lib.sh"
 
-have_docker || { t_skip gameday-scenario "dockerd or image $TEST_IMAGE missing"; exit 0; }
+have_docker || t_skip_all "dockerd or image $TEST_IMAGE missing"
 [ -x "$CHAOSD" ] || { t_fail gameday-scenario "no $CHAOSD"; exit 1; }
 dir=$(mktemp -d /tmp/chaosd-sc.XXXXXX)
 t_cleanup rm -rf "$dir"

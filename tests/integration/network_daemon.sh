@@ -7,7 +7,7 @@
 # restart, reverted by `stop`; `--recover` reverts regardless.
 . "$(dirname "$0")/../lib.sh"
 
-have_docker || { t_skip network-daemon "dockerd or image $TEST_IMAGE missing"; exit 0; }
+have_docker || t_skip_all "dockerd or image $TEST_IMAGE missing"
 [ -x "$CHAOSD" ] || { t_fail network-daemon "no $CHAOSD"; exit 1; }
 dir=$(mktemp -d /tmp/chaosd-net-it.XXXXXX)
 t_cleanup rm -rf "$dir"

@@ -7,8 +7,8 @@
 # container is left alone.
 . "$(dirname "$0")/../lib.sh"
 
-[ "$(id -u)" = 0 ] || { t_skip restart "needs root"; exit 0; }
-have_docker || { t_skip restart "docker or $TEST_IMAGE missing (run tests/setup.sh)"; exit 0; }
+[ "$(id -u)" = 0 ] || t_skip_all "needs root"
+have_docker || t_skip_all "docker or $TEST_IMAGE missing (run tests/setup.sh)"
 
 W=$(mktemp -d /tmp/chaosd-restart.XXXXXX)
 t_cleanup rm -rf "$W"

@@ -8,10 +8,10 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../helpers/fleet_runtimes.sh"
 
-[ "$(id -u)" = 0 ] || { t_skip runtimes "needs root"; exit 0; }
-have_docker || { t_skip runtimes "docker or $TEST_IMAGE missing (run tests/setup.sh)"; exit 0; }
-have_podman || { t_skip runtimes "podman not installed (apt-get install podman)"; exit 0; }
-have_containerd || { t_skip runtimes "containerd/ctr not installed"; exit 0; }
+[ "$(id -u)" = 0 ] || t_skip_all "needs root"
+have_docker || t_skip_all "docker or $TEST_IMAGE missing (run tests/setup.sh)"
+have_podman || t_skip_all "podman not installed (apt-get install podman)"
+have_containerd || t_skip_all "containerd/ctr not installed"
 
 W=$(mktemp -d /tmp/chaosd-runtimes.XXXXXX)
 t_cleanup rm -rf "$W"

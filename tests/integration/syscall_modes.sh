@@ -12,9 +12,9 @@
 # mode "kernel" fails in the kernel with no daemon at all.
 . "$(dirname "$0")/../lib.sh"
 
-if [ "$(id -u)" != 0 ]; then t_skip syscall_modes "needs root"; exit 0; fi
+if [ "$(id -u)" != 0 ]; then t_skip_all "needs root"; fi
 for b in "$CHAOSD" "$CHAOSCTL" "$VICTIM"; do
-        [ -x "$b" ] || { t_skip syscall_modes "$b not built"; exit 0; }
+        [ -x "$b" ] || t_skip_all "$b not built"
 done
 dir=$(mktemp -d /tmp/chaosd-syscall.XXXXXX)
 t_cleanup rm -rf "$dir"

@@ -16,10 +16,10 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../helpers/fleet_runtimes.sh"
 
-[ "$(id -u)" = 0 ] || { t_skip tls "needs root"; exit 0; }
-command -v openssl >/dev/null || { t_skip tls "openssl missing"; exit 0; }
-command -v certtool >/dev/null || { t_skip tls "certtool (gnutls-bin) missing"; exit 0; }
-have_docker || { t_skip tls "docker or $TEST_IMAGE missing (run tests/setup.sh)"; exit 0; }
+[ "$(id -u)" = 0 ] || t_skip_all "needs root"
+command -v openssl >/dev/null || t_skip_all "openssl missing"
+command -v certtool >/dev/null || t_skip_all "certtool (gnutls-bin) missing"
+have_docker || t_skip_all "docker or $TEST_IMAGE missing (run tests/setup.sh)"
 
 W=$(mktemp -d /tmp/chaosd-tls.XXXXXX)
 t_cleanup rm -rf "$W"

@@ -12,7 +12,7 @@ IP=/usr/sbin/ip
 TC=/usr/sbin/tc
 DRV=$BUILD/tests/integration/test_network_host
 ST=/tmp/net-state.json
-[ -x "$DRV" ] || { t_skip network "no $DRV"; exit 0; }
+[ -x "$DRV" ] || t_skip_all "no $DRV"
 $TC qdisc add dev lo root netem delay 1ms 2>/dev/null && $TC qdisc del dev lo root ||
         { t_fail network "this kernel cannot create netem (modules not loaded?)"; exit 1; }
 

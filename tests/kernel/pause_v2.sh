@@ -16,7 +16,7 @@
 # Runs inside the lane's VM (BUILD=/build) or on any cgroup v2 host as root.
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then t_skip pause_v2 "needs root"; exit 0; fi
+if [ "$(id -u)" != 0 ]; then t_skip_all "needs root"; fi
 if [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
         t_skip pause_v2 "cgroup v2 is not mounted at /sys/fs/cgroup"
         exit 0

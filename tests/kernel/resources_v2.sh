@@ -10,9 +10,9 @@
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
 
 N=resources_v2
-if [ "$(id -u)" != 0 ]; then t_skip $N "needs root"; exit 0; fi
+if [ "$(id -u)" != 0 ]; then t_skip_all "needs root"; fi
 CG=/sys/fs/cgroup
-if [ ! -f $CG/cgroup.controllers ]; then t_skip $N "cgroup v2 is not mounted at $CG"; exit 0; fi
+if [ ! -f $CG/cgroup.controllers ]; then t_skip_all "cgroup v2 is not mounted at $CG"; fi
 for b in "$CHAOSD" "$CHAOSCTL" "$VICTIM"; do
         [ -x "$b" ] || { t_fail $N "$b not built"; exit 1; }
 done

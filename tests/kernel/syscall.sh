@@ -11,7 +11,7 @@
 # or curl in the VM: counts are read with sed.
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then t_skip syscall_lane "needs root"; exit 0; fi
+if [ "$(id -u)" != 0 ]; then t_skip_all "needs root"; fi
 
 # ---- 1. Check cases ----
 TU=$BUILD/tests/unit/test_syscall_parse
