@@ -3,6 +3,7 @@
 # 100): run+stop, deadline expiry, invalid specs, events and metrics; then
 # SIGTERM. Fails on any invalid access or leak valgrind reports.
 . "$(dirname "$0")/lib.sh"
+t_plan 2
 N=${N:-100}
 command -v valgrind >/dev/null || t_skip_all "valgrind not installed"
 have_docker || t_skip_all "dockerd or $TEST_IMAGE missing"

@@ -4,6 +4,7 @@
 # reverts all of them within 1 s. Measured twice: the API's answer time and
 # the time until the last freezer.state reads THAWED from outside.
 . "$(dirname "$0")/../lib.sh"
+t_plan 2
 
 N=${GAMEDAY_HALT_N:-100}
 [ "$(id -u)" = 0 ] || t_skip_all "needs root"

@@ -5,6 +5,7 @@
 # the previous run is still active is skipped, never overlapped. Takes up to
 # two minutes (cron has minute resolution).
 . "$(dirname "$0")/../lib.sh"
+t_plan 7
 
 have_docker || t_skip_all "dockerd or image $TEST_IMAGE missing"
 [ -x "$CHAOSD" ] || { t_fail gameday-schedule "no $CHAOSD"; exit 1; }

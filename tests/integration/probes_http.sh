@@ -5,6 +5,7 @@
 # makes. Each verdict and its evidence is checked, and the daemon must keep
 # answering its API while a probe hangs (the probes never block the loop).
 . "$(dirname "$0")/../lib.sh"
+t_plan 7
 
 [ "$(id -u)" = 0 ] || t_skip_all "needs root"
 [ -x "$CHAOSD" ] || { t_fail probes-http "no $CHAOSD"; exit 1; }

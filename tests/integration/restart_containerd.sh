@@ -4,6 +4,7 @@
 # kubelet does on a container restart — and the pause comes back on the new
 # task, found again in containerd's state on disk.
 . "$(dirname "$0")/../lib.sh"
+t_plan 3
 . "$(dirname "$0")/../helpers/fleet_runtimes.sh"
 
 [ "$(id -u)" = 0 ] || t_skip_all "needs root"

@@ -4,6 +4,7 @@
 # so a container's cgroup is found and frozen. Without that join the target's
 # /proc/PID/cgroup reads "/../docker/..." and resolution fails.
 . "$(dirname "$0")/../lib.sh"
+t_plan 3
 
 [ "$(id -u)" = 0 ] || t_skip_all "needs root"
 have_docker || t_skip_all "docker or $TEST_IMAGE missing (run tests/setup.sh)"

@@ -9,6 +9,7 @@
 #  - pod + namespace (runtime auto) finds exactly that pod's container;
 #  - labels must all match; decoys are never touched.
 . "$(dirname "$0")/../lib.sh"
+t_plan 12
 . "$(dirname "$0")/../helpers/fleet_runtimes.sh"
 
 [ "$(id -u)" = 0 ] || t_skip_all "needs root"
