@@ -230,38 +230,6 @@ boot() {
 clean() { tr -d '\r' <"$1" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' >"$1.txt"; }
 # in_script LOG: the script a console log last started
 in_script() { grep -o '^=== kernel-lane: [^ ]*\.sh (at' "$1" | tail -1 | cut -d' ' -f3; }
-# chunk LOG NAME: what script NAME printed in that console, start to end
-chunk() { awk -v s="=== kernel-lane: $2 (at" -v e="=== kernel-lane: $2 rc=" \
-        'index($0, s) == 1 {on = 1; next} index($0, e) == 1 {on = 0} on' "$1"; }
-# ended LOG NAME: the script's exit status, empty when it never ended there
-ended() { sed -n "s/^=== kernel-lane: $2 rc=\([0-9]*\).*/\1/p" "$1" | tail -1; }
-notok() { N=$((N + 1)); echo "not ok $N - $*"; FAILED=1; }
-# relay LOG NAME [WHY-NOT-ENDED]: the script's checks from that console,
-# renumbered into the lane's TAP, its BENCH:/DIAG: lines as they are, and
-# one failure more when it did not run to its end (tests/tap-count says
-# why; WHY-NOT-ENDED when the VM itself stopped in it).
-relay() {
-        local log=$1 name=$2 hung=${3:-} rc p f s broken why out
-        out=$WORK/$name.tap
-        chunk "$log" "$name" >"$out"
-        rc=$(ended "$log" "$name")
-        grep -E '^(BENCH|DIAG|OVERBUDGET): ' "$out"
-        awk -v name="$name" -v n="$N" '
-                /^(not )?ok [0-9]+/ { st = ($1 == "not") ? "not ok" : "ok"; sub(/^(not )?ok [0-9]+( - )?/, "")
-                                      print st " " ++n " - " name ": " $0 }' "$out"
-        N=$((N + $(grep -cE '^(not )?ok [0-9]+' "$out")))
-        grep -qE '^not ok [0-9]+' "$out" && FAILED=1
-        if [ -n "$hung" ]; then
-                notok "$name: did not run to its end: $hung"
-                return
-        fi
-        read -r p f s broken why < <("$HERE/../tap-count" "$out" "${rc:-255}")
-        [ "$broken" = 1 ] && notok "$name: did not run to its end: $why"
-        grep -q '^OVERBUDGET: ' "$out" && notok "$name: still running after its budget of ${BUDGET}s (DIAG: lines above)"
-        return 0
-}
-
-FAILED=0
 echo "# kernel lane: $kver, scripts: ${scripts[*]}, initramfs $(du -h "$WORK/initrd.gz" | cut -f1)"
 start=$(date +%s)
 rm -f "$WORK"/console*.txt "$WORK"/*.tap
@@ -292,28 +260,13 @@ if [ $rc = 125 ]; then
                 cp "$WORK/console2.log.txt" "$LOG.txt"
         fi
 fi
-# Every script once, from the console it ran in (the later boot's, if any).
-for s in "${scripts[@]}"; do
-        where=
-        for c in "${consoles[@]}"; do grep -q "^=== kernel-lane: $s (at" "$c" && where=$c; done
-        if [ -z "$where" ]; then
-                notok "$s: never ran (the VM stopped before it: see below)"
-        elif [ -n "$(ended "$where" "$s")" ]; then
-                relay "$where" "$s"
-        elif [ "$where" = "${consoles[-1]}" ] && [ $rc = 124 ]; then
-                relay "$where" "$s" "the VM timed out after ${TIMEOUT}s while it ran"
-        elif [ "$where" = "${consoles[-1]}" ] && [ $rc != 125 ]; then
-                relay "$where" "$s" "the VM stopped while it ran (qemu status $rc)"
-        else
-                relay "$where" "$s" "the guest went silent for ${SILENT}s while it ran (hung kernel)"
-        fi
-done
 echo "# kernel lane: $(( $(date +%s) - start ))s in qemu (console: ${consoles[*]})"
 # A VM that never finished: the end of what it printed says where.
 if ! grep -q '^=== kernel-lane: done' "${consoles[-1]}"; then
         echo "# --- the console's last lines (qemu status $rc):"
         grep -v '^    ' "${consoles[-1]}" | tail -30 | sed 's/^/#  | /'
-        [ $rc = 124 ] || [ $rc = 125 ] || notok "kernel lane: the VM did not finish its tests (boot failure? qemu status $rc)"
 fi
-echo "1..$N"
-[ "$FAILED" = 0 ]
+# Every script's checks, once, and a failure for each that did not run to
+# its end.
+KERNEL_SCRIPT_BUDGET=$BUDGET KERNEL_LANE_SILENT=$SILENT KERNEL_LANE_TIMEOUT=$TIMEOUT \
+        exec "$HERE/console-tap" "$rc" "$(IFS=,; echo "${scripts[*]}")" "${consoles[@]}"
