@@ -1,4 +1,4 @@
-/* apibench: the same HTTP client (experiments/httpc.c) drives two APIs in
+/* apibench: the same HTTP client (lib/http/httpc.c) drives two APIs in
  * one run, so the client's cost is identical on both sides:
  *   chaosd:  POST /v1/experiments (pause, verified) + DELETE /v1/experiments/ID
  *   docker:  POST /containers/NAME/pause + POST /containers/NAME/unpause

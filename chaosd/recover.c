@@ -174,8 +174,13 @@ int reconcile(struct daemon *d, int only_revert, int *ret_reverted, int *ret_res
                         /* Nothing of what we applied survives a reboot; a
                          * pid/start time from another boot could even match
                          * a newcomer, so touch nothing. */
-                        for (int k = 0; k < x->n_faults; k++)
+                        for (int k = 0; k < x->n_faults; k++) {
                                 x->faults[k].state = "gone";
+                                /* The row says so too: its last word was
+                                 * "active", which revert_all never
+                                 * rewrites for a fault it skips. */
+                                experiment_journal_fault(&x->faults[k]);
+                        }
                         x->state = EXP_REVERTING;
                         experiment_end(x, EXP_HALTED, "host rebooted while it ran; nothing to revert");
                         continue;

@@ -490,7 +490,7 @@ int ci_run(struct cli *c, const struct ci_opts *o, struct error *e)
                 if (!buf)
                         return error_set(e, ENOMEM, "out of memory");
         } else {
-                rc = spec_file_check(o->spec_file, &buf, &len, e);
+                rc = spec_file_check(o->spec_file, 0, &buf, &len, e);
                 if (rc < 0)
                         return rc;
         }

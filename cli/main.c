@@ -13,7 +13,8 @@
 #include "remote.h"
 
 static const struct verb verbs[] = {
-        { "validate", verb_validate, "FILE", "check a spec locally (FILE may be - for stdin)" },
+        { "validate", verb_validate, "[--exec] FILE",
+          "check a spec locally (FILE may be - for stdin; --exec: a spec for exec, without target)" },
         { "run", verb_run, "FILE [--wait] [--report F.json] [--junit F.xml] [-- CMD...]",
           "start an experiment; --wait follows it to its end" },
         { "ls", verb_ls, "[--json]", "list experiments, newest first" },

@@ -209,7 +209,7 @@ int verb_run(struct cli *c, int argc, char **argv, struct error *e)
 
         name = spec_file_name(argv[optind]);
         /* An invalid spec stops here: the daemon is not even contacted. */
-        r = spec_file_check(argv[optind], &spec, &len, e);
+        r = spec_file_check(argv[optind], 0, &spec, &len, e);
         if (r < 0)
                 return r;
         /* exec probes are ours to run (the daemon never runs commands):

@@ -70,7 +70,7 @@ int spec_file_read(const char *file, char **ret_buf, size_t *ret_len, struct err
         return 0;
 }
 
-int spec_file_check(const char *file, char **ret_buf, size_t *ret_len, struct error *e)
+int spec_file_check(const char *file, unsigned flags, char **ret_buf, size_t *ret_len, struct error *e)
 {
         _cleanup_free_ char *buf = NULL;
         struct spec s;
@@ -80,7 +80,7 @@ int spec_file_check(const char *file, char **ret_buf, size_t *ret_len, struct er
         r = spec_file_read(file, &buf, &len, e);
         if (r < 0)
                 return r;
-        r = spec_parse(buf, len, 0, 0, &s, e);
+        r = spec_parse(buf, len, flags, 0, &s, e);
         if (r < 0) {
                 error_wrap(e, "%s", spec_file_name(file));
                 e->code = EINVAL; /* whatever the parser said: an invalid spec */

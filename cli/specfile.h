@@ -13,7 +13,8 @@ const char *spec_file_name(const char *file);
  * unreadable one -EINVAL as well (usage: exit 2). */
 int spec_file_read(const char *file, char **ret_buf, size_t *ret_len, struct error *e);
 
-/* Read and validate FILE. On success *ret_buf and *ret_len hold the spec as
+/* Read and validate FILE; FLAGS are spec_parse()'s (SPEC_TARGET_OPTIONAL
+ * for a `chaosctl exec` spec). On success *ret_buf and *ret_len hold the spec as
  * read (the caller frees it) when they are not NULL. Errors read
  * "FILE: $.path: reason" (-EINVAL). */
-int spec_file_check(const char *file, char **ret_buf, size_t *ret_len, struct error *e);
+int spec_file_check(const char *file, unsigned flags, char **ret_buf, size_t *ret_len, struct error *e);

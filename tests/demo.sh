@@ -1,12 +1,14 @@
 #!/bin/bash
-# make demo: start chaosd and a demo container, pause the container for 5 s
-# through chaosd (examples/demo.json), show the effect from outside and the
-# revert, then clean up. Needs root (cgroups, Docker).
+# make demo: start chaosd and two demo containers; pause one for 5 s
+# (examples/demo.json) and squeeze the other's CPU to 0.2 for 4 s
+# (examples/demo-cpu.json); show each effect from outside (the freezer, the
+# ticks, the CPU the kernel accounted) and each revert, then clean up.
+# Needs root (cgroups, Docker). Installs only what the demo needs.
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-$(pwd)/build}
 [ "$(id -u)" = 0 ] || { echo "make demo needs root (it freezes a container's cgroup)"; exit 1; }
-tests/setup.sh
+tests/setup.sh demo
 dir=${CHAOSD_DEMO_DIR:-/tmp/chaosd-demo}
 mkdir -p "$dir"
 sock=$dir/chaosd.sock
@@ -14,7 +16,7 @@ export CHAOSD_SOCKET=$sock
 ctl() { "$BUILD/chaosctl" "$@"; }
 cleanup() {
         [ -n "${pid:-}" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-        docker rm -f chaosd-demo >/dev/null 2>&1 || true
+        docker rm -f chaosd-demo chaosd-demo-burn >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -48,5 +50,38 @@ n3=$(docker logs chaosd-demo 2>&1 | wc -l)
 echo "==> after the experiment: $(basename "$freezer") = $(cat "$freezer"); $((n3 - n2)) new ticks in the 1.5 s since (expect ~3)"
 echo "==> the container's log around the pause (note the 5 s gap):"
 docker logs chaosd-demo 2>&1 | tail -16 | sed 's/^/    /'
+
+# ---- act 2: a CPU squeeze, which needs no netem and no freezer ----
+echo
+echo "==> starting 'chaosd-demo-burn' (one busy loop) to squeeze its CPU"
+docker rm -f chaosd-demo-burn >/dev/null 2>&1 || true
+docker run -d --name chaosd-demo-burn chaosd-busybox:latest sh -c 'while :; do :; done' >/dev/null
+bid=$(docker inspect -f '{{.Id}}' chaosd-demo-burn)
+# CPU time the kernel charged to the container, in ns (cgroup v1 cpuacct
+# or v2 cpu.stat): read from outside, not from chaosd.
+acct=$(find /sys/fs/cgroup -path "*$bid*" \( -name cpuacct.usage -o -name cpu.stat \) 2>/dev/null | head -1)
+usage_ns() {
+        case $acct in
+        *cpu.stat) echo $(( $(awk '/^usage_usec/ {print $2}' "$acct") * 1000 )) ;;
+        *) cat "$acct" ;;
+        esac
+}
+cpu_over_1s() { # the CPUs used over one second, as "0.99"
+        local a b
+        a=$(usage_ns); sleep 1; b=$(usage_ns)
+        awk -v d=$((b - a)) 'BEGIN { printf "%.2f", d / 1e9 }'
+}
+# The limit itself, as the kernel holds it (v1 cpu.cfs_quota_us, v2 cpu.max).
+quota=$(find /sys/fs/cgroup -path "*$bid*" \( -name cpu.cfs_quota_us -o -name cpu.max \) 2>/dev/null | head -1)
+sleep 0.5
+echo "    before: $(basename "$quota") = $(cat "$quota"); the container used $(cpu_over_1s) CPU over 1 s"
+sed 's/^/    /' examples/demo-cpu.json
+ctl run examples/demo-cpu.json --wait &
+run=$!
+sleep 1.5
+echo "    during: $(basename "$quota") = $(cat "$quota"); $(cpu_over_1s) CPU over 1 s (expect ~0.20 on an idle machine)"
+wait $run || true
+sleep 0.5
+echo "    after:  $(basename "$quota") = $(cat "$quota") (restored); $(cpu_over_1s) CPU over 1 s"
 echo "==> chaosctl ls"
 ctl ls

@@ -5,33 +5,29 @@
 
 #include "fault.h"
 
-extern const struct fault_ops fault_pause_ops;
-extern const struct fault_ops fault_network_ops;
-extern const struct fault_ops fault_partition_ops;
-extern const struct fault_ops fault_bandwidth_ops;
-extern const struct fault_ops fault_kill_ops;
-extern const struct fault_ops fault_cpu_ops;
-extern const struct fault_ops fault_memory_ops;
-extern const struct fault_ops fault_pids_ops;
-extern const struct fault_ops fault_io_ops;
-extern const struct fault_ops fault_syscall_ops;
+/* Each module's ops are fault_<name>_ops, defined in the module's file. The
+ * order is the one `validate` and errors list the supported types in. */
+#define FAULT_MODULES(X) \
+        X(pause)         \
+        X(network)       \
+        X(partition)     \
+        X(bandwidth)     \
+        X(kill)          \
+        X(cpu)           \
+        X(memory)        \
+        X(pids)          \
+        X(io)            \
+        X(syscall)
 
-static const struct fault_ops *const registry[] = {
-        &fault_pause_ops,
-        &fault_network_ops,
-        &fault_partition_ops,
-        &fault_bandwidth_ops,
-        &fault_kill_ops,
-        &fault_cpu_ops,
-        &fault_memory_ops,
-        &fault_pids_ops,
-        &fault_io_ops,
-        &fault_syscall_ops,
-        NULL,
-};
+#define FAULT_DECLARE(name) extern const struct fault_ops fault_##name##_ops;
+#define FAULT_ENTRY(name) &fault_##name##_ops,
+FAULT_MODULES(FAULT_DECLARE)
+
+static const struct fault_ops *const registry[] = { FAULT_MODULES(FAULT_ENTRY) NULL };
 
 /* Modules registered at run time: only the tests use this, to plug a fake
- * fault module into the real core (tests/unit/fake_fault.c). The product
+ * fault module into the real core (tests/unit/fake_fault.c, journal_fake.c,
+ * and docs/examples/fault_example.c in its test). The product
  * never calls fault_register(). */
 static const struct fault_ops *extra[8];
 

@@ -15,12 +15,12 @@ else
         t_fail "chaosd binary" "missing: $CHAOSD"
 fi
 # Calls in product sources (comments stripped crudely: // and /* */ lines).
-src_hits=$(grep -nE "\b($banned)[[:space:]]*\(" chaosd/*.c experiments/*.c lib/*.c 2>/dev/null \
+src_hits=$(grep -nE "\b($banned)[[:space:]]*\(" $(find chaosd experiments lib -name "*.c") 2>/dev/null \
         | grep -vE '^[^:]+:[0-9]+:[[:space:]]*(\*|/\*|//)')
 [ -z "$src_hits" ] && t_pass "daemon and library sources call no exec/system/popen" || t_fail "product sources" "$src_hits"
 cli_hits=$(grep -lE "\b($banned)[[:space:]]*\(" cli/*.c 2>/dev/null | grep -vE '^cli/(exec|ci)\.c$')
 [ -z "$cli_hits" ] && t_pass "chaosctl execs only the user's command (cli/exec.c, cli/ci.c)" || t_fail "cli sources" "$cli_hits"
 # Names of tools that a lesser injector would shell out to.
-tool_hits=$(grep -nE '"(/usr/s?bin/)?(tc|ip|iptables|nft|nsenter|sh|bash|strace)"' chaosd/*.c experiments/*.c lib/*.c 2>/dev/null)
+tool_hits=$(grep -nE '"(/usr/s?bin/)?(tc|ip|iptables|nft|nsenter|sh|bash|strace)"' $(find chaosd experiments lib -name "*.c") 2>/dev/null)
 [ -z "$tool_hits" ] && t_pass "no tc/ip/iptables/nsenter/sh command names in product sources" || t_fail "tool names" "$tool_hits"
 exit $T_FAILED
