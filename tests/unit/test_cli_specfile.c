@@ -56,12 +56,12 @@ START_TEST(valid_spec_is_returned_as_read)
         char *buf = NULL;
         size_t len = 0;
 
-        ck_assert_int_eq(spec_file_check(p, &buf, &len, &e), 0);
+        ck_assert_int_eq(spec_file_check(p, 0, &buf, &len, &e), 0);
         ck_assert_uint_eq(len, strlen(good));
         ck_assert_str_eq(buf, good);
         free(buf);
         /* Callers that only validate pass no buffer. */
-        ck_assert_int_eq(spec_file_check(p, NULL, NULL, &e), 0);
+        ck_assert_int_eq(spec_file_check(p, 0, NULL, NULL, &e), 0);
 }
 END_TEST
 
@@ -72,7 +72,7 @@ START_TEST(invalid_spec_names_file_and_path)
         struct error e = { 0 };
         char want[256];
 
-        ck_assert_int_eq(spec_file_check(p, NULL, NULL, &e), -EINVAL);
+        ck_assert_int_eq(spec_file_check(p, 0, NULL, NULL, &e), -EINVAL);
         snprintf(want, sizeof(want), "%s: $.duration: \"10 parsecs\" is not a duration", p);
         ck_assert_msg(strncmp(e.msg, want, strlen(want)) == 0, "got: %s", e.msg);
 }
@@ -84,7 +84,7 @@ START_TEST(missing_file_is_usage_error)
         char p[128];
 
         snprintf(p, sizeof(p), "%s/nope.json", dir);
-        ck_assert_int_eq(spec_file_check(p, NULL, NULL, &e), -EINVAL);
+        ck_assert_int_eq(spec_file_check(p, 0, NULL, NULL, &e), -EINVAL);
         ck_assert_ptr_nonnull(strstr(e.msg, p));
         ck_assert_ptr_nonnull(strstr(e.msg, "No such file or directory"));
 }
@@ -101,11 +101,11 @@ START_TEST(size_limit)
         memcpy(big, good, strlen(good));
         memset(big + strlen(good), ' ', pad - 1);
         p = write_file("limit.json", big, SPEC_MAX_BYTES);
-        ck_assert_int_eq(spec_file_check(p, NULL, NULL, &e), 0);
+        ck_assert_int_eq(spec_file_check(p, 0, NULL, NULL, &e), 0);
         /* One byte more is refused before parsing. */
         big[SPEC_MAX_BYTES] = ' ';
         p = write_file("over.json", big, SPEC_MAX_BYTES + 1);
-        ck_assert_int_eq(spec_file_check(p, NULL, NULL, &e), -EINVAL);
+        ck_assert_int_eq(spec_file_check(p, 0, NULL, NULL, &e), -EINVAL);
         ck_assert_ptr_nonnull(strstr(e.msg, "larger than the limit of 65536 bytes"));
 }
 END_TEST
@@ -122,7 +122,7 @@ START_TEST(stdin_is_dash)
         ck_assert_int_ge(fd, 0);
         ck_assert_int_eq(dup2(fd, STDIN_FILENO), STDIN_FILENO);
         close(fd);
-        ck_assert_int_eq(spec_file_check("-", &buf, &len, &e), 0);
+        ck_assert_int_eq(spec_file_check("-", 0, &buf, &len, &e), 0);
         ck_assert_str_eq(buf, good);
         free(buf);
         ck_assert_str_eq(spec_file_name("-"), "<stdin>");
