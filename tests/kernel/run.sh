@@ -232,7 +232,7 @@ clean() { tr -d '\r' <"$1" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' >"$1.
 in_script() { grep -o '^=== kernel-lane: [^ ]*\.sh (at' "$1" | tail -1 | cut -d' ' -f3; }
 echo "# kernel lane: $kver, scripts: ${scripts[*]}, initramfs $(du -h "$WORK/initrd.gz" | cut -f1)"
 start=$(date +%s)
-rm -f "$WORK"/console*.txt "$WORK"/*.tap
+rm -f "$WORK"/console*.txt
 boot "$LOG" ""
 rc=$?
 clean "$LOG"
