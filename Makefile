@@ -51,6 +51,8 @@ CLI_OBJS    := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_BINS   := $(UNIT_SRCS:%.c=$(BUILD)/%)
 INTEG_BINS  := $(INTEG_SRCS:%.c=$(BUILD)/%)
 HELPER_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/helpers/*.c))
+# Fake test programs that tests/unit/runner_totals.sh runs through the runner.
+SELFTEST_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/selftest/*.c))
 
 .PHONY: all check unit integration kernel fuzz crashtest memcheck deps demo bench install format format-check clean tests
 all: $(BUILD)/chaosd $(BUILD)/chaosctl
@@ -77,7 +79,8 @@ CORE_TEST_SRCS  := tests/unit/core_harness.c tests/unit/journal_fake.c
 $(BUILD)/tests/unit/test_journal $(BUILD)/tests/unit/test_api: $(CORE_TEST_SRCS) $(wildcard tests/unit/*.h)
 $(BUILD)/tests/unit/test_fault_example: docs/examples/fault_example.c
 $(BUILD)/tests/unit/test_lifecycle: tests/unit/fake_fault.c tests/unit/fake_fault.h
-$(BUILD)/tests/%: tests/%.c $(DAEMON_LIB_OBJS) $(BUILD)/libchaos.a
+# The shared test headers (testutil.h: run_suite, SKIP_TEST) are in every binary.
+$(BUILD)/tests/%: tests/%.c $(wildcard tests/*.h) $(DAEMON_LIB_OBJS) $(BUILD)/libchaos.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests -Itests/unit $(LDFLAGS) -o $@ $(filter %.c,$^) $(DAEMON_LIB_OBJS) \
 		$(BUILD)/libchaos.a $(LIBS) -ldl $(CHECK_LIBS)
@@ -87,7 +90,7 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static -o $@ $<
 
-tests: all $(UNIT_BINS) $(INTEG_BINS) $(HELPER_BINS)
+tests: all $(UNIT_BINS) $(INTEG_BINS) $(HELPER_BINS) $(SELFTEST_BINS)
 
 deps:
 	tests/setup.sh

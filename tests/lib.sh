@@ -1,9 +1,21 @@
-# Shell test harness for integration and kernel-lane scripts.
-# Source it; call `t_pass NAME`, `t_fail NAME WHY`, `t_skip NAME WHY`;
-# register cleanups with `t_cleanup CMD...` (run in reverse on exit, even on
-# failure). run-all.sh counts the PASS/FAIL/SKIP lines.
+# Shell test harness for the unit, integration and kernel-lane scripts.
+# Source it, declare how many checks the script makes with `t_plan N`, then
+# make each check once with `t_pass NAME`, `t_fail NAME WHY`, `t_skip NAME
+# WHY` (or `t_check NAME CMD...`). Register cleanups with `t_cleanup CMD...`
+# (run in reverse on exit, even on failure).
+#
+# Output is TAP: one "ok N - NAME", "not ok N - NAME: WHY" or
+# "ok N - NAME # SKIP WHY" per check, and on exit the plan line "1..N".
+# The EXIT trap compares the checks made with the plan declared: fewer or
+# more (the script ended early, a `t_wait ... && t_pass` that timed out) is
+# one more "not ok" naming both numbers and a non-zero exit. A script
+# killed outright prints no plan line at all, which tests/run-all.sh and the
+# kernel lane take as a failure too.
 set -u
 T_FAILED=0
+T_RAN=0
+T_PLAN=
+T_NAME=$(basename "$0" .sh)
 T_CLEANUPS=()
 BUILD=${BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build}
 CHAOSD=${CHAOSD:-$BUILD/chaosd}
@@ -11,12 +23,30 @@ CHAOSCTL=${CHAOSCTL:-$BUILD/chaosctl}
 VICTIM=${VICTIM:-$BUILD/tests/helpers/victim}
 TEST_IMAGE=${TEST_IMAGE:-chaosd-busybox:latest}
 
-t_pass() { echo "PASS: $1"; }
-t_fail() { echo "FAIL: $1: ${2:-}"; T_FAILED=1; }
-t_skip() { echo "SKIP: $1: ${2:-}"; }
+# t_plan N: this script makes N checks (t_pass/t_fail/t_skip calls), on
+# every path. Call it once, before the first check.
+t_plan() { T_PLAN=$((${T_PLAN:-0} + $1)); echo "# $T_NAME: plan of $1 checks"; }
+# One TAP line. A '#' in the text is escaped: unescaped, "# SKIP" in a
+# message would turn a failure into a skip.
+_t_line() { # _t_line "ok"|"not ok" TEXT [DIRECTIVE]
+        local text=${2//$'\n'/ }
+        T_RAN=$((T_RAN + 1))
+        echo "$1 $T_RAN - ${text//#/\\#}${3:+ # $3}"
+}
+t_pass() { _t_line ok "$1"; }
+t_fail() { _t_line "not ok" "$1: ${2:-}"; T_FAILED=1; }
+t_skip() { _t_line ok "$1" "SKIP ${2:-}"; }
 t_check() { # t_check NAME CMD... : pass if CMD succeeds
         local name=$1; shift
         if "$@"; then t_pass "$name"; else t_fail "$name" "command failed: $*"; fi
+}
+# t_skip_all WHY: the checks not made yet cannot run here; each is counted
+# as one SKIP (so the plan holds), then the script ends.
+t_skip_all() {
+        local why=$1 n=${T_PLAN:-1}
+        [ "$T_RAN" -ge "$n" ] && n=$((T_RAN + 1))
+        while [ "$T_RAN" -lt "$n" ]; do t_skip "$T_NAME check $((T_RAN + 1)) of $n" "$why"; done
+        exit 0
 }
 t_cleanup() { T_CLEANUPS+=("$*"); }
 t_run_cleanups() {
@@ -27,7 +57,22 @@ t_run_cleanups() {
         done
         T_CLEANUPS=()
 }
-trap 't_run_cleanups' EXIT
+# On exit: the cleanups, then the plan compared with the checks made, then
+# the plan line. A script that sources this file for its helpers only
+# (bench/) and makes no check prints nothing.
+_t_exit() {
+        local rc=$?
+        t_run_cleanups
+        if [ -z "$T_PLAN" ] && [ "$T_RAN" = 0 ]; then return; fi
+        if [ -z "$T_PLAN" ]; then
+                t_fail "$T_NAME: plan" "$T_RAN checks made but none declared (t_plan N)"
+        elif [ "$T_RAN" != "$T_PLAN" ]; then
+                t_fail "$T_NAME: plan" "$T_PLAN checks declared, $T_RAN made (exit status $rc)"
+        fi
+        echo "1..$T_RAN"
+        [ "$T_FAILED" = 0 ] || exit 1
+}
+trap '_t_exit' EXIT
 # A TERM or INT (the kernel lane's budget, a user's ^C) exits, so the
 # cleanups above still run.
 trap 'exit 143' TERM INT
@@ -41,6 +86,61 @@ t_wait() {
                 now=${EPOCHREALTIME/./}
                 [ "$now" -gt "$deadline" ] && return 1
                 sleep 0.05
+        done
+}
+
+# t_wait_or_fail NAME SECS CMD...: wait as t_wait does; when CMD never
+# succeeds, the check NAME fails here, by name, and the caller makes no
+# check of its own:  t_wait_or_fail "x frozen" 5 is_frozen && check_x ...
+# Either way the script makes exactly one check named NAME.
+t_wait_or_fail() {
+        local name=$1 secs=$2; shift 2
+        t_wait "$secs" "$@" && return 0
+        t_fail "$name" "timed out after ${secs}s waiting for: $*"
+        return 1
+}
+
+# t_check_bin NAME [VAR=VALUE...] BINARY [ARGS...]: run a Check binary (its
+# output is TAP, see tests/testutil.h) and make each of its cases one check
+# of this script, "NAME: case", SKIPs kept as SKIPs. The binary's plan adds
+# to this script's; a binary that ends without one (crashed) is one FAIL.
+# Pure bash: it also runs in the kernel lane's VM, which has no perl.
+t_check_bin() {
+        local name=$1 line n=0 bad=0 plan= out rc; shift
+        out=$(env CK_DEFAULT_TIMEOUT="${CK_DEFAULT_TIMEOUT:-60}" "$@" 2>&1)
+        rc=$?
+        while IFS= read -r line; do
+                case $line in
+                "ok "[0-9]*" # SKIP"*)
+                        n=$((n + 1)); line=${line#ok * - }; line=${line//\\#/#}
+                        t_skip "$name: ${line%% # SKIP*}" "${line#* # SKIP }" ;;
+                "ok "[0-9]*)
+                        n=$((n + 1)); line=${line#ok * - }; t_pass "$name: ${line//\\#/#}" ;;
+                "not ok "[0-9]*)
+                        n=$((n + 1)) bad=$((bad + 1)); line=${line#not ok * - }; t_fail "$name: ${line//\\#/#}" "" ;;
+                1..[0-9]*) plan=${line#1..} ;;
+                *) echo "    $line" ;;
+                esac
+        done <<<"$out"
+        T_PLAN=$((${T_PLAN:-0} + n))
+        if [ -z "$plan" ] || [ "$plan" != "$n" ] || { [ "$rc" != 0 ] && [ "$bad" = 0 ]; }; then
+                T_PLAN=$((T_PLAN + 1))
+                t_fail "$name" "$* exited $rc after $n cases, its plan: ${plan:-none}"
+        fi
+}
+
+# t_relay: a helper in another language (python3 in tests/unit/test_deploy.sh)
+# reports "PASS: NAME", "FAIL: NAME" or "SKIP: NAME: WHY" lines on stdin;
+# each becomes one check of this script. Other lines pass as comments.
+t_relay() {
+        local line
+        while IFS= read -r line; do
+                case $line in
+                "PASS: "*) t_pass "${line#PASS: }" ;;
+                "FAIL: "*) t_fail "${line#FAIL: }" "" ;;
+                "SKIP: "*) line=${line#SKIP: }; t_skip "${line%%: *}" "${line#*: }" ;;
+                *) echo "# $line" ;;
+                esac
         done
 }
 

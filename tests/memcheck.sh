@@ -3,9 +3,10 @@
 # 100): run+stop, deadline expiry, invalid specs, events and metrics; then
 # SIGTERM. Fails on any invalid access or leak valgrind reports.
 . "$(dirname "$0")/lib.sh"
+t_plan 2
 N=${N:-100}
-command -v valgrind >/dev/null || { t_skip memcheck "valgrind not installed"; exit 0; }
-have_docker || { t_skip memcheck "dockerd or $TEST_IMAGE missing"; exit 0; }
+command -v valgrind >/dev/null || t_skip_all "valgrind not installed"
+have_docker || t_skip_all "dockerd or $TEST_IMAGE missing"
 dir=$(mktemp -d /tmp/chaosd-vg.XXXXXX); t_cleanup rm -rf "$dir"
 C=chaosd-vg-$$
 t_container $C "$TEST_IMAGE" sleep 100000

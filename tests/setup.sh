@@ -5,6 +5,7 @@
 #   tests/setup.sh          everything `make check` needs
 #   tests/setup.sh demo     only what `make demo` needs: the build's libraries,
 #                           Docker and busybox (no qemu, clang, podman...)
+# perl: tests/tap-count counts every lane's TAP with its TAP::Parser.
 # tests/unit/demo_deps.sh checks that DEMO_PKGS covers every library the
 # Makefile asks pkg-config for, so the demo's first run cannot regress.
 set -eu
@@ -13,7 +14,7 @@ DEMO_PKGS="build-essential pkg-config libnl-3-dev libnl-route-3-dev libseccomp-d
       docker.io busybox-static iproute2 curl"
 PKGS="build-essential pkg-config libnl-3-dev libnl-route-3-dev libseccomp-dev libcjson-dev check
       libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libhttp-parser-dev docker.io busybox-static iproute2 curl
-      qemu-system-x86 cpio kmod python3 python3-junitparser clang libclang-rt-14-dev util-linux sqlite3 valgrind strace runc
+      qemu-system-x86 cpio kmod perl python3 python3-junitparser clang libclang-rt-14-dev util-linux sqlite3 valgrind strace runc
       libgnutls28-dev gnutls-bin openssl podman containerd yamllint prometheus libxml2-utils"
 [ "${1:-}" = demo ] && PKGS=$DEMO_PKGS
 missing=""

@@ -7,10 +7,13 @@
 # process. Prints the cycles run and the leftovers found.
 #   CYCLES=200 (default)  SEED=n (default: random, printed)
 . "$(dirname "$0")/../lib.sh"
+# One check per fault kind of SPECS below (its spec validates here, or
+# SKIP), and the campaign's verdict.
+t_plan 15
 CYCLES=${CYCLES:-200}
 SEED=${SEED:-$RANDOM}
 RANDOM=$SEED
-have_docker || { t_skip crashtest "dockerd or $TEST_IMAGE missing"; exit 0; }
+have_docker || t_skip_all "dockerd or $TEST_IMAGE missing"
 dir=$(mktemp -d /tmp/chaosd-crash.XXXXXX)
 t_cleanup rm -rf "$dir"
 C=chaosd-crash-$$
@@ -60,8 +63,14 @@ declare -A SPECS=(
 kinds=()
 for k in "${!SPECS[@]}"; do
         echo "{\"name\":\"crash-$k\",\"target\":{\"container\":\"$C\"},\"duration\":\"1s\",\"faults\":${SPECS[$k]}}" >"$dir/$k.json"
-        if "$CHAOSCTL" validate "$dir/$k.json" >/dev/null 2>&1; then kinds+=("$k"); else t_skip "crash $k" "fault type not in this build: $("$CHAOSCTL" validate "$dir/$k.json" 2>&1 | head -1)"; fi
+        if "$CHAOSCTL" validate "$dir/$k.json" >/dev/null 2>&1; then
+                kinds+=("$k")
+                t_pass "crash $k: its spec validates in this build"
+        else
+                t_skip "crash $k" "fault type not in this build: $("$CHAOSCTL" validate "$dir/$k.json" 2>&1 | head -1)"
+        fi
 done
+[ ${#SPECS[@]} = 14 ] || t_fail "crashtest plan" "${#SPECS[@]} kinds in SPECS: change t_plan"
 [ ${#kinds[@]} -gt 0 ] || { t_fail crashtest "no fault type validates"; exit 1; }
 
 start_daemon() {

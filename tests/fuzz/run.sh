@@ -9,7 +9,17 @@ BUILD=${BUILD:-$(pwd)/build}
 SECS=${FUZZ_SECONDS:-10}
 out=$BUILD/fuzz
 mkdir -p "$out"
-if ! command -v clang >/dev/null; then echo "SKIP: fuzz: clang not installed"; exit 0; fi
+. tests/lib.sh
+# One check per target: it builds and runs SECS seconds without a crash.
+# FUZZ_ONLY="spec boltdb" runs just those targets.
+targets=()
+for t in tests/fuzz/fuzz_*.c; do
+        name=$(basename "$t" .c)
+        if [ -n "${FUZZ_ONLY:-}" ] && ! grep -qw "${name#fuzz_}" <<<"$FUZZ_ONLY"; then continue; fi
+        targets+=("$t")
+done
+t_plan ${#targets[@]}
+command -v clang >/dev/null || t_skip_all "clang not installed"
 # The same source folders as the Makefile's SRC_DIRS.
 dirs=$(cd "$(dirname "$0")/../.." && find lib experiments -type d | sort)
 srcs=$(for d in $dirs; do ls "$d"/*.c 2>/dev/null; done)
@@ -17,15 +27,12 @@ CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefin
         $(pkg-config --cflags libcjson libnl-route-3.0)"
 LIBS="$(pkg-config --libs libcjson libnl-route-3.0 libseccomp) -lhttp_parser -lm"
 
-status=0
-for t in tests/fuzz/fuzz_*.c; do
+for t in "${targets[@]}"; do
         name=$(basename "$t" .c)
-        # FUZZ_ONLY="spec boltdb" runs just those targets.
-        if [ -n "${FUZZ_ONLY:-}" ] && ! grep -qw "${name#fuzz_}" <<<"$FUZZ_ONLY"; then continue; fi
         corpus=tests/fuzz/corpus/${name#fuzz_}
         mkdir -p "$corpus"
         if ! clang $CFLAGS -o "$out/$name" "$t" $srcs $LIBS 2>"$out/$name.build.log"; then
-                echo "FAIL: $name: does not build (see $out/$name.build.log)"; status=1; continue
+                t_fail "$name" "does not build (see $out/$name.build.log)"; continue
         fi
         case $name in
         fuzz_spec) seeds="examples tests/data/bad-specs" ;;
@@ -41,12 +48,11 @@ for t in tests/fuzz/fuzz_*.c; do
         runs=$(grep -o 'Done [0-9]* runs' "$out/$name.log" | awk '{print $2}')
         if [ $rc = 0 ]; then
                 "$out/$name" -merge=1 "$corpus" "$scratch" >/dev/null 2>&1
-                echo "PASS: $name: ${runs:-?} runs in ${SECS}s, no crash, corpus $(ls "$corpus" | wc -l) inputs"
+                t_pass "$name: ${runs:-?} runs in ${SECS}s, no crash, corpus $(ls "$corpus" | wc -l) inputs"
         else
-                echo "FAIL: $name: crash after ${runs:-?} runs — $(ls "$out"/$name-* 2>/dev/null | head -1)"
-                tail -30 "$out/$name.log"
-                status=1
+                t_fail "$name" "crash after ${runs:-?} runs — $(ls "$out"/$name-* 2>/dev/null | head -1)"
+                tail -30 "$out/$name.log" | sed 's/^/# /'
         fi
         rm -rf "$scratch"
 done
-exit $status
+exit $T_FAILED

@@ -3,8 +3,9 @@
 # freezer on this host): run, get, stop, halt, SIGTERM, conflicts, bad specs,
 # authorisation, target-gone, and crash recovery after SIGKILL.
 . "$(dirname "$0")/../lib.sh"
+t_plan 24
 
-have_docker || { t_skip daemon-pause "dockerd or image $TEST_IMAGE missing"; exit 0; }
+have_docker || t_skip_all "dockerd or image $TEST_IMAGE missing"
 [ -x "$CHAOSD" ] || { t_fail daemon-pause "no $CHAOSD"; exit 1; }
 dir=$(mktemp -d /tmp/chaosd-it.XXXXXX)
 t_cleanup rm -rf "$dir"
@@ -191,6 +192,8 @@ echo "$m" | grep -q '^chaosd_experiments_created_total 1' && echo "$m" | grep -q
 if command -v promtool >/dev/null; then
         echo "$m" | promtool check metrics >"$dir/promtool.txt" 2>&1 && t_pass "metrics: promtool check metrics" \
                 || t_fail "promtool" "$(cat "$dir/promtool.txt")"
+else
+        t_skip "promtool" "promtool (Debian package prometheus) not installed"
 fi
 # Under SANITIZE=1 the daemons above ran with ASan+UBSan: their reports land in the log.
 kill -TERM "$CHAOSD_PID"; wait "$CHAOSD_PID" 2>/dev/null

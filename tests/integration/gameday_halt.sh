@@ -4,12 +4,13 @@
 # reverts all of them within 1 s. Measured twice: the API's answer time and
 # the time until the last freezer.state reads THAWED from outside.
 . "$(dirname "$0")/../lib.sh"
+t_plan 2
 
 N=${GAMEDAY_HALT_N:-100}
-[ "$(id -u)" = 0 ] || { t_skip gameday-halt "needs root"; exit 0; }
+[ "$(id -u)" = 0 ] || t_skip_all "needs root"
 [ -x "$CHAOSD" ] || { t_fail gameday-halt "no $CHAOSD"; exit 1; }
 if [ -f /sys/fs/cgroup/cgroup.controllers ]; then BASE=/sys/fs/cgroup; STATE=cgroup.freeze; else BASE=/sys/fs/cgroup/freezer; STATE=freezer.state; fi
-[ -d "$BASE" ] || { t_skip gameday-halt "no freezer hierarchy at $BASE"; exit 0; }
+[ -d "$BASE" ] || t_skip_all "no freezer hierarchy at $BASE"
 dir=$(mktemp -d /tmp/chaosd-halt.XXXXXX)
 t_cleanup rm -rf "$dir"
 # A daemon with a roomy history: 100 experiments at once.

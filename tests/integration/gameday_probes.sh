@@ -11,8 +11,9 @@
 #  - /metrics passes `promtool check metrics`; `chaosctl events --follow`
 #    renders the abort.
 . "$(dirname "$0")/../lib.sh"
+t_plan 14
 
-have_docker || { t_skip gameday-probes "dockerd or image $TEST_IMAGE missing"; exit 0; }
+have_docker || t_skip_all "dockerd or image $TEST_IMAGE missing"
 [ -x "$CHAOSD" ] && [ -x "$CHAOSCTL" ] || { t_fail gameday-probes "no $CHAOSD or $CHAOSCTL"; exit 1; }
 dir=$(mktemp -d /tmp/chaosd-gd.XXXXXX)
 t_cleanup rm -rf "$dir"

@@ -6,8 +6,9 @@
 # Each fault must be in place only inside its window (±0.4 s: this host is
 # noisy), and everything reverted at the end.
 . "$(dirname "$0")/../lib.sh"
+t_plan 3
 
-have_docker || { t_skip gameday-scenario "dockerd or image $TEST_IMAGE missing"; exit 0; }
+have_docker || t_skip_all "dockerd or image $TEST_IMAGE missing"
 [ -x "$CHAOSD" ] || { t_fail gameday-scenario "no $CHAOSD"; exit 1; }
 dir=$(mktemp -d /tmp/chaosd-sc.XXXXXX)
 t_cleanup rm -rf "$dir"

@@ -5,8 +5,9 @@
 # the previous run is still active is skipped, never overlapped. Takes up to
 # two minutes (cron has minute resolution).
 . "$(dirname "$0")/../lib.sh"
+t_plan 7
 
-have_docker || { t_skip gameday-schedule "dockerd or image $TEST_IMAGE missing"; exit 0; }
+have_docker || t_skip_all "dockerd or image $TEST_IMAGE missing"
 [ -x "$CHAOSD" ] || { t_fail gameday-schedule "no $CHAOSD"; exit 1; }
 dir=$(mktemp -d /tmp/chaosd-sched.XXXXXX)
 t_cleanup rm -rf "$dir"

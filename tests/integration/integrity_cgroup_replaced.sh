@@ -7,10 +7,11 @@
 # untouched. (The freezer directory, chaosd's identity of the target, stays:
 # the experiment resumes and is stopped, the path every revert takes.)
 . "$(dirname "$0")/../lib.sh"
+t_plan 1
 
-[ "$(id -u)" = 0 ] || { t_skip cgroup-replaced "needs root"; exit 0; }
+[ "$(id -u)" = 0 ] || { t_skip_all "needs root"; }
 R=/sys/fs/cgroup
-[ -d $R/cpu ] && [ -d $R/memory ] && [ -d $R/freezer ] || { t_skip cgroup-replaced "needs v1 cpu, memory and freezer hierarchies"; exit 0; }
+[ -d $R/cpu ] && [ -d $R/memory ] && [ -d $R/freezer ] || { t_skip_all "needs v1 cpu, memory and freezer hierarchies"; }
 CG=chaosd-integrity-replaced
 dir=$(mktemp -d /tmp/chaosd-integrity-replaced.XXXXXX)
 t_cleanup rm -rf "$dir"

@@ -6,11 +6,12 @@
 # another path. Each must be refused with a 4xx naming what the cgroup is,
 # and freezer.state, read from cgroupfs, must stay THAWED throughout.
 . "$(dirname "$0")/../lib.sh"
+t_plan 12
 
-[ "$(id -u)" = 0 ] || { t_skip cgroup-self "needs root"; exit 0; }
+[ "$(id -u)" = 0 ] || { t_skip_all "needs root"; }
 FZ=/sys/fs/cgroup/freezer
 [ -f $FZ/freezer.tasks ] || [ -d $FZ ] && [ ! -f /sys/fs/cgroup/cgroup.controllers ] ||
-        { t_skip cgroup-self "needs a cgroup v1 freezer hierarchy at $FZ"; exit 0; }
+        { t_skip_all "needs a cgroup v1 freezer hierarchy at $FZ"; }
 SELF=chaosd-integrity-self
 ALIAS=chaosd-integrity-alias
 dir=$(mktemp -d /tmp/chaosd-integrity-self.XXXXXX)

@@ -5,8 +5,9 @@
 # with 503 and that reason (`chaosctl run` exits 1 printing it), and
 # `chaosd --recover` names what it could not read instead of dying silently.
 . "$(dirname "$0")/../lib.sh"
+t_plan 6
 
-[ "$(id -u)" = 0 ] || { t_skip files "needs root"; exit 0; }
+[ "$(id -u)" = 0 ] || { t_skip_all "needs root"; }
 dir=$(mktemp -d /tmp/chaosd-integrity-files.XXXXXX)
 t_cleanup rm -rf "$dir"
 S=$dir/state

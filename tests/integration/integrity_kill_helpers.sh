@@ -5,8 +5,9 @@
 # parent of chaosd) finds no process to signal when asked for them by name;
 # the warden and the stressor are still alive afterwards (read from /proc).
 . "$(dirname "$0")/../lib.sh"
+t_plan 3
 
-[ "$(id -u)" = 0 ] || { t_skip kill-helpers "needs root"; exit 0; }
+[ "$(id -u)" = 0 ] || { t_skip_all "needs root"; }
 dir=$(mktemp -d /tmp/chaosd-integrity-kill.XXXXXX)
 t_cleanup rm -rf "$dir"
 t_start_chaosd "$dir" || { t_fail kill-helpers "chaosd did not answer"; cat "$dir/chaosd.log"; exit 1; }

@@ -10,9 +10,10 @@
 # namespace, not chaosd's own (chaosd in a namespace of its own, as in a
 # DaemonSet without hostNetwork).
 . "$(dirname "$0")/../lib.sh"
+t_plan 4
 
-[ "$(id -u)" = 0 ] || { t_skip netns "needs root"; exit 0; }
-command -v ip >/dev/null && command -v tc >/dev/null || { t_skip netns "needs iproute2"; exit 0; }
+[ "$(id -u)" = 0 ] || { t_skip_all "needs root"; }
+command -v ip >/dev/null && command -v tc >/dev/null || { t_skip_all "needs iproute2"; }
 NS=chaosd-integrity-ns
 NS20=chaosd-integrity-ifs
 dir=$(mktemp -d /tmp/chaosd-integrity-netns.XXXXXX)

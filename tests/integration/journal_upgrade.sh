@@ -8,14 +8,15 @@
 # its deadline still ahead: resumed (still frozen, running), and a stop
 # thaws it.
 . "$(dirname "$0")/../lib.sh"
+t_plan 7
 
 fixture=$(cd "$(dirname "$0")/../data/journal-v1" && pwd)/journal.db
 ID=17838f31a0e7
 OLD_INODE=6328
 cg=/sys/fs/cgroup/freezer/chaosd-coretests-fixture
 
-[ "$(id -u)" = 0 ] || { t_skip journal-upgrade "needs root"; exit 0; }
-[ -d /sys/fs/cgroup/freezer ] || { t_skip journal-upgrade "no cgroup v1 freezer hierarchy (the fixture names one)"; exit 0; }
+[ "$(id -u)" = 0 ] || t_skip_all "needs root"
+[ -d /sys/fs/cgroup/freezer ] || t_skip_all "no cgroup v1 freezer hierarchy (the fixture names one)"
 command -v sqlite3 >/dev/null || { t_fail journal-upgrade "sqlite3 missing (tests/setup.sh installs it)"; exit 1; }
 [ -f "$fixture" ] || { t_fail journal-upgrade "no $fixture"; exit 1; }
 

@@ -6,8 +6,9 @@
 # same interface refused, and SIGKILL of the daemon mid-fault: resumed on
 # restart, reverted by `stop`; `--recover` reverts regardless.
 . "$(dirname "$0")/../lib.sh"
+t_plan 6
 
-have_docker || { t_skip network-daemon "dockerd or image $TEST_IMAGE missing"; exit 0; }
+have_docker || t_skip_all "dockerd or image $TEST_IMAGE missing"
 [ -x "$CHAOSD" ] || { t_fail network-daemon "no $CHAOSD"; exit 1; }
 dir=$(mktemp -d /tmp/chaosd-net-it.XXXXXX)
 t_cleanup rm -rf "$dir"

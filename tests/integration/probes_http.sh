@@ -5,11 +5,12 @@
 # makes. Each verdict and its evidence is checked, and the daemon must keep
 # answering its API while a probe hangs (the probes never block the loop).
 . "$(dirname "$0")/../lib.sh"
+t_plan 7
 
-[ "$(id -u)" = 0 ] || { t_skip probes-http "needs root"; exit 0; }
+[ "$(id -u)" = 0 ] || t_skip_all "needs root"
 [ -x "$CHAOSD" ] || { t_fail probes-http "no $CHAOSD"; exit 1; }
 if [ -f /sys/fs/cgroup/cgroup.controllers ]; then BASE=/sys/fs/cgroup; else BASE=/sys/fs/cgroup/freezer; fi
-[ -d "$BASE" ] || { t_skip probes-http "no freezer hierarchy"; exit 0; }
+[ -d "$BASE" ] || t_skip_all "no freezer hierarchy"
 dir=$(mktemp -d /tmp/chaosd-ph.XXXXXX)
 t_cleanup rm -rf "$dir"
 t_start_chaosd "$dir" || { t_fail probes-http "chaosd did not answer"; exit 1; }

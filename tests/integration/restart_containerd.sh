@@ -4,11 +4,12 @@
 # kubelet does on a container restart — and the pause comes back on the new
 # task, found again in containerd's state on disk.
 . "$(dirname "$0")/../lib.sh"
+t_plan 3
 . "$(dirname "$0")/../helpers/fleet_runtimes.sh"
 
-[ "$(id -u)" = 0 ] || { t_skip restart-containerd "needs root"; exit 0; }
-have_docker || { t_skip restart-containerd "docker (for the image) missing (run tests/setup.sh)"; exit 0; }
-have_containerd || { t_skip restart-containerd "containerd/ctr not installed"; exit 0; }
+[ "$(id -u)" = 0 ] || t_skip_all "needs root"
+have_docker || t_skip_all "docker (for the image) missing (run tests/setup.sh)"
+have_containerd || t_skip_all "containerd/ctr not installed"
 
 W=$(mktemp -d /tmp/chaosd-restart-ctd.XXXXXX)
 t_cleanup rm -rf "$W"

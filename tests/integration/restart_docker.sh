@@ -6,9 +6,10 @@
 # "on_restart": "end" the experiment ends as target-gone and the new
 # container is left alone.
 . "$(dirname "$0")/../lib.sh"
+t_plan 7
 
-[ "$(id -u)" = 0 ] || { t_skip restart "needs root"; exit 0; }
-have_docker || { t_skip restart "docker or $TEST_IMAGE missing (run tests/setup.sh)"; exit 0; }
+[ "$(id -u)" = 0 ] || t_skip_all "needs root"
+have_docker || t_skip_all "docker or $TEST_IMAGE missing (run tests/setup.sh)"
 
 W=$(mktemp -d /tmp/chaosd-restart.XXXXXX)
 t_cleanup rm -rf "$W"

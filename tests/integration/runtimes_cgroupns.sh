@@ -4,11 +4,12 @@
 # so a container's cgroup is found and frozen. Without that join the target's
 # /proc/PID/cgroup reads "/../docker/..." and resolution fails.
 . "$(dirname "$0")/../lib.sh"
+t_plan 3
 
-[ "$(id -u)" = 0 ] || { t_skip cgroupns "needs root"; exit 0; }
-have_docker || { t_skip cgroupns "docker or $TEST_IMAGE missing (run tests/setup.sh)"; exit 0; }
-command -v unshare >/dev/null || { t_skip cgroupns "unshare (util-linux) missing"; exit 0; }
-[ -d /sys/fs/cgroup/freezer ] || { t_skip cgroupns "this check is written for the cgroup v1 freezer"; exit 0; }
+[ "$(id -u)" = 0 ] || t_skip_all "needs root"
+have_docker || t_skip_all "docker or $TEST_IMAGE missing (run tests/setup.sh)"
+command -v unshare >/dev/null || t_skip_all "unshare (util-linux) missing"
+[ -d /sys/fs/cgroup/freezer ] || t_skip_all "this check is written for the cgroup v1 freezer"
 
 W=$(mktemp -d /tmp/chaosd-cgns.XXXXXX)
 t_cleanup rm -rf "$W"

@@ -9,11 +9,12 @@
 #  - pod + namespace (runtime auto) finds exactly that pod's container;
 #  - labels must all match; decoys are never touched.
 . "$(dirname "$0")/../lib.sh"
+t_plan 12
 . "$(dirname "$0")/../helpers/fleet_runtimes.sh"
 
-[ "$(id -u)" = 0 ] || { t_skip selector "needs root"; exit 0; }
-have_docker || { t_skip selector "docker (for the image) missing (run tests/setup.sh)"; exit 0; }
-have_containerd || { t_skip selector "containerd/ctr not installed"; exit 0; }
+[ "$(id -u)" = 0 ] || t_skip_all "needs root"
+have_docker || t_skip_all "docker (for the image) missing (run tests/setup.sh)"
+have_containerd || t_skip_all "containerd/ctr not installed"
 
 W=$(mktemp -d /tmp/chaosd-selector.XXXXXX)
 t_cleanup rm -rf "$W"

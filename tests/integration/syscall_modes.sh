@@ -11,10 +11,11 @@
 # (launch, running). Also: OCI without allow_enosys_on_crash is refused;
 # mode "kernel" fails in the kernel with no daemon at all.
 . "$(dirname "$0")/../lib.sh"
+t_plan 48
 
-if [ "$(id -u)" != 0 ]; then t_skip syscall_modes "needs root"; exit 0; fi
+if [ "$(id -u)" != 0 ]; then t_skip_all "needs root"; fi
 for b in "$CHAOSD" "$CHAOSCTL" "$VICTIM"; do
-        [ -x "$b" ] || { t_skip syscall_modes "$b not built"; exit 0; }
+        [ -x "$b" ] || t_skip_all "$b not built"
 done
 dir=$(mktemp -d /tmp/chaosd-syscall.XXXXXX)
 t_cleanup rm -rf "$dir"
@@ -202,12 +203,12 @@ if t_wait 20 has_lines "$dir/p30.out" 1; then
         [ "$(tracer_of $vp)" != 0 ] && t_pass "running: target traced by chaosd's tracer (TracerPid $(tracer_of $vp))" \
                 || t_fail "running: traced" "$(cat "$dir/p30.err")"
         touch "$dir/pgo"
-        t_wait 60 has_lines "$dir/p30.out" 2 && check_30 "running: ptrace" "$(vline "$dir/p30.out" 2)"
+        t_wait_or_fail "running: ptrace" 60 has_lines "$dir/p30.out" 2 && check_30 "running: ptrace" "$(vline "$dir/p30.out" 2)"
         "$CHAOSCTL" stop "$id" >/dev/null
         [ "$(tracer_of $vp)" = 0 ] && t_pass "running: stop detached the tracer (TracerPid 0)" || t_fail "detach" "TracerPid $(tracer_of $vp)"
         readback_matches "running" "$id" "$(vline "$dir/p30.out" 2)"
         touch "$dir/pgo"
-        t_wait 60 has_lines "$dir/p30.out" 3 && check_clean "running: after the experiment" "$(vline "$dir/p30.out" 3)" 10000
+        t_wait_or_fail "running: after the experiment" 60 has_lines "$dir/p30.out" 3 && check_clean "running: after the experiment" "$(vline "$dir/p30.out" 3)" 10000
         wait $vp
 else
         t_fail "running: victim" "no output"
@@ -220,7 +221,7 @@ t_wait 20 has_lines "$dir/p5.out" 1
 spec "$dir/p5.json" run5 ',"errno":"EIO","count":5' "{\"pid\":$vp}"
 id=$("$CHAOSCTL" run "$dir/p5.json")
 touch "$dir/p5go"
-t_wait 30 has_lines "$dir/p5.out" 2 && check_count5 "running (ptrace)" "$(vline "$dir/p5.out" 2)"
+t_wait_or_fail "running (ptrace)" 30 has_lines "$dir/p5.out" 2 && check_count5 "running (ptrace)" "$(vline "$dir/p5.out" 2)"
 "$CHAOSCTL" stop "$id" >/dev/null 2>&1
 
 in_cg_bg "$VICTIM" syscalls --calls openat,getpid --n 20 --timing --rounds 2 --wait-file "$dir/pdgo" >"$dir/pd.out" 2>&1 &
@@ -230,7 +231,7 @@ t_wait 20 has_lines "$dir/pd.out" 1
 spec "$dir/pd.json" rundelay ',"delay":"50ms"' "{\"pid\":$vp}"
 id=$("$CHAOSCTL" run "$dir/pd.json")
 touch "$dir/pdgo"
-t_wait 30 has_lines "$dir/pd.out" 2 && check_delay "running (ptrace)" "$(vline "$dir/pd.out" 2)"
+t_wait_or_fail "running (ptrace)" 30 has_lines "$dir/pd.out" 2 && check_delay "running (ptrace)" "$(vline "$dir/pd.out" 2)"
 "$CHAOSCTL" stop "$id" >/dev/null 2>&1
 
 # threads: a process with 4 threads already running when the tracer comes;
@@ -269,7 +270,7 @@ if t_wait 20 has_lines "$dir/pt2.out" 1; then
         spec "$dir/pt2.json" runclone ',"errno":"EIO","probability":"30%","mode":"ptrace"' "{\"pid\":$vp}"
         id=$("$CHAOSCTL" run "$dir/pt2.json")
         touch "$dir/ptgo"
-        t_wait 60 has_lines "$dir/pt2.out" 2 && check_30 "running: 4 threads started after the tracer (followed through clone)" "$(vline "$dir/pt2.out" 2)"
+        t_wait_or_fail "running: 4 threads started after the tracer (followed through clone)" 60 has_lines "$dir/pt2.out" 2 && check_30 "running: 4 threads started after the tracer (followed through clone)" "$(vline "$dir/pt2.out" 2)"
         "$CHAOSCTL" stop "$id" >/dev/null 2>&1
         wait $vp
 fi
@@ -280,7 +281,8 @@ check_30 "launch: 4 threads x 2500" "$(vline "$dir/lt.out" 1 | python3 -c 'impor
 
 ########## OCI mode (runc + listenerPath) ##########
 if ! command -v runc >/dev/null; then
-        t_skip "oci" "runc is not installed (apt-get install runc)"
+        # The plan counts the 7 checks of the oci block below.
+        for c in supervised before refused 30% after count5 delay; do t_skip "oci: $c" "runc is not installed (apt-get install runc)"; done
 else
         b=$dir/bundle
         mkdir -p "$b/rootfs/bin" "$b/rootfs/proc" "$b/rootfs/dev" "$b/rootfs/tmp"
@@ -316,14 +318,14 @@ EOF
                 spec "$dir/o30.json" oci30 ',"errno":"EIO","probability":"30%","allow_enosys_on_crash":true' "{\"pid\":$cp}"
                 id=$("$CHAOSCTL" run "$dir/o30.json")
                 touch "$b/rootfs/tmp/go"
-                t_wait 60 has_lines "$dir/oci.out" 2 && check_30 "oci: runc listenerPath" "$(vline "$dir/oci.out" 2)"
+                t_wait_or_fail "oci: runc listenerPath" 60 has_lines "$dir/oci.out" 2 && check_30 "oci: runc listenerPath" "$(vline "$dir/oci.out" 2)"
                 "$CHAOSCTL" stop "$id" >/dev/null
                 touch "$b/rootfs/tmp/go"
-                t_wait 60 has_lines "$dir/oci.out" 3 && check_clean "oci: after the experiment" "$(vline "$dir/oci.out" 3)" 10000
+                t_wait_or_fail "oci: after the experiment" 60 has_lines "$dir/oci.out" 3 && check_clean "oci: after the experiment" "$(vline "$dir/oci.out" 3)" 10000
                 spec "$dir/o5.json" oci5 ',"errno":"EIO","count":5,"allow_enosys_on_crash":true' "{\"pid\":$cp}"
                 id=$("$CHAOSCTL" run "$dir/o5.json")
                 touch "$b/rootfs/tmp/go"
-                t_wait 60 has_lines "$dir/oci.out" 4 && check_count5 "oci" "$(vline "$dir/oci.out" 4 | python3 -c 'import json,sys; v=json.load(sys.stdin); print(json.dumps({"openat": v["openat"]}))')"
+                t_wait_or_fail "oci" 60 has_lines "$dir/oci.out" 4 && check_count5 "oci" "$(vline "$dir/oci.out" 4 | python3 -c 'import json,sys; v=json.load(sys.stdin); print(json.dumps({"openat": v["openat"]}))')"
                 "$CHAOSCTL" stop "$id" >/dev/null 2>&1
         else
                 t_fail "oci: runc run" "rc=$rc $(cat "$dir/oci.err") $(tail -3 "$dir/d/chaosd.log")"
@@ -347,7 +349,7 @@ EOF
                 spec "$dir/od.json" ocidelay ',"delay":"50ms","allow_enosys_on_crash":true' "{\"pid\":$cp2}"
                 id=$("$CHAOSCTL" run "$dir/od.json")
                 touch "$b/rootfs/tmp/go2"
-                t_wait 60 has_lines "$dir/oci2.out" 2 && check_delay "oci" "$(vline "$dir/oci2.out" 2)"
+                t_wait_or_fail "oci" 60 has_lines "$dir/oci2.out" 2 && check_delay "oci" "$(vline "$dir/oci2.out" 2)"
                 "$CHAOSCTL" stop "$id" >/dev/null 2>&1
         else
                 t_fail "oci: second container" "rc=$rc $(cat "$dir/oci2.err")"
@@ -374,7 +376,7 @@ else
 fi
 
 # running mode: the tracer dies with chaosd (PDEATHSIG); the kernel detaches.
-t_start_chaosd "$dir/d2" || t_fail chaosd "restart"
+t_start_chaosd "$dir/d2" && t_pass "chaosd restarted on the same state (d2)" || t_fail chaosd "restart"
 in_cg_bg "$VICTIM" syscalls --calls openat,getpid --n 5000 --window 100 --sleep-us 1000 >"$dir/pk.out" 2>&1 &
 vp=$!
 t_cleanup kill -KILL $vp
@@ -394,7 +396,7 @@ else
 fi
 # launch mode, a call held by chaosd (delay) when it dies: chaosd announced
 # it to chaosctl exec, which lets it run. Without that it would wait forever.
-t_start_chaosd "$dir/d3" || t_fail chaosd "restart"
+t_start_chaosd "$dir/d3" && t_pass "chaosd restarted on the same state (d3)" || t_fail chaosd "restart"
 spec "$dir/lh.json" launchheld ',"delay":"30s"'
 in_cg_bg "$CHAOSCTL" exec --spec "$dir/lh.json" -- "$VICTIM" syscalls --calls openat,getpid --n 3 --timing \
         >"$dir/lh.out" 2>"$dir/lh.err" &
@@ -419,7 +421,7 @@ fi
 # its journal (through ptrace: the listener died with the old chaosd), and
 # chaosctl exec hands the listener over again, so that new experiments go
 # through seccomp once more.
-t_start_chaosd "$dir/d5" || t_fail chaosd "restart"
+t_start_chaosd "$dir/d5" && t_pass "chaosd restarted on the same state (d5)" || t_fail chaosd "restart"
 spec "$dir/lr.json" launchrestart ',"errno":"EIO","probability":"30%"'
 in_cg_bg "$CHAOSCTL" exec --spec "$dir/lr.json" -- "$VICTIM" syscalls --calls openat,getpid --n 10000 --rounds 3 \
         --wait-file "$dir/rgo" >"$dir/lr.out" 2>"$dir/lr.err" &
@@ -433,9 +435,9 @@ if t_wait 60 has_lines "$dir/lr.out" 1; then
         kill -KILL "$CHAOSD_PID"
         wait "$CHAOSD_PID" 2>/dev/null
         touch "$dir/rgo"
-        t_wait 60 has_lines "$dir/lr.out" 2 && check_clean "launch restart: chaosd down, chaosctl exec answering" \
+        t_wait_or_fail "launch restart: chaosd down, chaosctl exec answering" 60 has_lines "$dir/lr.out" 2 && check_clean "launch restart: chaosd down, chaosctl exec answering" \
                 "$(vline "$dir/lr.out" 2)" 10000
-        t_start_chaosd "$dir/d5" || t_fail chaosd "restart"
+        t_start_chaosd "$dir/d5" && t_pass "chaosd restarted on the same state (d5)" || t_fail chaosd "restart"
         vp=$(pgrep -P "$lpid" | head -1)
         via=$(via_of "$id")
         [ "$via" = ptrace ] && ! untraced "$vp" \
@@ -450,7 +452,7 @@ if t_wait 60 has_lines "$dir/lr.out" 1; then
                         && t_pass "launch restart: listener handed to the restarted chaosd; new experiment via notify" \
                         || t_fail "launch restart: new experiment" "$(cat "$dir/lr2.err")"
                 touch "$dir/rgo"
-                t_wait 60 has_lines "$dir/lr.out" 3 && check_30 "launch restart: new experiment through the re-handed listener" "$(vline "$dir/lr.out" 3)"
+                t_wait_or_fail "launch restart: new experiment through the re-handed listener" 60 has_lines "$dir/lr.out" 3 && check_30 "launch restart: new experiment through the re-handed listener" "$(vline "$dir/lr.out" 3)"
                 "$CHAOSCTL" stop "$id" >/dev/null 2>&1
         else
                 t_fail "launch restart" "no second hand-over: $(tail -3 "$dir/d5/chaosd.log")"

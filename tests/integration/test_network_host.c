@@ -300,7 +300,7 @@ static void check_missing(const char *json, const char *needle1, const char *nee
         ck_assert_msg(strstr(msg, needle1) && strstr(msg, needle2), "error does not name %s/%s: %s", needle1,
                       needle2, msg);
         ck_assert_msg(strcmp(before, after) == 0, "left something behind:\nbefore: %s\nafter:  %s", before, after);
-        printf("PASS: %s: failed cleanly naming %s; tc -j qdisc/filter/ifb unchanged: %s\n", json, needle1, after);
+        NOTE("%s: failed cleanly naming %s; tc -j qdisc/filter/ifb unchanged: %s\n", json, needle1, after);
 }
 
 START_TEST(test_netem_missing_egress)
@@ -384,7 +384,7 @@ START_TEST(test_restore_tree)
         ck_assert_msg(qtree_restore(sk, ifindex, saved, &e) == 0, "restore: %s", e.msg);
         tree(after, 65536);
         ck_assert_msg(strcmp(before, after) == 0, "differs:\nbefore: %s\nafter:  %s", before, after);
-        printf("PASS: htb tree (2 classes, tbf leaf, IPv4+IPv6 u32 filters) saved from netlink, replaced, restored: "
+        NOTE("htb tree (2 classes, tbf leaf, IPv4+IPv6 u32 filters) saved from netlink, replaced, restored: "
                "tc -j qdisc/class/filter identical (%zu bytes)\n",
                strlen(after));
         cJSON_Delete(saved);
@@ -413,7 +413,7 @@ START_TEST(test_refuse_second)
         ck_assert(!applied);
         ck_assert_msg(strstr(msg, "already carries a chaosd network fault"), "%s", msg);
         ck_assert_msg(strcmp(before, after) == 0, "changed:\n%s\n%s", before, after);
-        printf("PASS: second experiment refused: \"%s\"; the existing c4a0: root untouched, also by revert\n", msg);
+        NOTE("second experiment refused: \"%s\"; the existing c4a0: root untouched, also by revert\n", msg);
 }
 END_TEST
 
@@ -500,7 +500,7 @@ START_TEST(test_bandwidth_ingress)
         rb = cJSON_PrintUnformatted(f->readback);
         in = throughput_dir(2000000, 1);
         out = throughput_dir(4000000, 0);
-        printf("PASS: bandwidth 8mbit ingress from 10.77.0.2 (ifb + mirred): into v0 %.0f B/s (%.1f%% of 1000000), "
+        NOTE("bandwidth 8mbit ingress from 10.77.0.2 (ifb + mirred): into v0 %.0f B/s (%.1f%% of 1000000), "
                "out of v0 %.0f B/s (not limited); readback %s\n",
                in, in / 1e4, out, rb);
         free(rb);
@@ -511,7 +511,7 @@ START_TEST(test_bandwidth_ingress)
         ck_assert_msg(f->ops->revert(f, &t, &e) == 0, "revert: %s", e.msg);
         snapshot(after, sizeof(after));
         ck_assert_msg(strcmp(before, after) == 0, "left something:\nbefore: %s\nafter:  %s", before, after);
-        printf("PASS: bandwidth ingress reverted: ifb, clsact and filters gone, root unchanged: %s\n", after);
+        NOTE("bandwidth ingress reverted: ifb, clsact and filters gone, root unchanged: %s\n", after);
         fault_free(f);
         target_release(&t);
         cJSON_Delete(j);
@@ -551,7 +551,7 @@ START_TEST(test_bandwidth)
         ck_assert_ptr_nonnull(strstr(rb, "tbf 1: kept under c4a0:1"));
         run_out(during, 65536, "tc -n %s qdisc show dev v0", ns);
         limited = throughput(2000000);
-        printf("PASS: bandwidth 8mbit (1000000 B/s): measured %.0f B/s (%.1f%%), unlimited before %.0f B/s; "
+        NOTE("bandwidth 8mbit (1000000 B/s): measured %.0f B/s (%.1f%%), unlimited before %.0f B/s; "
                "readback %s; tc: %s\n",
                limited, 100.0 * limited / 1e6, base, rb, during);
         free(rb);
@@ -565,7 +565,7 @@ START_TEST(test_bandwidth)
         ck_assert_msg(strcmp(before, after) == 0, "differs:\nbefore: %s\nafter:  %s", before, after);
         back = throughput(4000000);
         ck_assert_msg(back > 3e6, "after revert %.0f B/s", back);
-        printf("PASS: bandwidth revert from the saved state alone: tree identical, throughput back to %.0f B/s\n", back);
+        NOTE("bandwidth revert from the saved state alone: tree identical, throughput back to %.0f B/s\n", back);
         fault_free(f);
         fault_free(f2);
         target_release(&t);
@@ -615,7 +615,7 @@ START_TEST(test_host_netns_refused)
         ck_assert_int_eq(r, -EPERM);
         ck_assert_msg(strstr(e.msg, "name the interface"), "%s", e.msg);
         ck_assert_msg(strcmp(before, after) == 0, "host qdiscs changed");
-        printf("PASS: target in the host's netns without \"interface\": refused (\"%s\"), host qdiscs unchanged\n", e.msg);
+        NOTE("target in the host's netns without \"interface\": refused (\"%s\"), host qdiscs unchanged\n", e.msg);
 }
 END_TEST
 
@@ -662,7 +662,7 @@ START_TEST(test_container_bandwidth)
         ck_assert_msg(strstr(during, "tbf c4a0:") && strstr(during, "rate 1Mbit"), "during: %s", during);
         ck_assert_msg(strcmp(before, after) == 0, "before %s after %s", before, after);
         during[strcspn(during, "\n")] = '\0';
-        printf("PASS: container %s eth0: \"%s\" while applied; %s before and after\n", name, during, after);
+        NOTE("container %s eth0: \"%s\" while applied; %s before and after\n", name, during, after);
 }
 END_TEST
 
@@ -696,7 +696,7 @@ START_TEST(test_bandwidth_peers)
         run_out(during, sizeof(during), "tc -n %s qdisc show dev v0 | tr '\\n' ';'", ns);
         in_peer = throughput_to(2000000, 0, "10.77.0.2");
         other = throughput_to(4000000, 0, "10.77.0.3");
-        printf("PASS: bandwidth 8mbit for peer 10.77.0.2 only: to it %.0f B/s (%.1f%%), to 10.77.0.3 %.0f B/s "
+        NOTE("bandwidth 8mbit for peer 10.77.0.2 only: to it %.0f B/s (%.1f%%), to 10.77.0.3 %.0f B/s "
                "(untouched); qdiscs: %s readback %s\n",
                in_peer, in_peer / 1e4, other, during, rb);
         free(rb);
@@ -705,7 +705,7 @@ START_TEST(test_bandwidth_peers)
         ck_assert_msg(f->ops->revert(f, &t, &e) == 0, "revert: %s", e.msg);
         tree(after, sizeof(after));
         ck_assert_msg(strcmp(before, after) == 0, "differs:\nbefore: %s\nafter:  %s", before, after);
-        printf("PASS: bandwidth with peers reverted: tree identical\n");
+        NOTE("bandwidth with peers reverted: tree identical\n");
         fault_free(f);
         target_release(&t);
         cJSON_Delete(j);

@@ -5,7 +5,7 @@
  * dying with the process that forked them (chaosd SIGKILLed) with the
  * journal's saved state reverting cleanly afterwards.
  *
- * Measured figures are printed as "PASS: ..." lines so they can be quoted.
+ * Measured figures are printed as TAP comments (NOTE) so they can be quoted.
  * Root, dockerd and the chaosd-busybox image are needed; otherwise SKIP. */
 #include <errno.h>
 #include <fcntl.h>
@@ -336,7 +336,7 @@ START_TEST(quota_throttles_busy_container)
         snap(&t, &after);
         ck_assert_int_eq(snap_diff(&before, &after), 0);
         if (!fair) {
-                printf("SKIP: quota_throttles_busy_container: host CPUs saturated by other work in every window\n");
+                SKIP_CASE("host CPUs saturated by other work in every window");
                 drop(f, j);
                 container_rm(&t);
                 return;
@@ -344,7 +344,7 @@ START_TEST(quota_throttles_busy_container)
         printf("quota 0.2: before %.3f CPU, under quota %.3f CPU (5 s), after revert %.3f CPU\n", base, under, back);
         ck_assert_msg(under > 0.17 && under < 0.23, "under quota 0.2 measured %.3f CPU", under);
         ck_assert_msg(back > 0.26, "after revert at most %.3f CPU (still capped at 0.2?)", back);
-        printf("PASS: quota 0.2 measured %.3f CPU over 5 s; up to %.3f CPU after revert, unthrottled (before: %.3f)\n",
+        NOTE("quota 0.2 measured %.3f CPU over 5 s; up to %.3f CPU after revert, unthrottled (before: %.3f)\n",
                under, back, base);
         fflush(stdout);
         drop(f, j);
@@ -385,7 +385,7 @@ static void load_case(const char *tag, const char *args, double load, double wan
         ck_assert_int_eq(snap_diff(&before, &after), 0);
         ck_assert_msg(gone < 0.05, "%.3f CPU still used after revert", gone);
         if (!fair) {
-                printf("SKIP: load %g in %s: host CPUs saturated by other work in every window\n", load,
+                SKIP_CASE("load %g in %s: host CPUs saturated by other work in every window", load,
                        args[0] ? args : "an unlimited container");
                 fflush(stdout);
                 drop(f, j);
@@ -394,7 +394,7 @@ static void load_case(const char *tag, const char *args, double load, double wan
         }
         ck_assert_msg(got > want - tol && got < want + tol, "load %g measured %.3f CPU, want %.2f ± %.2f", load, got,
                       want, tol);
-        printf("PASS: load %g in %s measured %.3f CPU (want %.2f ± %.2f); %.3f after revert\n", load,
+        NOTE("load %g in %s measured %.3f CPU (want %.2f ± %.2f); %.3f after revert\n", load,
                args[0] ? args : "an unlimited container", got, want, tol, gone);
         fflush(stdout);
         drop(f, j);
@@ -459,7 +459,7 @@ START_TEST(consume_half_of_limit)
         ck_assert_msg(held > 112 * MiB && held < 144 * MiB, "usage grew by %.1f MiB, want 128 ± 16", held / MiB);
         ck_assert_msg(gone < 16 * MiB, "%.1f MiB still charged after revert", gone / MiB);
         ck_assert_int_eq(snap_diff(&before, &after), 0);
-        printf("PASS: consume 50%% of a 256 MiB limit measured +%.1f MiB (want 128 ± 16); %+.1f MiB after revert\n",
+        NOTE("consume 50%% of a 256 MiB limit measured +%.1f MiB (want 128 ± 16); %+.1f MiB after revert\n",
                held / MiB, gone / MiB);
         fflush(stdout);
         drop(f, j);
@@ -515,7 +515,7 @@ START_TEST(every_file_restored_exactly)
                 op(f[i], &t, f[i]->ops->revert, "second revert");
         snap(&t, &mid);
         ck_assert_int_eq(snap_diff(&before, &mid), 0);
-        printf("PASS: %zu watched cgroup files byte-identical after revert (and after a second revert)\n",
+        NOTE("%zu watched cgroup files byte-identical after revert (and after a second revert)\n",
                ARRAY_SIZE(watched));
         fflush(stdout);
         for (int i = 0; i < 4; i++)
@@ -548,7 +548,7 @@ START_TEST(limit_below_usage_refused)
         op(lim, &t, lim->ops->revert, "revert refused");
         snap(&t, &after);
         ck_assert_int_eq(snap_diff(&before, &after), 0);
-        printf("PASS: limit 32MiB under 64MiB of usage refused: %s\n", e.msg);
+        NOTE("limit 32MiB under 64MiB of usage refused: %s\n", e.msg);
         fflush(stdout);
         op(hog, &t, hog->ops->revert, "revert consume");
         drop(hog, j1);
@@ -577,7 +577,7 @@ START_TEST(pids_max_stops_forks)
         op(f, &t, f->ops->revert, "revert");
         ck_assert_int_eq(sh("docker exec %s sh -c 'for i in 1 2 3 4 5; do sleep 1 & done; wait'", t.container_name), 0);
         ck_assert_msg(peak <= 4, "pids.current %llu above pids.max 4", (unsigned long long)peak);
-        printf("PASS: pids.max 4: forks beyond it failed (exec rc %d, pids.current %llu); 5 forks fine after revert\n",
+        NOTE("pids.max 4: forks beyond it failed (exec rc %d, pids.current %llu); 5 forks fine after revert\n",
                rc, (unsigned long long)peak);
         fflush(stdout);
         drop(f, j);
@@ -617,7 +617,7 @@ START_TEST(io_throttles_writes)
         op(f, &t, f->ops->revert, "revert");
         printf("io wbps 1MiB/s on %s: direct 3 MiB write at %.1f MiB/s before, %.2f MiB/s throttled\n", disk, free_rate, slow);
         ck_assert_msg(slow < 1.5, "throttled write ran at %.2f MiB/s", slow);
-        printf("PASS: io wbps 1MiB measured %.2f MiB/s (unthrottled %.1f MiB/s)\n", slow, free_rate);
+        NOTE("io wbps 1MiB measured %.2f MiB/s (unthrottled %.1f MiB/s)\n", slow, free_rate);
         fflush(stdout);
         drop(f, j);
         container_rm(&t);
@@ -754,7 +754,7 @@ START_TEST(sigkill_daemon_leaves_no_stressor)
         }
         snap(&t, &after);
         ck_assert_int_eq(snap_diff(&before, &after), 0);
-        printf("PASS: SIGKILL of the applying process: %d stressors running before, %d after; reconcile restored "
+        NOTE("SIGKILL of the applying process: %d stressors running before, %d after; reconcile restored "
                "every file byte for byte\n",
                running, left);
         fflush(stdout);
@@ -794,7 +794,7 @@ START_TEST(target_removed_mid_experiment)
                 op(f[i], &t, f[i]->ops->revert, "revert on a removed container");
                 drop(f[i], j[i]);
         }
-        printf("PASS: container removed mid-experiment: stressors left with it, its cgroups were removed, revert "
+        NOTE("container removed mid-experiment: stressors left with it, its cgroups were removed, revert "
                "succeeded\n");
         fflush(stdout);
         target_release(&t);
@@ -929,7 +929,7 @@ START_TEST(per_controller_paths)
         waitpid(victim, NULL, 0);
         usleep(100000);
         split_cleanup();
-        printf("PASS: pid target with different cgroup paths per v1 controller (systemd-driver style): limits and "
+        NOTE("pid target with different cgroup paths per v1 controller (systemd-driver style): limits and "
                "stressors landed in each controller's own directory; restored\n");
         fflush(stdout);
 }
@@ -1055,7 +1055,7 @@ START_TEST(daemon_sigkill_reconcile)
         ck_assert_msg(left == 1, "%zu processes in the container after SIGKILL of chaosd", left);
         ck_assert_int_eq(snap_diff(&before, &after), 0);
         ck_assert_uint_eq(procs_in(&t), 1);
-        printf("PASS: chaosd SIGKILLed with 3 stressors in the container: %zu process(es) left (the container's "
+        NOTE("chaosd SIGKILLed with 3 stressors in the container: %zu process(es) left (the container's "
                "own); restarted chaosd restored every file byte for byte\n",
                left);
         fflush(stdout);

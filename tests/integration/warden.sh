@@ -3,7 +3,8 @@
 # started again: its warden reverts it. And the warden steps aside when a new
 # daemon takes over.
 . "$(dirname "$0")/../lib.sh"
-have_docker || { t_skip warden "dockerd or $TEST_IMAGE missing"; exit 0; }
+t_plan 4
+have_docker || t_skip_all "dockerd or $TEST_IMAGE missing"
 dir=$(mktemp -d /tmp/chaosd-warden.XXXXXX); t_cleanup rm -rf "$dir"
 C=chaosd-warden-$$
 t_container $C "$TEST_IMAGE" sleep 100000

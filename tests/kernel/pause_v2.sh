@@ -15,34 +15,26 @@
 #  3. kill through the daemon on the v2 cgroup's processes ("count": 1).
 # Runs inside the lane's VM (BUILD=/build) or on any cgroup v2 host as root.
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
+t_plan 5
 
-if [ "$(id -u)" != 0 ]; then t_skip pause_v2 "needs root"; exit 0; fi
+if [ "$(id -u)" != 0 ]; then t_skip_all "needs root"; fi
 if [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
-        t_skip pause_v2 "cgroup v2 is not mounted at /sys/fs/cgroup"
-        exit 0
+        t_skip_all "cgroup v2 is not mounted at /sys/fs/cgroup"
 fi
 
-# A Check binary's cases as one verdict: PASS only when they ran and none
-# was skipped. check_case NAME WHAT [ENV=VALUE...] BINARY
+# A Check binary's cases, each one check of this script (t_check_bin adds
+# them to the plan): a case that skipped is a SKIP, never a PASS.
+# check_case NAME WHAT [ENV=VALUE...] BINARY
 check_case() {
-        local name=$1 what=$2 out rc; shift 2
-        out=$(env CK_DEFAULT_TIMEOUT=60 "$@" 2>&1)
-        rc=$?
-        echo "$out" | sed 's/^/    /'
-        if [ $rc = 0 ] && echo "$out" | grep -q 'Checks: [1-9][0-9]*, Failures: 0, Errors: 0' &&
-                ! echo "$out" | grep -q '^SKIP: '; then
-                t_pass "$name ($what)"
-        elif [ $rc = 0 ]; then
-                t_skip "$name" "$(echo "$out" | grep '^SKIP: ' | head -1)"
-        else
-                t_fail "$name" "rc=$rc"
-        fi
+        local name="$1 ($2)"; shift 2
+        t_check_bin "$name" "$@"
 }
 
 # ---- 1. the Check cases, run here on v2 ----
 TP=$BUILD/tests/integration/test_pause
 for case in cgroup unsafe stuck; do
         if [ ! -x "$TP" ]; then
+                t_plan 1
                 t_fail "pause_v2 check:$case" "$TP not built"
                 continue
         fi
@@ -61,12 +53,14 @@ if [ -x "$TP" ] && mkdir -p "$v1" && mount -t tmpfs none "$v1" && mkdir "$v1/fre
                         CHAOSD_CGROUP_ROOT=$v1 CHAOSD_CGROUP_VERSION=1 CK_RUN_CASE=$case "$TP"
         done
 else
+        t_plan 1
         t_skip "pause_v1 checks" "test_pause not built or cannot mount a v1 freezer hierarchy here"
 fi
 
 # ---- 1c. a pause that settles, through chaosd (v2, then the v1 mount) ----
 TS=$BUILD/tests/integration/test_pause_settle
 if [ ! -x "$TS" ] || [ ! -x "$CHAOSD" ]; then
+        t_plan 1
         t_fail "pause_settle" "$TS or $CHAOSD not built"
 else
         what="through chaosd: loop free while FREEZING; stop, SIGTERM, crash thaw"
@@ -74,14 +68,14 @@ else
         if grep -q " $v1/freezer cgroup " /proc/mounts; then
                 check_case "pause_settle v1" "$what" CHAOSD_CGROUP_ROOT=$v1 CHAOSD_CGROUP_VERSION=1 "$TS"
         else
+                t_plan 1
                 t_skip "pause_settle v1" "no v1 freezer hierarchy mounted"
         fi
 fi
 
 # ---- 2. through the daemon ----
 if [ ! -x "$CHAOSD" ] || [ ! -x "$CHAOSCTL" ]; then
-        t_skip "pause_v2 daemon" "chaosd/chaosctl not built in $BUILD"
-        exit $T_FAILED
+        t_skip_all "chaosd/chaosctl not built in $BUILD"
 fi
 if [ ! -x "$VICTIM" ]; then
         t_fail "pause_v2 daemon" "victim not built at $VICTIM"

@@ -8,11 +8,12 @@
 # reconcile restores every file.
 # Runs inside the lane's VM (BUILD=/build) or on any cgroup v2 host as root.
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
+t_plan 20
 
 N=resources_v2
-if [ "$(id -u)" != 0 ]; then t_skip $N "needs root"; exit 0; fi
+if [ "$(id -u)" != 0 ]; then t_skip_all "needs root"; fi
 CG=/sys/fs/cgroup
-if [ ! -f $CG/cgroup.controllers ]; then t_skip $N "cgroup v2 is not mounted at $CG"; exit 0; fi
+if [ ! -f $CG/cgroup.controllers ]; then t_skip_all "cgroup v2 is not mounted at $CG"; fi
 for b in "$CHAOSD" "$CHAOSCTL" "$VICTIM"; do
         [ -x "$b" ] || { t_fail $N "$b not built"; exit 1; }
 done
@@ -227,7 +228,8 @@ if [ -f /sys/block/nullb0/dev ] && grep -qw io $CG/cgroup.subtree_control; then
                 kill -9 "$VPID"
         fi
 else
-        t_skip "$N io" "no null_blk device or io controller in this VM"
+        t_skip "$N io rbps" "no null_blk device or io controller in this VM"
+        t_skip "$N io revert" "no null_blk device or io controller in this VM"
 fi
 
 # ---- 5. every limit at once, restored byte for byte ----
@@ -257,7 +259,7 @@ if mkcg limits sleep 600; then
                 io=", {\"type\": \"io\", \"device\": \"$(cat "$b/dev")\", \"rbps\": \"1MiB\", \"wiops\": 100}"
                 break
         done
-        [ -n "$io" ] || t_skip "$N io.max" "no block device in this VM to throttle"
+        [ -n "$io" ] || { t_plan 1; t_skip "$N io.max" "no block device in this VM to throttle"; }
         snap "$CGDIR" "$dir/limits.before"
         if run limits 60s "[{\"type\": \"cpu\", \"quota\": 0.3, \"period\": \"50ms\", \"weight\": 50, \"cpus\": \"0\"},
                 {\"type\": \"memory\", \"limit\": \"300MiB\", \"high\": \"200MiB\"}, {\"type\": \"pids\", \"max\": 5}$io]"; then

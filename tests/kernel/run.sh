@@ -1,21 +1,28 @@
 #!/bin/bash
 # The kernel lane: boot a stock Debian cloud kernel under qemu (TCG; no KVM
 # needed) with an initramfs of the project's binaries and tests, run every
-# tests/kernel/*.sh (except this file) inside it, and report their
-# PASS/FAIL/SKIP lines. There the kernel has sch_netem, ifb, act_gact... and
-# cgroup v2, which the host lacks.
+# tests/kernel/*.sh (except this file) inside it, and report their checks.
+# There the kernel has sch_netem, ifb, act_gact... and cgroup v2, which the
+# host lacks.
 #
 #   BUILD=/abs/build tests/kernel/run.sh [script.sh...]
 #
 # The kernel .deb comes from `apt-get download` and is cached (default
 # /var/cache/chaosd-kernel, else $BUILD/kernel-cache), so reruns need no
-# network. Exits non-zero on any FAIL, a boot failure or the timeout; SKIPs
-# visibly only when qemu or the kernel package cannot be had.
+# network. The output is TAP: every check of every script once, renumbered
+# and prefixed with the script's name, and one "not ok" more for a script
+# that did not run to its end (a non-zero exit with no failing check, no
+# plan line, fewer checks than its plan, over its budget, the guest hung or
+# timed out while it ran, or it never ran). Exits non-zero on any of those.
+# SKIPs the whole lane ("1..0 # SKIP") only when qemu or the kernel package
+# cannot be had.
 #
 # Bounds: each script KERNEL_SCRIPT_BUDGET s (300; over it: DIAG: lines and
-# a FAIL), a guest silent for KERNEL_LANE_SILENT s (90: a hung kernel, booted
-# once more for what it had not finished), the VM KERNEL_LANE_TIMEOUT s
-# (1200). KERNEL_LANE_BENCH=1 adds the netem BENCH: rows (make bench).
+# a failure), a guest silent for KERNEL_LANE_SILENT s (90: a hung kernel;
+# the script it hung in fails with the checks it had made, and the VM is
+# booted once more for the scripts not yet started), the VM
+# KERNEL_LANE_TIMEOUT s (1200). KERNEL_LANE_BENCH=1 adds the netem BENCH:
+# rows (make bench).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
@@ -31,8 +38,10 @@ LOG=$WORK/console.log
 MODULES="veth ifb sch_netem sch_prio sch_tbf sch_htb sch_fq_codel sch_ingress sch_sfq cls_u32 cls_basic cls_matchall
          act_mirred act_gact fuse null_blk"
 
-skip() { echo "SKIP: kernel lane: $*"; exit 0; }
-die() { echo "FAIL: kernel lane: $*"; exit 1; }
+# The lane's TAP: N checks printed so far; the plan line closes it.
+N=0
+skip() { echo "1..0 # SKIP kernel lane: $*"; exit 0; }
+die() { N=$((N + 1)); echo "not ok $N - kernel lane: $*"; echo "1..$N"; exit 1; }
 
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed (package qemu-system-x86)"
 for t in cpio depmod modprobe dpkg; do command -v $t >/dev/null || skip "$t not installed"; done
@@ -174,7 +183,7 @@ for s in /tests/kernel/*.sh; do
                 n=$((n + 1))
         done
         if running $pid; then
-                echo "FAIL: kernel lane: $name still running after its budget of ${budget}s; what was running:"
+                echo "OVERBUDGET: $name still running after its budget of ${budget}s; what was running:"
                 diag
                 kill -TERM -$pid 2>/dev/null
                 sleep 3
@@ -221,42 +230,43 @@ boot() {
 clean() { tr -d '\r' <"$1" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' >"$1.txt"; }
 # in_script LOG: the script a console log last started
 in_script() { grep -o '^=== kernel-lane: [^ ]*\.sh (at' "$1" | tail -1 | cut -d' ' -f3; }
-# results LOG: the lines run-all.sh counts, without the heartbeat
-results() { grep -E '^(PASS|FAIL|SKIP|BENCH|DIAG): |^=== kernel-lane' "$1" | grep -v '^=== kernel-lane: alive'; }
-
-echo "kernel lane: $kver, scripts: ${scripts[*]}, initramfs $(du -h "$WORK/initrd.gz" | cut -f1)"
+echo "# kernel lane: $kver, scripts: ${scripts[*]}, initramfs $(du -h "$WORK/initrd.gz" | cut -f1)"
 start=$(date +%s)
+rm -f "$WORK"/console*.txt
 boot "$LOG" ""
 rc=$?
 clean "$LOG"
+consoles=("$LOG.txt")
 if [ $rc = 125 ]; then
         # The guest went silent (no output, no heartbeat): its kernel hung.
-        # Once, boot again for the scripts that had not finished; the
-        # first boot's lines of the one it hung in are shown, not counted.
+        # The script it hung in fails with the checks it made; once, boot
+        # again for the scripts that had not started.
         hung=$(in_script "$LOG.txt")
-        echo "--- the first boot went silent for ${SILENT}s in ${hung:-boot}; its console's last lines:"
-        grep -v '^    ' "$LOG.txt" | tail -15 | sed 's/^/  | /'
-        awk -v h="${hung:-}" '$0 ~ "^=== kernel-lane: " h " \\(at" {skip = 1} !skip' "$LOG.txt" >"$LOG.first.txt"
-        results "$LOG.first.txt"
-        left=()
-        for s in "${scripts[@]}"; do grep -q "^=== kernel-lane: $s rc=" "$LOG.txt" || left+=("$s"); done
-        only=$(IFS=,; echo "${left[*]}")
-        echo "RETRY: kernel lane: booting again for $only (console: $WORK/console2.log.txt)"
+        echo "# the first boot went silent for ${SILENT}s in ${hung:-boot}; its console's last lines:"
+        grep -v '^    ' "$LOG.txt" | tail -15 | sed 's/^/#  | /'
         mv "$LOG.txt" "$WORK/console1.log.txt"
-        boot "$WORK/console2.log" "$only"
-        rc=$?
-        clean "$WORK/console2.log"
-        cp "$WORK/console2.log.txt" "$LOG.txt"
+        consoles=("$WORK/console1.log.txt")
+        left=()
+        for s in "${scripts[@]}"; do
+                grep -q "^=== kernel-lane: $s (at" "$WORK/console1.log.txt" || left+=("$s")
+        done
+        if [ ${#left[@]} -gt 0 ]; then
+                only=$(IFS=,; echo "${left[*]}")
+                echo "# booting again for $only (console: $WORK/console2.log.txt)"
+                boot "$WORK/console2.log" "$only"
+                rc=$?
+                clean "$WORK/console2.log"
+                consoles+=("$WORK/console2.log.txt")
+                cp "$WORK/console2.log.txt" "$LOG.txt"
+        fi
 fi
-results "$LOG.txt"
-echo "kernel lane: $(( $(date +%s) - start ))s in qemu (console: $LOG.txt)"
+echo "# kernel lane: $(( $(date +%s) - start ))s in qemu (console: ${consoles[*]})"
 # A VM that never finished: the end of what it printed says where.
-if [ $rc = 124 ] || [ $rc = 125 ]; then
-        echo "--- the console's last lines:"
-        grep -v '^    ' "$LOG.txt" | tail -15
-        [ $rc = 124 ] && die "timed out after ${TIMEOUT}s, in $(in_script "$LOG.txt")"
-        die "the guest went silent for ${SILENT}s (hung kernel), in $(in_script "$LOG.txt")"
+if ! grep -q '^=== kernel-lane: done' "${consoles[-1]}"; then
+        echo "# --- the console's last lines (qemu status $rc):"
+        grep -v '^    ' "${consoles[-1]}" | tail -30 | sed 's/^/#  | /'
 fi
-grep -q '^=== kernel-lane: done' "$LOG.txt" || { tail -30 "$LOG.txt"; die "the VM did not finish its tests (boot failure? rc=$rc)"; }
-grep -q '^FAIL: ' "$LOG.txt" && exit 1
-exit 0
+# Every script's checks, once, and a failure for each that did not run to
+# its end.
+KERNEL_SCRIPT_BUDGET=$BUDGET KERNEL_LANE_SILENT=$SILENT KERNEL_LANE_TIMEOUT=$TIMEOUT \
+        exec "$HERE/console-tap" "$rc" "$(IFS=,; echo "${scripts[*]}")" "${consoles[@]}"

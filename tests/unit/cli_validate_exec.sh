@@ -3,6 +3,7 @@
 # without --exec such a spec fails (exit 2) with a hint that names exec;
 # with --exec it is valid; --exec still rejects a bad fault.
 . "$(dirname "$0")/../lib.sh"
+t_plan 3
 cd "$(dirname "$0")/../.."
 spec=examples/syscall-kernel-enosys.json
 out=$("$CHAOSCTL" validate "$spec" 2>&1); rc=$?

@@ -5,6 +5,7 @@
 # from a Debian package that DEMO_PKGS names (found with dpkg -S on the
 # installed .pc file or header), and the demo's own tools too.
 . "$(dirname "$0")/../lib.sh"
+t_plan 3
 cd "$(dirname "$0")/../.."
 demo=$(sed -n '/^DEMO_PKGS="/,/"$/p' tests/setup.sh | tr -d '"' | sed 's/^DEMO_PKGS=//' | tr -s ' \n' '\n')
 [ -n "$demo" ] || { t_fail "demo deps" "no DEMO_PKGS in tests/setup.sh"; exit 1; }

@@ -15,6 +15,7 @@
 # other. One line per violation; fails when there is any.
 # LAYERING_ROOT (default: this checkout) lets a test run it on a copy.
 . "$(dirname "$0")/../lib.sh"
+t_plan 1
 root=${LAYERING_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$root" || exit 1
 

@@ -4,6 +4,7 @@
 # family, and the product sources call none of them. chaosctl may exec the
 # user's own command (exec and CI modes) — only from cli/exec.c and cli/ci.c.
 . "$(dirname "$0")/../lib.sh"
+t_plan 4
 cd "$(dirname "$0")/../.."
 banned='system|popen|execve|execv|execvp|execvpe|execl|execlp|execle|fexecve|execveat|posix_spawn|posix_spawnp'
 if [ -x "$CHAOSD" ]; then

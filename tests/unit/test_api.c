@@ -637,8 +637,7 @@ int main(void)
 
         enter_userns_if_needed();
         if (geteuid() != 0) {
-                printf("SKIP: api: not root, and no user namespace to be root in (%s)\n", strerror(errno));
-                return 0;
+                return skip_suite("api: not root, and no user namespace to be root in (%s)", strerror(errno));
         }
         tcase_add_checked_fixture(routes, setup, teardown);
         tcase_add_checked_fixture(auth, setup, teardown);

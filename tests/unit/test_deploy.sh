@@ -5,6 +5,7 @@
 # --dry-run=client cannot help here: it still asks an API server for the
 # resource mapping, and there is no cluster.
 . "$(dirname "$0")/../lib.sh"
+t_plan 38
 cd "$(dirname "$0")/../.." || exit 1
 DS=deploy/kubernetes/daemonset.yaml
 UNIT=deploy/chaosd.service
@@ -15,7 +16,8 @@ else
         t_skip yamllint "yamllint not installed (apt-get install yamllint)"
 fi
 
-python3 - "$DS" <<'PY'
+# Each check() of the Python below is one check of this script (t_relay).
+t_relay < <(python3 - "$DS" <<'PY'
 import sys, yaml
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 fails = []
@@ -106,9 +108,9 @@ req = c.get("resources", {}).get("requests", {})
 check("cpu" in req and "memory" in req, "resource requests for cpu and memory")
 sys.exit(1 if fails else 0)
 PY
-[ $? = 0 ] || T_FAILED=1
+)
 
-python3 - "$UNIT" <<'PY'
+t_relay < <(python3 - "$UNIT" <<'PY'
 import sys, configparser
 cp = configparser.ConfigParser(strict=False, interpolation=None)
 cp.optionxform = str
@@ -129,7 +131,7 @@ check(s.get("KillSignal", "SIGTERM") == "SIGTERM", "stopped with SIGTERM (chaosd
 check(cp.has_section("Install") and cp["Install"].get("WantedBy"), "installable (WantedBy)")
 sys.exit(1 if fails else 0)
 PY
-[ $? = 0 ] || T_FAILED=1
+)
 
 if command -v systemd-analyze >/dev/null; then
         # Missing binaries (not installed on the test machine) are the only

@@ -142,7 +142,7 @@ START_TEST(test_netem_bytes)
                 ck_assert_uint_eq(g.gap, 3);
                 ck_assert_uint_eq(g.limit, 5000);
         }
-        printf("PASS: netem TCA_OPTIONS: %d bytes identical to the hand-made layout\n", len);
+        NOTE("netem TCA_OPTIONS: %d bytes identical to the hand-made layout\n", len);
         nlmsg_free(m);
 }
 END_TEST
