@@ -27,7 +27,10 @@
  *
  * At point N it sends SIGKILL to PID while the thread is stopped there: at
  * a syscall-entry stop the call is never executed (a fatal signal pending
- * at the stop aborts it). It prints "killed POINT LABEL" and exits 0.
+ * at the stop aborts it). It prints "killed POINT PHASE LABEL" and exits
+ * 0; PHASE is "apply" before chaosd has sent any HTTP 2xx answer (the
+ * answer to the POST comes once the faults are applied) and "revert"
+ * after it.
  * With -x VICTIM it SIGKILLs VICTIM instead (a target that exits at that
  * exact point), prints "troubled POINT LABEL" and goes on tracing PID
  * until told to stop. With -v every point is printed as "point N LABEL" on stderr. On SIGTERM
@@ -64,6 +67,9 @@ static pid_t victim;
 static pid_t tgid;
 static int pidfd = -1;
 static long points;
+/* chaosd has answered an HTTP request with a 2xx (a POST once its faults
+ * are applied): the points after it belong to the running experiment. */
+static int answered;
 static volatile sig_atomic_t stop_requested;
 
 /* The tasks being traced, and for the commit mode the WAL fd whose page
@@ -392,6 +398,30 @@ static void victim_wait_dead(void)
         }
 }
 
+/* An HTTP 2xx answer leaving through write/send/sendmsg on any socket. */
+static void note_answer(pid_t tid, const struct __ptrace_syscall_info *si)
+{
+        uint64_t buf = si->entry.args[1];
+        char head[10];
+
+        if (si->entry.nr == SYS_sendmsg || si->entry.nr == SYS_writev) {
+                struct iovec iov;
+
+                if (si->entry.nr == SYS_sendmsg) {
+                        struct msghdr mh;
+
+                        if (read_mem(tid, buf, &mh, sizeof(mh)) < 0 || mh.msg_iovlen < 1)
+                                return;
+                        buf = (uint64_t)(uintptr_t)mh.msg_iov;
+                }
+                if (read_mem(tid, buf, &iov, sizeof(iov)) < 0)
+                        return;
+                buf = (uint64_t)(uintptr_t)iov.iov_base;
+        }
+        if (read_mem(tid, buf, head, sizeof(head)) == 0 && memcmp(head, "HTTP/1.1 2", sizeof(head)) == 0)
+                answered = 1;
+}
+
 static void on_term(int sig)
 {
         (void)sig;
@@ -566,6 +596,10 @@ int main(int argc, char **argv)
                                 (void)ptrace(PTRACE_SYSCALL, tid, 0, 0);
                                 continue;
                         }
+                        if (si.op == PTRACE_SYSCALL_INFO_ENTRY &&
+                            (si.entry.nr == SYS_write || si.entry.nr == SYS_writev || si.entry.nr == SYS_sendto ||
+                             si.entry.nr == SYS_sendmsg))
+                                note_answer(tid, &si);
                         if (mode == MODE_KERNEL && si.op == PTRACE_SYSCALL_INFO_ENTRY)
                                 is_point = kernel_point(tid, &si, label, sizeof(label));
                         else if (mode == MODE_COMMIT)
@@ -579,13 +613,13 @@ int main(int argc, char **argv)
                                          * stopped before this call. */
                                         kill(victim, SIGKILL);
                                         victim_wait_dead();
-                                        printf("troubled %ld %s\n", points, label);
+                                        printf("troubled %ld %s %s\n", points, answered ? "revert" : "apply", label);
                                         fflush(stdout);
                                 } else if (points == target_n) {
                                         /* Stopped here: the call has not run (entry) or
                                          * nothing after it has (exit). */
                                         kill(tgid, SIGKILL);
-                                        printf("killed %ld %s\n", points, label);
+                                        printf("killed %ld %s %s\n", points, answered ? "revert" : "apply", label);
                                         return 0;
                                 }
                         }
