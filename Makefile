@@ -106,7 +106,7 @@ crashtest: tests
 
 # The reduced campaign inside the kernel lane's VM (about 3 minutes of guest time).
 crashtest-kernel: tests
-	BUILD=$(abspath $(BUILD)) tests/kernel/run.sh crash.sh
+	BUILD=$(abspath $(BUILD)) KERNEL_SCRIPT_BUDGET=$${KERNEL_SCRIPT_BUDGET:-600} tests/kernel/run.sh crash.sh
 
 # chaosd under valgrind memcheck across N experiments (default 100).
 memcheck: all
