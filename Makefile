@@ -100,7 +100,7 @@ fuzz:
 # SIGKILL chaosd before every kernel-changing system call and around every
 # journal commit of each fault kind (tests/helpers/killat), CRASH_ROUNDS
 # sweeps, plus the troubles; the report lands in $(BUILD)/crash-logs/.
-CRASH_ROUNDS ?= 3
+CRASH_ROUNDS ?= 1
 crashtest: tests
 	BUILD=$(abspath $(BUILD)) CRASH_ROUNDS=$(CRASH_ROUNDS) tests/crash/crashtest.sh
 
