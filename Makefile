@@ -2,7 +2,8 @@
 #   make            build chaosd and chaosctl (out of tree in $(BUILD))
 #   make check      install what is missing (Debian, as root), build, run every test lane
 #   make demo       install what the demo needs, build, pause one container and squeeze another's CPU, show effects and reverts
-#   make crashtest  SIGKILL chaosd mid-apply/mid-revert CYCLES times; count leftovers
+#   make crashtest  SIGKILL chaosd at every kernel-changing syscall and journal commit; count leftovers
+#   make crashtest-kernel  the same, reduced, in the kernel lane's VM (netem, partition, cgroup v2)
 #   make memcheck   chaosd under valgrind across 100 experiments
 #   make fuzz       libFuzzer targets for FUZZ_SECONDS each (make check runs them briefly)
 #   make bench      benchmarks against the baselines, written to docs/performance.md
@@ -54,7 +55,7 @@ HELPER_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/helpers/*.c))
 # Fake test programs that tests/unit/runner_totals.sh runs through the runner.
 SELFTEST_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/selftest/*.c))
 
-.PHONY: all check unit integration kernel fuzz crashtest memcheck deps demo bench install format format-check clean tests
+.PHONY: all check unit integration kernel fuzz crashtest crashtest-kernel memcheck deps demo bench install format format-check clean tests
 all: $(BUILD)/chaosd $(BUILD)/chaosctl
 
 $(BUILD)/obj/%.o: %.c
@@ -113,10 +114,16 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	BUILD=$(abspath $(BUILD)) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
 
-# SIGKILL chaosd at random points of apply and revert, CYCLES times (default 200).
-CYCLES ?= 200
+# SIGKILL chaosd before every kernel-changing system call and around every
+# journal commit of each fault kind (tests/helpers/killat), CRASH_ROUNDS
+# sweeps, plus the troubles; the report lands in $(BUILD)/crash-logs/.
+CRASH_ROUNDS ?= 1
 crashtest: tests
-	BUILD=$(abspath $(BUILD)) CYCLES=$(CYCLES) tests/crash/crashtest.sh
+	BUILD=$(abspath $(BUILD)) CRASH_ROUNDS=$(CRASH_ROUNDS) tests/crash/crashtest.sh
+
+# The reduced campaign inside the kernel lane's VM (about 3 minutes of guest time).
+crashtest-kernel: tests
+	BUILD=$(abspath $(BUILD)) KERNEL_SCRIPT_BUDGET=$${KERNEL_SCRIPT_BUDGET:-600} tests/kernel/run.sh crash.sh
 
 # chaosd under valgrind memcheck across N experiments (default 100).
 memcheck: all

@@ -107,11 +107,16 @@ cp /usr/lib/x86_64-linux-gnu/tc/*.dist "$root/usr/lib/x86_64-linux-gnu/tc/" 2>/d
         copy_bin "$BUILD/${f#./}" "/build/${f#./}" 2>/dev/null || true
 done
 cp "$SRC/tests/lib.sh" "$root/tests/lib.sh"
+# The crash campaign (crash.sh runs it in here) and its API client.
+cp -r "$SRC/tests/crash" "$root/tests/"
+command -v curl >/dev/null && copy_bin "$(command -v curl)" /usr/bin/curl
 scripts=()
 for s in "$SRC"/tests/kernel/*.sh; do
         [ "$(basename "$s")" = run.sh ] && continue
         if [ $# -gt 0 ]; then
                 case " $* " in *" $(basename "$s") "*) ;; *) continue ;; esac
+        elif [ "$(basename "$s")" = crash.sh ]; then
+                continue # its own target, make crashtest-kernel: minutes of guest time
         fi
         cp "$s" "$root/tests/kernel/"
         scripts+=("$(basename "$s")")
