@@ -500,8 +500,17 @@ START_TEST(pause_stuck_freezing_thaws_back)
         }
         took = now_ms() - t0;
         if (r == 0) {
-                /* Newer kernels (6.18 here) freeze tasks waiting on FUSE. */
-                (void)f->ops->revert(f, &t, &e);
+                /* Newer kernels (6.18 here) freeze tasks waiting on FUSE.
+                 * Only a freeze the kernel confirms makes this a SKIP: an
+                 * apply that answers 0 without freezing is a failure, and
+                 * so is a revert that does not thaw. */
+                const char *seen = observed_state(test_cg_dir);
+
+                ck_assert_msg(strcmp(seen, "FROZEN") == 0,
+                              "apply answered 0 but the kernel reports %s for %s (victim state %c)", seen,
+                              test_cg_dir, pstate(stuck.pid, NULL));
+                ck_assert_msg(f->ops->revert(f, &t, &e) == 0, "revert: %s", e.msg);
+                ck_assert_str_eq(observed_state(test_cg_dir), "THAWED");
                 stuck_release(&stuck);
                 cg_cleanup();
                 fault_free(f);
