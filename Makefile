@@ -4,6 +4,7 @@
 #   make demo       install what the demo needs, build, pause one container and squeeze another's CPU, show effects and reverts
 #   make crashtest  SIGKILL chaosd mid-apply/mid-revert CYCLES times; count leftovers
 #   make memcheck   chaosd under valgrind across 100 experiments
+#   make mutants    deliberately broken builds, each must be caught by its test (tests/MUTANTS.md)
 #   make fuzz       libFuzzer targets for FUZZ_SECONDS each (make check runs them briefly)
 #   make bench      benchmarks against the baselines, written to docs/performance.md
 #   make install    install binaries, man pages and the systemd unit under $(PREFIX)
@@ -51,7 +52,7 @@ UNIT_BINS   := $(UNIT_SRCS:%.c=$(BUILD)/%)
 INTEG_BINS  := $(INTEG_SRCS:%.c=$(BUILD)/%)
 HELPER_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all check unit integration kernel fuzz crashtest memcheck deps demo bench install format clean tests
+.PHONY: all check unit integration kernel fuzz crashtest memcheck mutants deps demo bench install format clean tests
 all: $(BUILD)/chaosd $(BUILD)/chaosctl
 
 $(BUILD)/obj/%.o: %.c
@@ -115,6 +116,11 @@ crashtest: tests
 # chaosd under valgrind memcheck across N experiments (default 100).
 memcheck: all
 	BUILD=$(abspath $(BUILD)) tests/memcheck.sh
+
+# Each mutant (tests/mutants/*.patch) in a temporary worktree of HEAD,
+# against the test that must catch it; MUTANTS="a b" runs only those.
+mutants: tests
+	BUILD=$(abspath $(BUILD)) tests/mutants/run.sh $(MUTANTS)
 
 # The demo installs only what it needs, then builds: pkg-config is asked
 # for flags when make reads this file, so the build runs in a second make.

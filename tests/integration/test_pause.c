@@ -406,6 +406,11 @@ START_TEST(pause_cgroup_target)
         ck_assert_msg(f->ops->revert(f, &t, &e) == 0, "revert: %s", e.msg);
         ck_assert_str_eq(observed_state(test_cg_dir), "THAWED");
         ck_assert(progresses(cg_child, 3000));
+        /* verify reads the kernel, not its own memory of apply: thawed
+         * now, it must say so (a verify that always answers 0 is caught
+         * here; tests/mutants/pause_verify_always_ok.patch). */
+        ck_assert_msg(f->ops->verify(f, &t, &e) < 0, "verify reports FROZEN after the revert thawed %s",
+                      test_cg_dir);
         ck_assert_msg(f->ops->revert(f, &t, &e) == 0, "second revert: %s", e.msg);
 
         fault_free(f);
