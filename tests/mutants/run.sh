@@ -1,13 +1,16 @@
 #!/bin/bash
 # Mutation check: a deliberately broken product must be caught by a test.
 # Each line of tests/mutants/list names a mutant (NAME.patch here, a small
-# change to the product) and the test that must catch it. For each: a
-# temporary git worktree of the committed tree (HEAD), the patch applied,
-# `make tests` there, the test run; CAUGHT when the test fails (a FAIL line
-# or a non-zero exit), MISSED when it passes, and an error when the patch
-# does not apply, the build fails, or the test only skips (a skip proves
-# nothing). The worktree is removed afterwards, so the tree you work in is
-# never touched.
+# change to the product), the test that must catch it and, optionally, the
+# check (an extended regex over its FAIL lines) that must be the one to
+# fail. For each: a temporary git worktree of the committed tree (HEAD),
+# the patch applied, `make tests` there, the test run; CAUGHT when the test
+# fails at the named check (or, with none named, fails at all), MISSED when
+# it passes, ELSEWHERE when it failed but not at the named check (a test
+# that fails for another reason, a loaded machine, proves nothing about the
+# mutant), and an error when the patch does not apply, the build fails, or
+# the test only skips. The worktree is removed afterwards, so the tree you
+# work in is never touched.
 #
 #   tests/mutants/run.sh [NAME...]     (make mutants; root for most tests)
 #
@@ -20,8 +23,9 @@ LOGS=${MUTANT_LOGS:-$BUILD/mutants}
 mkdir -p "$LOGS"
 want=" $* "
 caught=0 missed=0 broken=0
-while IFS='|' read -r name test; do
+while IFS='|' read -r name test check; do
         name=$(echo "$name" | xargs); test=$(echo "$test" | sed 's/^ *//; s/ *$//')
+        check=$(echo "${check:-}" | sed 's/^ *//; s/ *$//')
         case $name in ''|'#'*) continue ;; esac
         [ $# -gt 0 ] && case $want in *" $name "*) ;; *) continue ;; esac
         wt=$(mktemp -d /tmp/chaosd-mutant-"$name".XXXXXX)
@@ -48,7 +52,12 @@ while IFS='|' read -r name test; do
                 fails=$(grep -cE '^FAIL: |:[FE]:[^:]*:[^:]*:' "$log.test")
                 passes=$(grep -cE '^PASS: |^100%: Checks: [1-9]' "$log.test")
                 first=$(grep -m1 -E '^FAIL: |:[FE]:[^:]*:[^:]*:' "$log.test" | cut -c1-220)
-                if [ "$rc" != 0 ] || [ "$fails" -gt 0 ]; then
+                named=$(grep -E '^FAIL: |:[FE]:[^:]*:[^:]*:' "$log.test" | grep -m1 -E -- "${check:-.}" | cut -c1-220)
+                if [ -n "$check" ] && [ -n "$named" ]; then
+                        verdict="CAUGHT (rc=$rc) at the named check: $named"
+                elif [ -n "$check" ] && { [ "$rc" != 0 ] || [ "$fails" -gt 0 ]; }; then
+                        verdict="ELSEWHERE: failed, but not at /$check/ (rc=$rc): ${first:-no FAIL line}"
+                elif [ "$rc" != 0 ] || [ "$fails" -gt 0 ]; then
                         verdict="CAUGHT (rc=$rc): $first"
                 elif [ "$passes" = 0 ]; then
                         verdict="ERROR: the test neither failed nor passed (skipped?)"
