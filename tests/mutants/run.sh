@@ -69,6 +69,5 @@ while IFS='|' read -r name test check; do
         case $verdict in CAUGHT*) caught=$((caught + 1)) ;; MISSED*) missed=$((missed + 1)) ;; *) broken=$((broken + 1)) ;; esac
         git -C "$SRC" worktree remove --force "$wt" >/dev/null 2>&1 || rm -rf "$wt"
 done <"$HERE/list"
-git -C "$SRC" worktree prune
 echo "mutants: $caught caught, $missed missed, $broken not run (logs: $LOGS)"
 [ "$missed" = 0 ] && [ "$broken" = 0 ]
