@@ -312,20 +312,21 @@ fi
 # ---- 6. chaosd SIGKILLed mid-experiment ----
 if mkcg crash sleep 600; then
         snap "$CGDIR" "$dir/crash.before"
-        if run crash 4s '[{"type": "cpu", "quota": 0.5, "load": 100, "workers": 2}, {"type": "memory", "consume": "32MiB"}]'; then
+        if run crash 10s '[{"type": "cpu", "quota": 0.5, "load": 100, "workers": 2}, {"type": "memory", "consume": "32MiB"}]'; then
                 # 2 cpu workers + 1 memory consumer: all three must be seen
                 # running, or "none after" proves nothing.
                 t_wait 3 eval '[ "$(others)" -ge 3 ]'
                 n=$(others)
+                st=$("$CHAOSCTL" get "$ID" --json 2>/dev/null | awk -F'"' '$2 == "state" {print $4; exit}')
                 kill -9 "$CPID"
                 if [ "$n" != 3 ]; then
-                        t_fail "$N SIGKILL" "$n stressors in the cgroup before the kill, want 3 (2 workers + 1 consumer)"
+                        t_fail "$N SIGKILL" "$n stressors in the cgroup before the kill, want 3 (2 workers + 1 consumer); experiment state '$st'"
                 elif t_wait 3 no_stressors; then
                         t_pass "$N SIGKILL chaosd: $n stressors running before, none 3 s after (parent-death signal)"
                 else
                         t_fail "$N SIGKILL" "$(others) stressors outlived chaosd: $(cat "$CGDIR/cgroup.procs" | tr '\n' ' ')"
                 fi
-                sleep 4 # the deadline passes while chaosd is down
+                sleep 10 # the deadline passes while chaosd is down (10 s: a slow guest has taken over 4 s to answer chaosctl run)
                 if start_chaosd; then
                         t_wait 5 same "$dir/crash.before" "$CGDIR" >/dev/null
                         snap "$CGDIR" "$dir/crash.after"
