@@ -5,6 +5,7 @@
 #   make crashtest  SIGKILL chaosd at every kernel-changing syscall and journal commit; count leftovers
 #   make crashtest-kernel  the same, reduced, in the kernel lane's VM (netem, partition, cgroup v2)
 #   make memcheck   chaosd under valgrind across 100 experiments
+#   make mutants    deliberately broken builds, each must be caught by its test (tests/MUTANTS.md)
 #   make fuzz       libFuzzer targets for FUZZ_SECONDS each (make check runs them briefly)
 #   make bench      benchmarks against the baselines, written to docs/performance.md
 #   make install    install binaries, man pages and the systemd unit under $(PREFIX)
@@ -55,7 +56,7 @@ HELPER_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/helpers/*.c))
 # Fake test programs that tests/unit/runner_totals.sh runs through the runner.
 SELFTEST_BINS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/selftest/*.c))
 
-.PHONY: all check unit integration kernel fuzz crashtest crashtest-kernel memcheck deps demo bench install format format-check clean tests
+.PHONY: all check unit integration kernel fuzz crashtest crashtest-kernel memcheck mutants deps demo bench install format format-check clean tests
 all: $(BUILD)/chaosd $(BUILD)/chaosctl
 
 $(BUILD)/obj/%.o: %.c
@@ -128,6 +129,11 @@ crashtest-kernel: tests
 # chaosd under valgrind memcheck across N experiments (default 100).
 memcheck: all
 	BUILD=$(abspath $(BUILD)) tests/memcheck.sh
+
+# Each mutant (tests/mutants/*.patch) in a temporary worktree of HEAD,
+# against the test that must catch it; MUTANTS="a b" runs only those.
+mutants: tests
+	BUILD=$(abspath $(BUILD)) tests/mutants/run.sh $(MUTANTS)
 
 # The demo installs only what it needs, then builds: pkg-config is asked
 # for flags when make reads this file, so the build runs in a second make.

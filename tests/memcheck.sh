@@ -20,7 +20,10 @@ valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible 
 vg=$!
 t_cleanup "kill -KILL $vg"
 t_wait 30 curl -sf --unix-socket "$CHAOSD_SOCKET" http://chaosd/v1/health || { t_fail memcheck "chaosd under valgrind did not start"; exit 1; }
-ok=0
+# chaosd's ids say it served a request; the freezer says it did the work:
+# every 1 m pause must be FROZEN once created and THAWED once stopped.
+F=$(t_freezer_file $C)
+ok=0 froze=0 paused=0
 for i in $(seq "$N"); do
         case $((i % 4)) in
         0) body="{\"name\":\"vg$i\",\"target\":{\"cgroup\":\"$CG\"},\"duration\":\"200ms\",\"faults\":[{\"type\":\"pause\"}]}" ;;
@@ -32,13 +35,17 @@ for i in $(seq "$N"); do
         id=$(sed -n 's/^{"id":"\([0-9a-f]*\)".*/\1/p' <<<"$out")
         case $((i % 4)) in
         0) sleep 0.4 ;;
-        1) t_api -X DELETE "/v1/experiments/$id" >/dev/null ;;
+        1) paused=$((paused + 1)); mid=$(cat "$F")
+           t_api -X DELETE "/v1/experiments/$id" >/dev/null
+           [ "$mid" = FROZEN ] && [ "$(cat "$F")" = THAWED ] && froze=$((froze + 1)) ;;
         esac
         [ -n "$id" ] || [ $((i % 4)) -ge 2 ] && ok=$((ok + 1))
 done
 t_api /v1/experiments >/dev/null; t_api /metrics >/dev/null; t_api /v1/events >/dev/null
 kill -TERM $vg; wait $vg; rc=$?
-[ "$ok" = "$N" ] && t_pass "memcheck: $N experiments served" || t_fail "memcheck" "only $ok of $N went as expected"
+[ "$ok" = "$N" ] && [ "$froze" = "$paused" ] && [ "$(cat "$F")" = THAWED ] \
+        && t_pass "memcheck: $N experiments served; each of the $paused stopped pauses FROZEN then THAWED in freezer.state" \
+        || t_fail "memcheck" "only $ok of $N went as expected; $froze of $paused pauses seen FROZEN then THAWED; now $(cat "$F")"
 # The log also holds valgrind's own notes about syscalls it does not know.
 # Only the daemon's own report counts: its warden is a fork (no exec) that
 # leaves with _exit() holding the parent's heap by design, and valgrind

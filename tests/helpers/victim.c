@@ -34,6 +34,16 @@
  *                               two pipes between two processes; prints
  *                               {"pingpong_us": per round trip}: the floor of
  *                               any out-of-process decision on this machine
+ *   victim forks N [--hold S] [--rounds R] [--wait-file F]
+ *                               try N forks, each child holding on (pause)
+ *                               until all N were tried; print one JSON line
+ *                               of the fork results it saw itself:
+ *                               {"forks":{"ok":2,"EAGAIN":3}}, then end the
+ *                               children (after S seconds with --hold). R
+ *                               rounds; with F, each round first waits (up
+ *                               to 120 s) for F to exist and removes it, so
+ *                               a test can change a limit between rounds
+ *                               without starting a process in the cgroup
  *   victim memhog SIZE [SECONDS] allocate SIZE bytes (suffix K/M/G, KiB/MiB/
  *                               GiB), touch every page, print "ready BYTES",
  *                               then hold it for SECONDS (default: forever)
@@ -53,6 +63,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,7 +78,7 @@ static double now_s(void)
 static int usage(void)
 {
         fprintf(stderr, "usage: victim spin [S] | sleep S | ticker [S] | syscalls --calls a,b [--n N] [--path P] | "
-                        "memhog SIZE [S] | pingpong [N]\n");
+                        "memhog SIZE [S] | pingpong [N] | forks N [--hold S] [--rounds R --wait-file F]\n");
         return 2;
 }
 
@@ -458,6 +469,81 @@ static int do_pingpong(int argc, char **argv)
         return 0;
 }
 
+/* A pids limit seen from inside: every fork beyond it must fail with
+ * EAGAIN, every one under it must succeed. The children stay alive until
+ * all N were tried, so each attempt counts against the limit. */
+static int forks_round(unsigned long n, double hold)
+{
+        static unsigned long err[4096];
+        unsigned long ok = 0;
+        pid_t *kids = calloc(n, sizeof(*kids));
+
+        if (!kids)
+                return 1;
+        memset(err, 0, sizeof(err));
+        for (unsigned long i = 0; i < n; i++) {
+                pid_t pid = fork();
+
+                if (pid == 0) {
+                        for (;;)
+                                pause();
+                }
+                if (pid > 0)
+                        kids[ok++] = pid;
+                else
+                        err[errno > 0 && errno < 4096 ? errno : 0]++;
+        }
+        printf("{\"forks\":{\"ok\":%lu", ok);
+        for (int e = 0; e < 4096; e++)
+                if (err[e]) {
+                        char b[16];
+
+                        printf(",\"%s\":%lu", errno_name(e, b, sizeof(b)), err[e]);
+                }
+        printf("}}\n");
+        fflush(stdout);
+        if (hold > 0)
+                sleep_s(hold);
+        for (unsigned long i = 0; i < ok; i++)
+                kill(kids[i], SIGKILL);
+        for (unsigned long i = 0; i < ok; i++)
+                while (waitpid(kids[i], NULL, 0) < 0 && errno == EINTR)
+                        ;
+        free(kids);
+        return 0;
+}
+
+static int do_forks(int argc, char **argv)
+{
+        unsigned long n = argc > 2 ? strtoul(argv[2], NULL, 10) : 0, rounds = 1;
+        const char *go = NULL;
+        double hold = 0;
+
+        for (int i = 3; i < argc; i++) {
+                if (strcmp(argv[i], "--hold") == 0 && i + 1 < argc) {
+                        if (parse_seconds(argv[++i], &hold) < 0)
+                                return usage();
+                } else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
+                        rounds = strtoul(argv[++i], NULL, 10);
+                } else if (strcmp(argv[i], "--wait-file") == 0 && i + 1 < argc) {
+                        go = argv[++i];
+                } else {
+                        return usage();
+                }
+        }
+        if (!n || n > 4096 || !rounds)
+                return usage();
+        for (unsigned long r = 0; r < rounds; r++) {
+                if (go && wait_file(go) < 0) {
+                        fprintf(stderr, "victim: %s never appeared\n", go);
+                        return 1;
+                }
+                if (forks_round(n, hold) != 0)
+                        return 1;
+        }
+        return 0;
+}
+
 static int parse_size(const char *s, size_t *ret)
 {
         char *end;
@@ -528,5 +614,7 @@ int main(int argc, char **argv)
                 return do_memhog(argc, argv);
         if (strcmp(argv[1], "pingpong") == 0)
                 return do_pingpong(argc, argv);
+        if (strcmp(argv[1], "forks") == 0)
+                return do_forks(argc, argv);
         return usage();
 }

@@ -102,10 +102,15 @@ echo "$buddy" >/sys/fs/cgroup/freezer$own/cgroup.procs
 code=$(t_api -o "$dir/buddy.json" -w '%{http_code}' -X POST -d "{\"name\":\"x\",\"target\":{\"pid\":$buddy},\"duration\":\"1s\",\"faults\":[{\"type\":\"pause\"}]}" /v1/experiments)
 [ "$code" = 422 ] && grep -q "contains chaosd" "$dir/buddy.json" && [ "$(cat /sys/fs/cgroup/freezer$own/freezer.state)" = THAWED ] \
         && t_pass "pause of a pid in chaosd's cgroup refused (422), nothing frozen" || t_fail "buddy pause" "$code $(cat "$dir/buddy.json")"
-code=$(t_api -o "$dir/buddy.json" -w '%{http_code}' -X POST -d "{\"name\":\"x\",\"target\":{\"pid\":$buddy},\"duration\":\"1s\",\"faults\":[{\"type\":\"kill\",\"signal\":\"SIGCONT\"}]}" /v1/experiments)
-[ "$code" = 201 ] && t_pass "a signal to a pid in chaosd's cgroup is allowed" || t_fail "buddy kill" "$code $(cat "$dir/buddy.json")"
+# SIGUSR1 ends a sleep: the kernel's exit status of our own child proves
+# the signal arrived, not chaosd's 201.
+code=$(t_api -o "$dir/buddy.json" -w '%{http_code}' -X POST -d "{\"name\":\"x\",\"target\":{\"pid\":$buddy},\"duration\":\"1s\",\"faults\":[{\"type\":\"kill\",\"signal\":\"SIGUSR1\"}]}" /v1/experiments)
+zombie() { grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null || [ ! -d "/proc/$1" ]; }
+if t_wait 3 zombie "$buddy"; then wait "$buddy" 2>/dev/null; brc=$?; else brc=alive; fi
+[ "$code" = 201 ] && [ "$brc" = $((128 + 10)) ] \
+        && t_pass "a signal to a pid in chaosd's cgroup is allowed: the pid died of SIGUSR1 (exit status $brc)" \
+        || t_fail "buddy kill" "code $code, the pid's status: $brc $(cat "$dir/buddy.json")"
 t_api -X POST /v1/halt >/dev/null
-echo "$buddy" >/sys/fs/cgroup/freezer/cgroup.procs
 echo "$CHAOSD_PID" >/sys/fs/cgroup/freezer/cgroup.procs
 
 # --- authorisation by SO_PEERCRED -----------------------------------------
@@ -179,16 +184,21 @@ curl -sN --max-time 6 --unix-socket "$CHAOSD_SOCKET" "http://chaosd/v1/events?fo
 fpid=$!
 sleep 0.3
 id=$(t_api -X POST -d "$(spec $C1 1s)" /v1/experiments | json_get '["id"]')
+during=$(cat "$F1")
 t_wait 4 grep -q '"event":"ended"' "$dir/follow.jsonl"
 kill $fpid 2>/dev/null; wait $fpid 2>/dev/null
 python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1]) if l.strip()]' "$dir/follow.jsonl" \
         && grep -q "\"experiment\":\"$id\",\"event\":\"running\"" "$dir/follow.jsonl" \
-        && grep -q '"event":"ended"' "$dir/follow.jsonl" \
-        && t_pass "events: follow stream delivered running and ended as JSON lines" \
+        && grep -q '"event":"ended"' "$dir/follow.jsonl" && [ "$during" = FROZEN ] \
+        && t_pass "events: follow stream delivered running and ended as JSON lines (freezer FROZEN while running)" \
         || t_fail "events" "$(cat "$dir/follow.jsonl")"
 m=$(t_api /metrics); t_api /v1/experiments >"$dir/list.json"
+# 0 active pause faults is chaosd's word: the three freezers must agree.
+thawed=$(cat "$F1" "$F2" "$F3" | grep -c THAWED)
 echo "$m" | grep -q '^chaosd_experiments_created_total 1' && echo "$m" | grep -q 'chaosd_active_faults{type="pause"} 0' \
-        && t_pass "metrics: Prometheus text with counters" || t_fail "metrics" "$(grep -E "created_total|active_faults" <<<"$m") $(cat "$dir/list.json")"
+        && [ "$thawed" = 3 ] \
+        && t_pass "metrics: Prometheus text with counters (0 active pauses; 3 of 3 freezers THAWED)" \
+        || t_fail "metrics" "$(grep -E "created_total|active_faults" <<<"$m") thawed=$thawed $(cat "$dir/list.json")"
 if command -v promtool >/dev/null; then
         echo "$m" | promtool check metrics >"$dir/promtool.txt" 2>&1 && t_pass "metrics: promtool check metrics" \
                 || t_fail "promtool" "$(cat "$dir/promtool.txt")"

@@ -22,13 +22,39 @@ echo $SLEEPER >"$BASE/$CG/cgroup.procs"
 t_cleanup "kill -KILL $SLEEPER; sleep 0.2; rmdir $BASE/$CG"
 
 # --- the servers ----------------------------------------------------------------
+# The server is the observer: it logs every connection and request it
+# served ("PATH STATUS FREEZER" in $dir/hits), with the target cgroup's
+# freezer state as the kernel reports it at that moment, so a verdict is
+# checked against what really reached the server and when.
+if [ "$BASE" = /sys/fs/cgroup ]; then FRZ=$BASE/$CG/cgroup.events; else FRZ=$BASE/$CG/freezer.state; fi
 cat >"$dir/server.py" <<'PY'
-import http.server, os, socket, sys, threading
-d = sys.argv[1]
+import http.server, os, socket, sys, threading, time
+d, frz = sys.argv[1], sys.argv[2]
+lock = threading.Lock()
+seq = {}
+def frozen():
+    try:
+        t = open(frz).read()
+    except OSError:
+        return "gone"
+    return "FROZEN" if ("frozen 1" in t or t.strip() == "FROZEN") else "THAWED"
+def hit(what, code):
+    with lock, open(os.path.join(d, "hits"), "a") as f:
+        f.write("%s %s %s %.3f\n" % (what, code, frozen(), time.time()))
 class H(http.server.BaseHTTPRequestHandler):
+    def setup(self):
+        super().setup()
+        hit("conn", "-")
     def do_GET(self):
         code = int(open(os.path.join(d, "status")).read())
+        if self.path.startswith("/seq/"):
+            # Its own script, by request count, not by the test's clock:
+            # requests 3 to 6 fail with 503, the others pass.
+            with lock:
+                seq[self.path] = seq.get(self.path, 0) + 1
+                code = 503 if 3 <= seq[self.path] <= 6 else 200
         body = open(os.path.join(d, "body"), "rb").read()
+        hit(self.path, code)
         self.send_response(code)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -46,6 +72,7 @@ def serve_sticky():
     while True:
         c, _ = sticky.accept()
         c.recv(4096)
+        hit("sticky", 200)
         c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nready")
         held.append(c)
 threading.Thread(target=serve_sticky, daemon=True).start()
@@ -54,7 +81,7 @@ open(os.path.join(d, "ports"), "w").write("%d %d %d\n" % (s.server_address[1], m
 s.serve_forever()
 PY
 echo 200 >"$dir/status"; echo ready >"$dir/body"
-python3 "$dir/server.py" "$dir" &
+python3 "$dir/server.py" "$dir" "$FRZ" &
 SERVER=$!
 t_cleanup "kill $SERVER"
 t_wait 5 test -s "$dir/ports" || { t_fail probes-http "test server did not start"; exit 1; }
@@ -76,44 +103,60 @@ run_until_end() { # run_until_end SPEC -> prints the final record
         t_api "/v1/experiments/$id"
 }
 field() { json_get "$1"; }  # field PY_INDEX < record
+# hits WHAT [STATUS [FREEZER]]: requests the server logged for WHAT (a path,
+# "conn" or "sticky"), only those answered STATUS / seen with FREEZER
+hits() { awk -v w="$1" -v c="${2:-}" -v z="${3:-}" '$1 == w && (c == "" || $2 == c) && (z == "" || $3 == z)' "$dir/hits" 2>/dev/null | wc -l; }
 
 # a. wrong status, before: aborted, nothing injected
 echo 404 >"$dir/status"
 rec=$(run_until_end "$(spec ph-404 5s "[{\"name\":\"p\",\"http\":{\"url\":\"$URL/x\"},\"phase\":\"before\"}]")")
 ev=$(echo "$rec" | field '["probes"][0]["evidence"]')
+att=$(echo "$rec" | field '["probes"][0]["attempts"]')
+# The server answered 404 to every attempt chaosd counts, the target
+# not frozen at any of them.
 [ "$(echo "$rec" | field '["state"]')" = aborted ] && echo "$ev" | grep -q "HTTP 404, expected 200" \
         && [ "$(echo "$rec" | field '["faults"][0]["state"]')" = pending ] \
-        && t_pass "before probe, wrong status: aborted, nothing injected ($ev)" || t_fail "status" "$ev"
+        && [ "$(hits /x 404 THAWED)" -ge 1 ] && [ "$(hits /x)" = "$att" ] && [ "$(hits /x 404 THAWED)" = "$att" ] \
+        && t_pass "before probe, wrong status: aborted, nothing injected; the server answered 404 to all $att attempt(s), the cgroup THAWED ($ev)" \
+        || t_fail "status" "$ev; server: $(hits /x) request(s) to /x, $(hits /x 404 THAWED) answered 404 while thawed; chaosd counted $att"
 
 # b. body substring missing
 echo 200 >"$dir/status"; echo starting >"$dir/body"
 rec=$(run_until_end "$(spec ph-body 5s "[{\"name\":\"p\",\"http\":{\"url\":\"$URL/\",\"body_contains\":\"ready\"},\"phase\":\"before\"}]")")
 ev=$(echo "$rec" | field '["probes"][0]["evidence"]')
-echo "$ev" | grep -q 'HTTP 200 but the body lacks "ready"' && t_pass "body_contains: $ev" || t_fail "body" "$ev"
+echo "$ev" | grep -q 'HTTP 200 but the body lacks "ready"' && [ "$(hits / 200)" -ge 1 ] \
+        && t_pass "body_contains: $ev (the server served $(hits / 200) request(s))" || t_fail "body" "$ev; server: $(hits / 200) request(s)"
 
-# c. a failing during probe without abort_on_failure: recorded, the run goes on
+# c. a failing during probe without abort_on_failure: recorded, the run goes
+# on (the server fails requests 3 to 6 of /seq/during, then passes again)
 echo ready >"$dir/body"
-id=$(t_api -X POST -d "$(spec ph-during 3s "[{\"name\":\"p\",\"http\":{\"url\":\"$URL/\",\"timeout\":\"200ms\"},\"interval\":\"200ms\",\"failure_threshold\":2,\"phase\":\"during\"}]")" /v1/experiments | json_get '["id"]')
-sleep 0.5; echo 503 >"$dir/status"; sleep 1; echo 200 >"$dir/status"
+id=$(t_api -X POST -d "$(spec ph-during 3s "[{\"name\":\"p\",\"http\":{\"url\":\"$URL/seq/during\",\"timeout\":\"200ms\"},\"interval\":\"200ms\",\"failure_threshold\":2,\"phase\":\"during\"}]")" /v1/experiments | json_get '["id"]')
 for _ in $(seq 1 50); do [ "$(t_api "/v1/experiments/$id" | field '["state"]')" = completed ] && break; sleep 0.1; done
 rec=$(t_api "/v1/experiments/$id")
 echo "  during, no abort: $(echo "$rec" | field '["probes"][0]["phases"]') attempts=$(echo "$rec" | field '["probes"][0]["attempts"]') failures=$(echo "$rec" | field '["probes"][0]["failures"]')"
 [ "$(echo "$rec" | field '["state"]')" = completed ] && [ "$(echo "$rec" | field '["probes"][0]["phases"]["during"]')" = failed ] \
         && t_api /v1/events | grep "\"$id\"" | grep -q 'passes again' \
-        && t_pass "during probe without abort: failure recorded and announced, recovery announced, experiment completed" \
-        || t_fail "during no abort" "$rec"
+        && [ "$(hits /seq/during 503 FROZEN)" = 4 ] && [ "$(echo "$rec" | field '["probes"][0]["failures"]')" = 4 ] \
+        && [ "$(hits /seq/during 200 FROZEN)" -ge 3 ] && [ "$(hits /seq/during)" = "$(echo "$rec" | field '["probes"][0]["attempts"]')" ] \
+        && t_pass "during probe without abort: failure recorded and announced, recovery announced, experiment completed (server: $(hits /seq/during 503 FROZEN) answered 503 and $(hits /seq/during 200 FROZEN) 200 while the cgroup was FROZEN)" \
+        || t_fail "during no abort" "server: $(hits /seq/during 503 FROZEN) 503 and $(hits /seq/during 200 FROZEN) 200 while FROZEN; $rec"
 
 # d. after probe failing: recorded after the revert
-rec=$(run_until_end "$(spec ph-after 1s "[{\"name\":\"p\",\"http\":{\"url\":\"$URL/\",\"expect_status\":204,\"timeout\":\"200ms\"},\"phase\":\"after\",\"failure_threshold\":2,\"interval\":\"200ms\"}]")")
+rec=$(run_until_end "$(spec ph-after 1s "[{\"name\":\"p\",\"http\":{\"url\":\"$URL/after\",\"expect_status\":204,\"timeout\":\"200ms\"},\"phase\":\"after\",\"failure_threshold\":2,\"interval\":\"200ms\"}]")")
 [ "$(echo "$rec" | field '["state"]')" = completed ] && [ "$(echo "$rec" | field '["probes"][0]["phases"]["after"]')" = failed ] \
         && [ "$(echo "$rec" | field '["probes"][0]["attempts"]')" = 2 ] \
-        && t_pass "after probe: failed verdict recorded after 2 attempts, probes_done true ($(echo "$rec" | field '["probes"][0]["evidence"]'))" \
-        || t_fail "after" "$rec"
+        && [ "$(hits /after)" = 2 ] && [ "$(hits /after 200 THAWED)" = 2 ] \
+        && t_pass "after probe: failed verdict recorded after 2 attempts, both seen by the server after the revert (cgroup THAWED), probes_done true ($(echo "$rec" | field '["probes"][0]["evidence"]'))" \
+        || t_fail "after" "server: $(hits /after) request(s), $(hits /after 200 THAWED) while thawed; $rec"
 
 # e. tcp probe passes; f. a listener that never answers times out
+conns=$(hits conn)
 rec=$(run_until_end "$(spec ph-tcp 1s "[{\"name\":\"t\",\"tcp\":{\"address\":\"127.0.0.1:$PORT\"},\"phase\":[\"before\",\"after\"]}]")")
+sleep 0.2 # the server logs a connection when its handler starts
 [ "$(echo "$rec" | field '["probes"][0]["phases"]["before"]')" = passed ] && [ "$(echo "$rec" | field '["state"]')" = completed ] \
-        && t_pass "tcp probe passes before and after" || t_fail "tcp" "$rec"
+        && [ $(( $(hits conn) - conns )) -ge 2 ] \
+        && t_pass "tcp probe passes before and after (the server accepted $(( $(hits conn) - conns )) connections)" \
+        || t_fail "tcp" "server accepted $(( $(hits conn) - conns )) connections; $rec"
 id=$(t_api -X POST -d "$(spec ph-mute 5s "[{\"name\":\"m\",\"http\":{\"url\":\"http://127.0.0.1:$MUTE/\",\"timeout\":\"3s\"},\"phase\":\"before\"}]")" /v1/experiments | json_get '["id"]')
 # While that probe waits on a silent server, the API must answer at once.
 worst=0
@@ -133,6 +176,7 @@ python3 -c "import sys; sys.exit(0 if $worst < 0.5 else 1)" && echo "$ev" | grep
 rec=$(run_until_end "$(spec ph-sticky 1s "[{\"name\":\"k\",\"http\":{\"url\":\"http://127.0.0.1:$STICKY/\",\"body_contains\":\"ready\",\"timeout\":\"3s\"},\"phase\":\"before\"}]")")
 lat=$(echo "$rec" | field '["probes"][0]["last_latency_s"]')
 [ "$(echo "$rec" | field '["probes"][0]["phases"]["before"]')" = passed ] && python3 -c "import sys; sys.exit(0 if $lat < 1 else 1)" \
+        && [ "$(hits sticky)" -ge 1 ] \
         && t_pass "a keep-alive server that never closes: passed by Content-Length in ${lat}s (timeout 3 s)" \
         || t_fail "sticky server" "$rec"
 exit $T_FAILED

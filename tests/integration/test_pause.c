@@ -280,6 +280,21 @@ static void cg_cleanup(void)
         cg_remove(test_cg_dir);
 }
 
+/* The journal's checkpoint, seen by the kernel: at the first one (the
+ * intent, which must come before any change) the freezer must still be
+ * THAWED and the saved state must already say what to restore. */
+static int intent_calls, intent_had_prior;
+static char intent_state[32];
+
+static int intent_checkpoint(struct fault *f, struct error *e)
+{
+        if (intent_calls++ == 0) {
+                snprintf(intent_state, sizeof(intent_state), "%s", observed_state(test_cg_dir));
+                intent_had_prior = f->saved && cJSON_GetObjectItemCaseSensitive(f->saved, "prior") != NULL;
+        }
+        return 0;
+}
+
 static pid_t spawn_victim_in(const char *dir)
 {
         pid_t pid = spawn_in(dir, victim, "spin", "120");
@@ -312,7 +327,13 @@ START_TEST(pause_cgroup_target)
         ck_assert_msg(resolve(spec, &t, &e) == 0, "%s", e.msg);
         ck_assert_int_eq(t.cgv, cgroup_is_v2() ? CG_V2 : CG_V1);
         f = new_pause();
+        intent_calls = 0;
+        f->checkpoint = intent_checkpoint;
         ck_assert_msg(fault_apply_settled(f, &t, NULL, &e) == 0, "apply: %s", e.msg);
+        ck_assert_msg(intent_calls >= 1, "apply changed the freezer without journalling its intent first");
+        ck_assert_msg(strcmp(intent_state, "THAWED") == 0 && intent_had_prior,
+                      "the intent was journalled with the freezer %s and %s saved prior state", intent_state,
+                      intent_had_prior ? "a" : "no");
         ck_assert_msg(f->ops->verify(f, &t, &e) == 0, "verify: %s", e.msg);
         {
                 char *rb = cJSON_PrintUnformatted(f->readback);
@@ -324,6 +345,11 @@ START_TEST(pause_cgroup_target)
         ck_assert_msg(f->ops->revert(f, &t, &e) == 0, "revert: %s", e.msg);
         ck_assert_str_eq(observed_state(test_cg_dir), "THAWED");
         ck_assert(progresses(cg_child, 3000));
+        /* verify reads the kernel, not its own memory of apply: thawed
+         * now, it must say so (a verify that always answers 0 is caught
+         * here; tests/mutants/pause_verify_always_ok.patch). */
+        ck_assert_msg(f->ops->verify(f, &t, &e) < 0, "verify reports FROZEN after the revert thawed %s",
+                      test_cg_dir);
         ck_assert_msg(f->ops->revert(f, &t, &e) == 0, "second revert: %s", e.msg);
 
         fault_free(f);
@@ -439,8 +465,17 @@ START_TEST(pause_stuck_freezing_thaws_back)
         }
         took = now_ms() - t0;
         if (r == 0) {
-                /* Newer kernels (6.18 here) freeze tasks waiting on FUSE. */
-                (void)f->ops->revert(f, &t, &e);
+                /* Newer kernels (6.18 here) freeze tasks waiting on FUSE.
+                 * Only a freeze the kernel confirms makes this a SKIP: an
+                 * apply that answers 0 without freezing is a failure, and
+                 * so is a revert that does not thaw. */
+                const char *seen = observed_state(test_cg_dir);
+
+                ck_assert_msg(strcmp(seen, "FROZEN") == 0,
+                              "apply answered 0 but the kernel reports %s for %s (victim state %c)", seen,
+                              test_cg_dir, pstate(stuck.pid, NULL));
+                ck_assert_msg(f->ops->revert(f, &t, &e) == 0, "revert: %s", e.msg);
+                ck_assert_str_eq(observed_state(test_cg_dir), "THAWED");
                 stuck_release(&stuck);
                 cg_cleanup();
                 fault_free(f);

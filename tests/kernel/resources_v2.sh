@@ -37,13 +37,14 @@ done
 us() { echo "${EPOCHREALTIME/./}"; }
 
 # A cgroup with a victim in it: mkcg NAME VICTIM-ARGS... ; sets CGDIR, REL, VPID
+# (the victim's stdout goes to $MKCG_OUT when that is set)
 mkcg() {
         local name=$1; shift
         REL=/chaosd-lane-res-$$-$name
         CGDIR=$CG$REL
         mkdir "$CGDIR" || return 1
         t_cleanup "sleep 0.2; rmdir $CGDIR"
-        (echo "$BASHPID" >"$CGDIR/cgroup.procs" && exec "$VICTIM" "$@") &
+        (echo "$BASHPID" >"$CGDIR/cgroup.procs" && { [ -z "${MKCG_OUT:-}" ] || exec >"$MKCG_OUT"; } && exec "$VICTIM" "$@") &
         VPID=$!
         t_cleanup "kill -9 $VPID"
         t_wait 5 grep -qx "$VPID" "$CGDIR/cgroup.procs"
@@ -99,7 +100,7 @@ start_chaosd() {
         "$CHAOSD" --socket "$CHAOSD_SOCKET" --state-dir "$dir/state" 2>>"$dir/chaosd.log" &
         CPID=$!
         t_cleanup "kill -TERM $CPID; sleep 0.3; kill -KILL $CPID"
-        t_wait 10 "$CHAOSCTL" ls
+        t_wait 30 "$CHAOSCTL" ls # a guest slowed by a busy host has taken over 10 s
 }
 if ! start_chaosd; then
         t_fail $N "chaosd did not start: $(tail -5 "$dir/chaosd.log" 2>/dev/null)"
@@ -282,18 +283,52 @@ if mkcg limits sleep 600; then
         kill -9 "$VPID"
 fi
 
+# ---- 5b. pids.max enforced, counted by the victim ----
+# The victim is the cgroup's only process (pids.current 1): under max 4 it
+# may fork 3 times. It tries 6 and counts the results itself, once under
+# the limit and once after the revert; the rounds start on a file, so no
+# other process enters the cgroup.
+forks_lines() { [ "$(grep -c '^{"forks"' "$1" 2>/dev/null)" -ge "$2" ]; }
+if MKCG_OUT=$dir/forks.out mkcg forks forks 6 --rounds 2 --wait-file "$dir/forks.go"; then
+        cur=$(cat "$CGDIR/pids.current")
+        if run pidsmax 60s '[{"type": "pids", "max": 4}]'; then
+                touch "$dir/forks.go"
+                t_wait 10 forks_lines "$dir/forks.out" 1
+                under=$(sed -n 1p "$dir/forks.out")
+                "$CHAOSCTL" stop "$ID" >/dev/null
+                touch "$dir/forks.go"
+                t_wait 10 forks_lines "$dir/forks.out" 2
+                after=$(sed -n 2p "$dir/forks.out")
+                echo "pids max 4 with pids.current $cur: the victim saw $under under the limit, $after after revert"
+                [ "$cur" = 1 ] && [ "$under" = '{"forks":{"ok":3,"EAGAIN":3}}' ] &&
+                        t_pass "$N pids max 4: 3 of the victim's 6 forks succeeded, 3 failed with EAGAIN (its own counts)" ||
+                        t_fail "$N pids max 4" "pids.current $cur before; the victim saw '$under', want 3 ok and 3 EAGAIN"
+                [ "$after" = '{"forks":{"ok":6}}' ] && t_pass "$N pids: all 6 forks succeed after revert" ||
+                        t_fail "$N pids revert" "the victim saw '$after' after revert"
+        fi
+        kill -9 "$VPID"
+else
+        t_fail "$N pids" "could not make a cgroup with a victim"
+fi
+
 # ---- 6. chaosd SIGKILLed mid-experiment ----
 if mkcg crash sleep 600; then
         snap "$CGDIR" "$dir/crash.before"
-        if run crash 4s '[{"type": "cpu", "quota": 0.5, "load": 100, "workers": 2}, {"type": "memory", "consume": "32MiB"}]'; then
+        if run crash 10s '[{"type": "cpu", "quota": 0.5, "load": 100, "workers": 2}, {"type": "memory", "consume": "32MiB"}]'; then
+                # 2 cpu workers + 1 memory consumer: all three must be seen
+                # running, or "none after" proves nothing.
+                t_wait 3 eval '[ "$(others)" -ge 3 ]'
                 n=$(others)
+                st=$("$CHAOSCTL" get "$ID" --json 2>/dev/null | awk -F'"' '$2 == "state" {print $4; exit}')
                 kill -9 "$CPID"
-                if t_wait 3 no_stressors; then
+                if [ "$n" != 3 ]; then
+                        t_fail "$N SIGKILL" "$n stressors in the cgroup before the kill, want 3 (2 workers + 1 consumer); experiment state '$st'"
+                elif t_wait 3 no_stressors; then
                         t_pass "$N SIGKILL chaosd: $n stressors running before, none 3 s after (parent-death signal)"
                 else
                         t_fail "$N SIGKILL" "$(others) stressors outlived chaosd: $(cat "$CGDIR/cgroup.procs" | tr '\n' ' ')"
                 fi
-                sleep 4 # the deadline passes while chaosd is down
+                sleep 10 # the deadline passes while chaosd is down (10 s: a slow guest has taken over 4 s to answer chaosctl run)
                 if start_chaosd; then
                         t_wait 5 same "$dir/crash.before" "$CGDIR" >/dev/null
                         snap "$CGDIR" "$dir/crash.after"
