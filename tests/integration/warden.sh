@@ -3,7 +3,7 @@
 # started again: its warden reverts it. And the warden steps aside when a new
 # daemon takes over.
 . "$(dirname "$0")/../lib.sh"
-t_plan 4
+t_plan 6
 have_docker || t_skip_all "dockerd or $TEST_IMAGE missing"
 dir=$(mktemp -d /tmp/chaosd-warden.XXXXXX); t_cleanup rm -rf "$dir"
 C=chaosd-warden-$$

@@ -8,7 +8,7 @@
 # reconcile restores every file.
 # Runs inside the lane's VM (BUILD=/build) or on any cgroup v2 host as root.
 . "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
-t_plan 20
+t_plan 22
 
 N=resources_v2
 if [ "$(id -u)" != 0 ]; then t_skip_all "needs root"; fi
