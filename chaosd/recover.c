@@ -12,6 +12,18 @@
 #include "events.h"
 #include "probes.h"
 
+/* What both loads take from the experiment's row as it is. */
+static void load_row(struct daemon *d, const struct journal_experiment *jx, struct experiment *x)
+{
+        x->d = d;
+        snprintf(x->id, sizeof(x->id), "%s", jx->id);
+        snprintf(x->name, sizeof(x->name), "%s", jx->name ? jx->name : "");
+        x->created_ms = jx->created_ms;
+        x->deadline_ms = jx->deadline_ms;
+        x->spec_text = strdup(jx->spec ? jx->spec : "");
+        (void)exp_state_parse(jx->state, &x->state);
+}
+
 static int load_parsed(struct daemon *d, const struct journal_experiment *jx, struct experiment **ret,
                        struct error *e)
 {
@@ -22,13 +34,7 @@ static int load_parsed(struct daemon *d, const struct journal_experiment *jx, st
 
         if (!x)
                 return error_set(e, ENOMEM, "out of memory");
-        x->d = d;
-        snprintf(x->id, sizeof(x->id), "%s", jx->id);
-        snprintf(x->name, sizeof(x->name), "%s", jx->name ? jx->name : "");
-        x->created_ms = jx->created_ms;
-        x->deadline_ms = jx->deadline_ms;
-        x->spec_text = strdup(jx->spec ? jx->spec : "");
-        (void)exp_state_parse(jx->state, &x->state);
+        load_row(d, jx, x);
         /* No duration cap here: the daemon that accepted it already checked. */
         r = spec_parse(x->spec_text, strlen(x->spec_text), 0, UINT64_MAX / 2, &x->spec, e);
         if (r < 0) {
@@ -139,14 +145,8 @@ static int load_raw(struct daemon *d, const struct journal_experiment *jx, struc
 
         if (!x)
                 return error_set(e, ENOMEM, "out of memory");
-        x->d = d;
+        load_row(d, jx, x);
         x->unparsed = 1;
-        snprintf(x->id, sizeof(x->id), "%s", jx->id);
-        snprintf(x->name, sizeof(x->name), "%s", jx->name ? jx->name : "");
-        x->created_ms = jx->created_ms;
-        x->deadline_ms = jx->deadline_ms;
-        x->spec_text = strdup(jx->spec ? jx->spec : "");
-        (void)exp_state_parse(jx->state, &x->state);
         tj = cJSON_Parse(jx->targets ? jx->targets : "[]");
         x->n_targets = cJSON_GetArraySize(tj);
         if (x->n_targets < 1)
@@ -486,6 +486,9 @@ int reconcile_expired(struct daemon *d, int64_t *ret_next_deadline_ms, int *ret_
                                  "journal's saved state by chaosd's warden", unparsed);
                         name_unrevertable(x, why, sizeof(why));
                         experiment_end(x, EXP_FAILED, why);
+                } else if (x->state == EXP_REVERTING) {
+                        /* The end it was asked for died with the daemon. */
+                        experiment_end(x, EXP_FAILED, "daemon stopped while reverting (reverted by its warden)");
                 } else {
                         experiment_end(x, gone ? EXP_TARGET_GONE : EXP_COMPLETED,
                                        "duration elapsed while chaosd was down (reverted by its warden)");

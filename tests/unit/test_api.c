@@ -495,6 +495,14 @@ static void fake_crio(int n, pid_t *pids)
         setenv("CHAOSD_CRIO_STATIC", dir, 1);
 }
 
+static void kill_all(const pid_t *pids, int n)
+{
+        for (int i = 0; i < n; i++) {
+                kill(pids[i], SIGKILL);
+                waitpid(pids[i], NULL, 0);
+        }
+}
+
 /* --max-targets: a selector resolving to more targets than the cap is
  * answered 429 before anything is touched. */
 START_TEST(cap_targets_429)
@@ -515,10 +523,7 @@ START_TEST(cap_targets_429)
         daemon_start(0);
         http("POST", "/v1/experiments", spec, &r);
         if (r.status == 403 && strstr(r.body, "contains chaosd itself")) {
-                for (int i = 0; i < 3; i++) {
-                        kill(pids[i], SIGKILL);
-                        waitpid(pids[i], NULL, 0);
-                }
+                kill_all(pids, 3);
                 /* The guard resolves each target before the count is known. */
                 SKIP_TEST("the fake containers share this test's cgroup, which the target guard refuses "
                           "before the cap is checked");
@@ -529,10 +534,7 @@ START_TEST(cap_targets_429)
                                                 "(chaosd --max-targets)"), "%s", r.body);
         cJSON_Delete(j);
         expect_files("off");
-        for (int i = 0; i < 3; i++) {
-                kill(pids[i], SIGKILL);
-                waitpid(pids[i], NULL, 0);
-        }
+        kill_all(pids, 3);
 }
 END_TEST
 

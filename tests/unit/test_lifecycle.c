@@ -18,6 +18,8 @@
 #include "events.h"
 #include "fake_fault.h"
 #include "fdreserve.h"
+#include "clock.h"
+#include "warden.h"
 #include "proc.h"
 #include "testutil.h"
 
@@ -589,6 +591,50 @@ START_TEST(reconcile_retries_a_pending_revert)
 }
 END_TEST
 
+/* The warden (chaosd SIGKILLed, no new daemon): a revert left pending is
+ * due at once, whatever the deadline, and swept again a second later
+ * while it keeps failing. */
+START_TEST(warden_retries_a_pending_revert)
+{
+        struct experiment *x = NULL;
+        struct error e = { 0 };
+        char id[32];
+        int64_t next = 0, now;
+        int reverted = -1;
+
+        ck_assert_msg(create("60s", &x, &e) == 0, "%s", e.msg);
+        snprintf(id, sizeof(id), "%s", x->id);
+        fake_plan.revert_rc = -EBUSY;
+        experiment_end(x, EXP_STOPPED, "stopped through the API");
+        ck_assert_int_eq(journal_flush(d.journal, &e), 0);
+        d.experiments = NULL;
+        experiment_free(x);
+        loop_free(d.loop);
+        ck_assert_int_eq(loop_new(&d.loop, &e), 0);
+
+        now = clock_wall_ms();
+        ck_assert_msg(reconcile_expired(&d, &next, &reverted, &e) == 0, "%s", e.msg);
+        ck_assert_int_eq(reverted, 1);
+        ck_assert_int_eq(fake_calls.revert, 2);
+        ck_assert_msg(next > now && next <= now + 5000, "next sweep in %lld ms", (long long)(next - now));
+        ck_assert_int_eq(journal_flush(d.journal, &e), 0);
+        {
+                struct experiment shadow = { .d = &d };
+
+                snprintf(shadow.id, sizeof(shadow.id), "%s", id);
+                ASSERT_JOURNAL_FAULT(&shadow, "revert-pending");
+                ASSERT_JOURNAL_EXP(&shadow, "reverting");
+                fake_plan.revert_rc = 0;
+                ck_assert_msg(reconcile_expired(&d, &next, &reverted, &e) == 0, "%s", e.msg);
+                ck_assert_int_eq(journal_flush(d.journal, &e), 0);
+                ck_assert_int_eq(fake_calls.revert, 3);
+                ASSERT_JOURNAL_FAULT(&shadow, "reverted");
+                ASSERT_JOURNAL_EXP(&shadow, "failed");
+                ck_assert_int_eq(next, 0);
+        }
+}
+END_TEST
+
 /* Rewrite the journaled spec of ID to SPEC, as a journal written by a
  * version whose specs this one no longer accepts. */
 static void journal_replace_spec(const char *id, const char *spec)
@@ -843,6 +889,7 @@ static Suite *suite(void)
         tcase_add_test(core, reconcile_resumes_a_running_one);
         tcase_add_test(core, reconcile_retries_a_pending_revert);
         tcase_add_test(core, revert_at_emfile_uses_the_fd_reserve);
+        tcase_add_test(core, warden_retries_a_pending_revert);
         tcase_add_test(core, reconcile_reverts_a_spec_with_an_unknown_key);
         tcase_add_test(core, reconcile_reverts_a_spec_over_64k);
         tcase_add_test(core, reconcile_reverts_from_saved_state_alone);
