@@ -495,11 +495,38 @@ static void fake_crio(int n, pid_t *pids)
         setenv("CHAOSD_CRIO_STATIC", dir, 1);
 }
 
+/* Where fake_crio puts its containers when it may (root on a cgroup v1
+ * host): a freezer cgroup of their own, so that the target guard, which
+ * refuses a cgroup holding chaosd, lets them through to the cap. */
+static char crio_cg[300];
+
 static void kill_all(const pid_t *pids, int n)
 {
         for (int i = 0; i < n; i++) {
                 kill(pids[i], SIGKILL);
                 waitpid(pids[i], NULL, 0);
+        }
+        if (crio_cg[0])
+                (void)rmdir(crio_cg);
+        crio_cg[0] = '\0';
+}
+
+static void own_cgroup(const pid_t *pids, int n)
+{
+        char path[400], text[32];
+
+        crio_cg[0] = '\0';
+        if (one_uid_only || access("/sys/fs/cgroup/freezer/cgroup.procs", W_OK) < 0)
+                return;
+        snprintf(crio_cg, sizeof(crio_cg), "/sys/fs/cgroup/freezer/chaosd-reverts-cap-%d", (int)getpid());
+        if (mkdir(crio_cg, 0755) < 0) {
+                crio_cg[0] = '\0';
+                return;
+        }
+        snprintf(path, sizeof(path), "%s/cgroup.procs", crio_cg);
+        for (int i = 0; i < n; i++) {
+                snprintf(text, sizeof(text), "%d", (int)pids[i]);
+                ck_assert_int_eq(fs_write(path, text, &(struct error){ 0 }), 0);
         }
 }
 
@@ -513,6 +540,7 @@ START_TEST(cap_targets_429)
         cJSON *j;
 
         fake_crio(3, pids);
+        own_cgroup(pids, 3);
         ck_assert_int_ge(asprintf(&spec,
                                   "{\"name\":\"wide\",\"duration\":\"60s\",\"target\":{\"selector\":{\"runtime\":"
                                   "\"crio\",\"labels\":{\"app\":\"capped\"},\"mode\":\"all\"}},\"faults\":[{\"type\":"
