@@ -426,6 +426,17 @@ START_TEST(create_conflict)
 }
 END_TEST
 
+/* R is a 429 whose error says WANT. */
+static void expect_429(const struct resp *r, const char *want)
+{
+        cJSON *j;
+
+        ck_assert_msg(r->status == 429, "%d: %s", r->status, r->body);
+        j = json_of(r);
+        ck_assert_msg(strstr(jstr(j, "error"), want), "%s", r->body);
+        cJSON_Delete(j);
+}
+
 /* --max-experiments: one more is answered 429 with the cap named, and
  * nothing of it is touched; once one has ended there is room again. */
 START_TEST(cap_experiments_429)
@@ -433,17 +444,12 @@ START_TEST(cap_experiments_429)
         _cleanup_free_ char *spec = harness_spec(&h, "second", "60s", "other");
         struct resp r;
         char id[32], path[64];
-        cJSON *j;
 
         cap_experiments = 1;
         daemon_start(0);
         create_running(id);
         http("POST", "/v1/experiments", spec, &r);
-        ck_assert_msg(r.status == 429, "%d: %s", r.status, r.body);
-        j = json_of(&r);
-        ck_assert_msg(strstr(jstr(j, "error"), "too many experiments: 1 are active, the limit is 1 "
-                                                "(chaosd --max-experiments)"), "%s", r.body);
-        cJSON_Delete(j);
+        expect_429(&r, "too many experiments: 1 are active, the limit is 1 (chaosd --max-experiments)");
         expect_files("on");
         snprintf(path, sizeof(path), "/v1/experiments/%s", id);
         expect("DELETE", path, NULL, 200);
@@ -537,7 +543,6 @@ START_TEST(cap_targets_429)
         _cleanup_free_ char *spec = NULL;
         struct resp r;
         pid_t pids[3];
-        cJSON *j;
 
         fake_crio(3, pids);
         own_cgroup(pids, 3);
@@ -556,11 +561,7 @@ START_TEST(cap_targets_429)
                 SKIP_TEST("the fake containers share this test's cgroup, which the target guard refuses "
                           "before the cap is checked");
         }
-        ck_assert_msg(r.status == 429, "%d: %s", r.status, r.body);
-        j = json_of(&r);
-        ck_assert_msg(strstr(jstr(j, "error"), "resolves to 3 targets, the limit is 2 per experiment "
-                                                "(chaosd --max-targets)"), "%s", r.body);
-        cJSON_Delete(j);
+        expect_429(&r, "resolves to 3 targets, the limit is 2 per experiment (chaosd --max-targets)");
         expect_files("off");
         kill_all(pids, 3);
 }

@@ -150,12 +150,14 @@ static void journal_fault_state(const struct experiment *x, char *buf, size_t le
         journal_faults_free(rows, n);
 }
 
-#define ASSERT_JOURNAL_FAULT(x, want)                                                           \
+/* GETTER's answer for X (a journal state name) must be WANT. */
+#define ASSERT_JOURNAL(getter, x, want)                                                         \
         do {                                                                                    \
                 char got_[32];                                                                  \
-                journal_fault_state((x), got_, sizeof(got_));                                   \
+                getter((x), got_, sizeof(got_));                                                \
                 ck_assert_str_eq(got_, (want));                                                 \
         } while (0)
+#define ASSERT_JOURNAL_FAULT(x, want) ASSERT_JOURNAL(journal_fault_state, x, want)
 
 START_TEST(apply_verify_active_deadline_revert)
 {
@@ -301,12 +303,7 @@ static void journal_exp_state(const struct experiment *x, char *buf, size_t len)
         journal_experiments_free(v, n);
 }
 
-#define ASSERT_JOURNAL_EXP(x, want)                                                             \
-        do {                                                                                    \
-                char got_[32];                                                                  \
-                journal_exp_state((x), got_, sizeof(got_));                                     \
-                ck_assert_str_eq(got_, (want));                                                 \
-        } while (0)
+#define ASSERT_JOURNAL_EXP(x, want) ASSERT_JOURNAL(journal_exp_state, x, want)
 
 /* A revert that fails three times: the fault is "revert-pending" (memory,
  * journal, JSON, metrics), the experiment stays "reverting", and the
