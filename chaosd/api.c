@@ -282,6 +282,8 @@ static unsigned create_status(int r, const struct experiment *x)
                 return MHD_HTTP_UNPROCESSABLE_CONTENT;
         case -EBUSY:
                 return MHD_HTTP_CONFLICT;
+        case -EUSERS: /* a cap of chaosd --max-experiments / --max-targets */
+                return MHD_HTTP_TOO_MANY_REQUESTS;
         default:
                 return MHD_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -460,6 +462,39 @@ static int authorize(struct api *a, struct MHD_Connection *c)
         return r > 0;
 }
 
+/* Every connection of every listener counts towards --max-connections; one
+ * over it is marked (its socket context) and answered 429 at its first
+ * request. MHD's own hard limit sits a little above, for those. */
+#define CONN_OVER ((void *)1)
+#define CONN_SURPLUS 16
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+        struct api *a = cls;
+
+        if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+                a->d->n_connections++;
+                *socket_context = a->d->max_connections > 0 && a->d->n_connections > a->d->max_connections
+                                          ? CONN_OVER
+                                          : NULL;
+        } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && a->d->n_connections > 0) {
+                a->d->n_connections--;
+        }
+}
+
+static int connection_over_cap(struct MHD_Connection *c)
+{
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+        return ci && ci->socket_context == CONN_OVER;
+}
+
+static unsigned mhd_connection_limit(const struct daemon *d)
+{
+        return d->max_connections > 0 ? (unsigned)d->max_connections + CONN_SURPLUS : 256;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
@@ -498,6 +533,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         if (!rq->allowed)
                 return reply_error(c, MHD_HTTP_FORBIDDEN, NULL,
                                    "forbidden: the API is for root and the socket's group");
+        if (connection_over_cap(c)) {
+                char msg[160];
+
+                snprintf(msg, sizeof(msg), "too many connections: chaosd serves at most %d at once "
+                         "(chaosd --max-connections); retry later", a->d->max_connections);
+                return reply_error(c, MHD_HTTP_TOO_MANY_REQUESTS, NULL, msg);
+        }
         /* Resumed after its faults settled (create_answered). */
         if (rq->answered) {
                 cJSON *j = rq->answer;
@@ -623,15 +665,17 @@ static int api_start_mhd(struct daemon *d, struct api *a, struct error *e)
                 a->mhd = MHD_start_daemon(flags | MHD_USE_TLS | MHD_USE_ERROR_LOG, 0, NULL, NULL, handler, a,
                                           MHD_OPTION_EXTERNAL_LOGGER, tls_mhd_logger, NULL, MHD_OPTION_LISTEN_SOCKET,
                                           a->listen_fd, MHD_OPTION_NOTIFY_COMPLETED, completed, a,
-                                          MHD_OPTION_CONNECTION_LIMIT, (unsigned)256, MHD_OPTION_CONNECTION_TIMEOUT,
+                                          MHD_OPTION_NOTIFY_CONNECTION, on_connection, a,
+                                          MHD_OPTION_CONNECTION_LIMIT, mhd_connection_limit(d), MHD_OPTION_CONNECTION_TIMEOUT,
                                           (unsigned)60, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)POOL_BYTES,
                                           MHD_OPTION_HTTPS_MEM_TRUST, a->tlsf.ca, MHD_OPTION_HTTPS_CERT_CALLBACK,
                                           tls_cert_callback(), MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
                                           MHD_OPTION_END);
         else
                 a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handler, a, MHD_OPTION_LISTEN_SOCKET, a->listen_fd,
-                                          MHD_OPTION_NOTIFY_COMPLETED, completed, a, MHD_OPTION_CONNECTION_LIMIT,
-                                          (unsigned)256, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+                                          MHD_OPTION_NOTIFY_COMPLETED, completed, a, MHD_OPTION_NOTIFY_CONNECTION,
+                                          on_connection, a, MHD_OPTION_CONNECTION_LIMIT, mhd_connection_limit(d),
+                                          MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
                                           MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)POOL_BYTES, MHD_OPTION_END);
         if (!a->mhd)
                 return error_set(e, EIO, "libmicrohttpd failed to start on %s", a->path[0] ? a->path : "TCP");

@@ -66,6 +66,18 @@ struct experiment {
          * lifecycle (experiment.c) sets these when it arms them. */
         void (*step_cb)(struct fault_inst *fi, int step_end);
         void (*restart_cb)(struct experiment *x, int idx, int back, const char *why);
+        /* Faults in "revert-pending" are retried from this timer, with a
+         * backoff that doubles from 100 ms to 30 s (experiment.c). While
+         * one is pending, an ending experiment stays "reverting" and
+         * remembers the end it was asked for. */
+        struct loop_source *revert_retry;
+        /* Loaded by reconcile without its spec (it no longer parses): its
+         * faults know their saved state alone; it is only ever reverted. */
+        int unparsed;
+        uint64_t retry_us;
+        int retried;
+        enum exp_state end_wanted;
+        char end_reason[1024];
 };
 
 #define METRIC_BUCKETS 12
@@ -96,6 +108,10 @@ struct daemon {
         struct experiment *experiments; /* newest first */
         struct schedules *schedules;    /* schedules.c */
         uint64_t max_duration_us;
+        /* Caps (chaosd --max-*; 0: none): active experiments, targets of
+         * one experiment, open API connections. Over one: 429. */
+        int max_experiments, max_targets, max_connections;
+        int n_connections; /* open on every API listener (api.c) */
         char boot_id[64];
         char state_dir[1024];
         struct metrics metrics;
@@ -117,7 +133,8 @@ int experiment_instantiate(struct experiment *x, struct error *e);
  * still "injecting" while its before probes run or a fault settles
  * (experiment_settling). On failure a negative errno: -EPERM the target
  * is refused, -ESRCH it cannot be resolved, -EINVAL a fault is invalid,
- * -EBUSY another experiment holds the target, other codes are internal;
+ * -EBUSY another experiment holds the target, -EUSERS a cap of the daemon
+ * (max_experiments, max_targets) is reached, other codes are internal;
  * when *ret is set the experiment exists and has ended failed, reverted. */
 int experiment_create(struct daemon *d, struct spec *spec, const char *text, size_t len, struct experiment **ret,
                       struct error *e);
@@ -126,6 +143,8 @@ void experiment_end(struct experiment *x, enum exp_state end, const char *reason
 struct experiment *experiment_find(struct daemon *d, const char *id);
 int experiment_active_faults(const struct experiment *x);
 cJSON *experiment_to_json(const struct experiment *x, int full);
+/* Experiments not ended yet (those reverting included). */
+int experiments_active(const struct daemon *d);
 /* End every active experiment with END; returns how many. */
 int experiments_end_all(struct daemon *d, enum exp_state end, const char *reason, cJSON *ids);
 void experiments_child_exited(struct daemon *d, pid_t pid, int status);
@@ -146,8 +165,13 @@ void experiment_journal_fault(struct fault_inst *fi);
 int experiment_apply_fault(struct fault_inst *fi, void (*then)(struct fault_inst *fi), struct error *e);
 /* 1 while one of X's faults is settling. */
 int experiment_settling(const struct experiment *x);
-/* Revert one fault (returns -1 when the revert failed, recorded in fi). */
+/* Revert one fault (returns -1 when the revert failed, recorded in fi,
+ * which is then "revert-pending" and retried from a timer). */
 int experiment_revert_fault(struct fault_inst *fi);
+/* Faults of X whose revert is pending. */
+int experiment_reverts_pending(const struct experiment *x);
+/* The same over every experiment of D. */
+int experiments_reverts_pending(const struct daemon *d);
 int experiment_arm_tick(struct fault_inst *fi, struct error *e);
 /* The journal hook given to fault modules as f->checkpoint. */
 int experiment_checkpoint(struct fault *f, struct error *e);

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "daemon.h"
 #include "events.h"
+#include "fdreserve.h"
 #include "probes.h"
 #include "randid.h"
 #include "restart.h"
@@ -133,6 +134,8 @@ static void disarm(struct experiment *x)
                 x->faults[i].settle = NULL;
                 x->faults[i].settled = NULL;
         }
+        loop_remove(l, x->revert_retry);
+        x->revert_retry = NULL;
         probes_stop(x);
         for (int i = 0; x->target_watch && i < x->n_targets; i++) {
                 loop_remove(l, x->target_watch[i]);
@@ -140,12 +143,84 @@ static void disarm(struct experiment *x)
         }
 }
 
+#define RETRY_FIRST_US 100000ULL
+#define RETRY_MAX_US 30000000ULL
+
+static void on_revert_retry(struct loop_source *src, uint32_t ev, void *ud);
+
+/* Retry X's revert-pending faults later (the timer is X's, one at a time). */
+static void arm_retry(struct experiment *x)
+{
+        struct error e = { 0 };
+
+        if (x->revert_retry || !x->d->loop)
+                return;
+        if (!x->retry_us)
+                x->retry_us = RETRY_FIRST_US;
+        if (loop_add_timer(x->d->loop, x->retry_us, 0, on_revert_retry, x, &x->revert_retry, &e) < 0)
+                /* Still journaled as pending: a halt, the next daemon, the
+                 * warden or --recover retries it. */
+                log_event("error", x->id, "revert", "cannot arm the retry: %s", e.msg);
+}
+
+int experiment_reverts_pending(const struct experiment *x)
+{
+        int n = 0;
+
+        for (int i = 0; i < x->n_faults; i++)
+                n += x->faults[i].state == FI_REVERT_PENDING;
+        return n;
+}
+
+int experiments_reverts_pending(const struct daemon *d)
+{
+        int n = 0;
+
+        for (const struct experiment *x = d->experiments; x; x = x->next)
+                n += experiment_reverts_pending(x);
+        return n;
+}
+
+/* FI's revert failed with E: it stays pending, journaled, and is retried. */
+static void revert_failed(struct fault_inst *fi, const struct error *e)
+{
+        struct experiment *x = fi->x;
+        int i = (int)(fi - x->faults), again = fi->state == FI_REVERT_PENDING;
+
+        snprintf(fi->error, sizeof(fi->error), "revert: %s", e->msg);
+        (void)experiment_fault_event(fi, FI_EV_REVERT_FAILED);
+        experiment_journal_fault(fi);
+        if (again) {
+                log_event("warning", x->id, "revert", "fault %d (%s): retry failed: %s", i, fi->f->ops->type, e->msg);
+        } else {
+                x->d->metrics.errors_revert++;
+                events_emit(x->d, x->id, "revert-pending", NULL, "fault %d (%s): revert failed, retrying: %s", i,
+                            fi->f->ops->type, e->msg);
+        }
+        arm_retry(x);
+}
+
+/* The module's revert; at EMFILE once more with the reserve of file
+ * descriptors handed back to the process (fdreserve.c). */
+static int call_revert(struct fault_inst *fi, struct target *t, struct error *e)
+{
+        int r = fi->f->ops->revert(fi->f, t, e);
+
+        if (r < 0 && (r == -EMFILE || r == -ENFILE || e->code == EMFILE || e->code == ENFILE) &&
+            fdreserve_release() > 0) {
+                error_clear(e);
+                r = fi->f->ops->revert(fi->f, t, e);
+                fdreserve_retake();
+        }
+        return r;
+}
+
 int experiment_revert_fault(struct fault_inst *fi)
 {
         struct experiment *x = fi->x;
         struct target *t = &x->targets[fi->target_idx];
-        int i = (int)(fi - x->faults);
-        struct error e;
+        struct error e = { 0 };
+        int pending = fi->state == FI_REVERT_PENDING;
         uint64_t t0;
 
         if (!fi->f || !fault_state_needs_revert(fi->state))
@@ -157,19 +232,17 @@ int experiment_revert_fault(struct fault_inst *fi)
         fi->settle = NULL;
         fi->settled = NULL;
         t0 = clock_mono_us();
-        if (fi->f->ops->revert(fi->f, t, &e) < 0) {
-                snprintf(fi->error, sizeof(fi->error), "revert: %s", e.msg);
-                (void)experiment_fault_event(fi, FI_EV_REVERT_FAILED);
-                x->d->metrics.errors_revert++;
-                events_emit(x->d, x->id, "error", NULL, "fault %d (%s): revert failed: %s", i, fi->f->ops->type,
-                            e.msg);
-                experiment_journal_fault(fi);
+        if (call_revert(fi, t, &e) < 0) {
+                revert_failed(fi, &e);
                 return -1;
         }
         (void)experiment_fault_event(fi, (fi->f->ops->flags & FAULT_ONESHOT) ? FI_EV_REVERTED_ONESHOT
                                                                               : FI_EV_REVERTED);
         metrics_observe(&x->d->metrics.revert, (double)(clock_mono_us() - t0) / 1e6);
         experiment_journal_fault(fi);
+        if (pending)
+                events_emit(x->d, x->id, "reverted", NULL, "fault %d (%s): revert succeeded on retry",
+                            (int)(fi - x->faults), fi->f->ops->type);
         return 0;
 }
 
@@ -193,30 +266,16 @@ static void notify_injected(struct experiment *x)
                 cb(x, x->on_injected_ud);
 }
 
-void experiment_end(struct experiment *x, enum exp_state end, const char *reason)
+/* Every revert of X done: the end state it was asked for. */
+static void finish_end(struct experiment *x)
 {
-        char why[1024];
-        int failed, injected = 0;
+        enum exp_state end = x->end_wanted;
+        char why[1100];
+        int injected = 0;
 
-        if (exp_state_is_end(x->state))
-                return;
-        if (lifecycle_exp_end_event(end) < 0) {
-                log_event("error", x->id, "lifecycle", "%s is not an end state", exp_state_name(end));
-                end = EXP_FAILED;
-        }
-        disarm(x);
-        (void)set_state(x, EXP_EV_REVERT, NULL);
-        /* Durable before the first revert: a daemon killed half-way must
-         * finish the stop at restart, not resume the experiment. */
-        flush(x);
-        failed = revert_all(x);
-        if (failed) {
-                snprintf(why, sizeof(why), "%s; %d fault%s failed to revert (see faults[].error)",
-                         reason ? reason : exp_state_name(end), failed, failed == 1 ? "" : "s");
-                end = EXP_FAILED;
-                reason = why;
-        }
-        (void)set_state(x, (enum exp_event)lifecycle_exp_end_event(end), reason ? reason : "");
+        snprintf(why, sizeof(why), "%s%s", x->end_reason[0] ? x->end_reason : exp_state_name(end),
+                 x->retried ? " (reverted after retrying)" : "");
+        (void)set_state(x, (enum exp_event)lifecycle_exp_end_event(end), why);
         x->d->metrics.ended[end]++;
         events_emit(x->d, x->id, "ended", exp_state_name(end), "%s%s%s", exp_state_name(end),
                     x->reason[0] ? ": " : "", x->reason);
@@ -229,6 +288,60 @@ void experiment_end(struct experiment *x, enum exp_state end, const char *reason
         if (!x->d->quitting && injected && probes_have_phase(x, PROBE_AFTER))
                 probes_start(x, PROBE_AFTER, NULL);
         notify_injected(x);
+}
+
+void experiment_end(struct experiment *x, enum exp_state end, const char *reason)
+{
+        char why[1100];
+        int failed;
+
+        if (exp_state_is_end(x->state))
+                return;
+        if (lifecycle_exp_end_event(end) < 0) {
+                log_event("error", x->id, "lifecycle", "%s is not an end state", exp_state_name(end));
+                end = EXP_FAILED;
+        }
+        disarm(x);
+        (void)set_state(x, EXP_EV_REVERT, NULL);
+        /* Durable before the first revert: a daemon killed half-way must
+         * finish the stop at restart, not resume the experiment. */
+        flush(x);
+        x->end_wanted = end;
+        snprintf(x->end_reason, sizeof(x->end_reason), "%s", reason ? reason : "");
+        failed = revert_all(x);
+        if (!failed) {
+                finish_end(x);
+                return;
+        }
+        /* Not over while the kernel may hold a change of ours: it stays
+         * "reverting" (journaled, so reconcile, the warden and --recover
+         * find it) and ends once the retries have reverted everything. */
+        x->retried = 1;
+        snprintf(why, sizeof(why), "%s; %d fault%s failed to revert, retrying (see faults[].error)",
+                 reason ? reason : exp_state_name(end), failed, failed == 1 ? "" : "s");
+        (void)set_state(x, EXP_EV_REVERT, why);
+        flush(x);
+        events_emit(x->d, x->id, "revert-pending", exp_state_name(x->state), "%s", x->reason);
+        notify_injected(x);
+}
+
+static void on_revert_retry(struct loop_source *src, uint32_t ev, void *ud)
+{
+        struct experiment *x = ud;
+        int left = 0;
+
+        loop_remove(x->d->loop, x->revert_retry);
+        x->revert_retry = NULL;
+        x->retry_us = x->retry_us * 2 > RETRY_MAX_US ? RETRY_MAX_US : x->retry_us * 2;
+        for (int i = x->n_faults - 1; i >= 0; i--)
+                if (x->faults[i].state == FI_REVERT_PENDING)
+                        left += experiment_revert_fault(&x->faults[i]) < 0;
+        flush(x);
+        if (left)
+                return; /* re-armed by the failure */
+        x->retry_us = 0;
+        if (x->state == EXP_REVERTING)
+                finish_end(x);
 }
 
 static void on_deadline(struct loop_source *src, uint32_t ev, void *ud)
@@ -362,6 +475,8 @@ void experiment_free(struct experiment *x)
 {
         if (!x)
                 return;
+        if (x->d)
+                loop_remove(x->d->loop, x->revert_retry);
         for (int i = 0; i < x->n_faults; i++)
                 fault_free(x->faults[i].f);
         free(x->faults);
@@ -686,11 +801,15 @@ static int begin_restart(struct experiment *x, int idx)
                 fi->settled = NULL;
                 /* Only these come back: a fault a scenario has not started
                  * yet stays "pending" and is the scenario's business. */
-                if (!fault_state_is_applied(fi->state))
+                if (!fault_state_is_applied(fi->state) || fi->state == FI_REVERT_PENDING)
                         continue;
-                /* Whatever is left of the old cgroup goes back to how it was. */
-                if (fi->f->ops->revert(fi->f, t, &e) < 0)
-                        log_event("warning", x->id, "restart", "fault %d: revert on the exited target: %s", i, e.msg);
+                /* Whatever is left of the old cgroup goes back to how it
+                 * was. A failed revert is not a reverted one: retried
+                 * until it succeeds, never applied again over itself. */
+                if (call_revert(fi, t, &e) < 0) {
+                        revert_failed(fi, &e);
+                        continue;
+                }
                 (void)experiment_fault_event(fi, FI_EV_TARGET_EXITED);
                 fi->f->done = 0;
                 experiment_journal_fault(fi);
@@ -836,6 +955,12 @@ int experiment_create(struct daemon *d, struct spec *spec, const char *text, siz
         int r;
 
         *ret = NULL;
+        if (d->max_experiments > 0 && experiments_active(d) >= d->max_experiments) {
+                spec_free(spec);
+                return error_set(e, EUSERS, "too many experiments: %d are active, the limit is %d "
+                                 "(chaosd --max-experiments); retry when one has ended", experiments_active(d),
+                                 d->max_experiments);
+        }
         x = calloc(1, sizeof(*x));
         if (!x) {
                 spec_free(spec);
@@ -857,6 +982,10 @@ int experiment_create(struct daemon *d, struct spec *spec, const char *text, siz
                 d->metrics.errors_target++;
                 return create_fail(x, r == -EPERM ? EPERM : ESRCH, r);
         }
+        if (d->max_targets > 0 && x->n_targets > d->max_targets)
+                return create_fail(x, EUSERS,
+                                   error_set(e, EUSERS, "$.target: resolves to %d targets, the limit is %d per "
+                                             "experiment (chaosd --max-targets)", x->n_targets, d->max_targets));
         if (record_seed(x) < 0 || !x->spec_text)
                 return create_fail(x, 0, error_set(e, ENOMEM, "out of memory"));
         r = experiment_instantiate(x, e);
@@ -900,6 +1029,15 @@ int experiment_create(struct daemon *d, struct spec *spec, const char *text, siz
                 return 0;
         }
         return inject_begin(x, e);
+}
+
+int experiments_active(const struct daemon *d)
+{
+        int n = 0;
+
+        for (const struct experiment *x = d->experiments; x; x = x->next)
+                n += !x->archive && !exp_state_is_end(x->state);
+        return n;
 }
 
 int experiments_end_all(struct daemon *d, enum exp_state end, const char *reason, cJSON *ids)

@@ -53,6 +53,8 @@ cJSON *experiment_to_json(const struct experiment *x, int full)
         cJSON_AddNumberToObject(j, "duration_ms", (double)(x->duration_us / 1000));
         cJSON_AddNumberToObject(j, "remaining_ms", (double)remaining(x));
         active = experiment_active_faults(x);
+        /* Faults whose revert failed and is retried (docs/api.md). */
+        cJSON_AddNumberToObject(j, "reverts_pending", experiment_reverts_pending(x));
         if (!full) {
                 cJSON_AddNumberToObject(j, "faults_active", active);
                 return j;

@@ -45,7 +45,7 @@ static const unsigned char fault_next[FAULT_STATE_MAX][FAULT_EVENT_MAX] = {
                 [FI_EV_APPLY_FAILED] = TO(FI_FAILED),
                 [FI_EV_REVERTED] = TO(FI_REVERTED), /* given up while settling */
                 [FI_EV_REVERTED_ONESHOT] = TO(FI_DONE),
-                [FI_EV_REVERT_FAILED] = TO(FI_FAILED),
+                [FI_EV_REVERT_FAILED] = TO(FI_REVERT_PENDING),
                 [FI_EV_TARGET_EXITED] = TO(FI_RESTARTING),
                 [FI_EV_RESUMED] = TO(FI_ACTIVE),
                 [FI_EV_HOST_REBOOTED] = TO(FI_GONE),
@@ -55,7 +55,7 @@ static const unsigned char fault_next[FAULT_STATE_MAX][FAULT_EVENT_MAX] = {
                 [FI_EV_FINISHED] = TO(FI_DONE),
                 [FI_EV_REVERTED] = TO(FI_REVERTED),
                 [FI_EV_REVERTED_ONESHOT] = TO(FI_DONE),
-                [FI_EV_REVERT_FAILED] = TO(FI_FAILED),
+                [FI_EV_REVERT_FAILED] = TO(FI_REVERT_PENDING),
                 [FI_EV_TARGET_EXITED] = TO(FI_RESTARTING),
                 [FI_EV_RESUMED] = TO(FI_ACTIVE),
                 [FI_EV_HOST_REBOOTED] = TO(FI_GONE),
@@ -63,7 +63,7 @@ static const unsigned char fault_next[FAULT_STATE_MAX][FAULT_EVENT_MAX] = {
         [FI_DONE] = {
                 [FI_EV_REVERTED] = TO(FI_REVERTED), /* a tick fault that finished its work */
                 [FI_EV_REVERTED_ONESHOT] = TO(FI_DONE),
-                [FI_EV_REVERT_FAILED] = TO(FI_FAILED),
+                [FI_EV_REVERT_FAILED] = TO(FI_REVERT_PENDING),
                 [FI_EV_HOST_REBOOTED] = TO(FI_GONE),
         },
         [FI_REVERTED] = {
@@ -75,7 +75,7 @@ static const unsigned char fault_next[FAULT_STATE_MAX][FAULT_EVENT_MAX] = {
                 [FI_EV_APPLY] = TO(FI_APPLYING), /* a step's fault whose revert failed, re-applied at resume */
                 [FI_EV_REVERTED] = TO(FI_FAILED),
                 [FI_EV_REVERTED_ONESHOT] = TO(FI_FAILED),
-                [FI_EV_REVERT_FAILED] = TO(FI_FAILED),
+                [FI_EV_REVERT_FAILED] = TO(FI_REVERT_PENDING),
                 [FI_EV_RESUMED] = TO(FI_ACTIVE),
                 [FI_EV_HOST_REBOOTED] = TO(FI_GONE),
         },
@@ -85,6 +85,14 @@ static const unsigned char fault_next[FAULT_STATE_MAX][FAULT_EVENT_MAX] = {
         [FI_RESTARTING] = {
                 [FI_EV_APPLY] = TO(FI_APPLYING),
                 [FI_EV_APPLY_FAILED] = TO(FI_FAILED),
+                [FI_EV_HOST_REBOOTED] = TO(FI_GONE),
+        },
+        /* Retried until it succeeds; never applied again over a change
+         * that may still be in the kernel (its saved prior would be ours). */
+        [FI_REVERT_PENDING] = {
+                [FI_EV_REVERTED] = TO(FI_REVERTED),
+                [FI_EV_REVERTED_ONESHOT] = TO(FI_DONE),
+                [FI_EV_REVERT_FAILED] = TO(FI_REVERT_PENDING),
                 [FI_EV_HOST_REBOOTED] = TO(FI_GONE),
         },
 };
@@ -130,12 +138,12 @@ int exp_state_is_end(enum exp_state s)
 
 int fault_state_needs_revert(enum fault_state s)
 {
-        return s == FI_APPLYING || s == FI_ACTIVE || s == FI_DONE || s == FI_FAILED;
+        return s == FI_APPLYING || s == FI_ACTIVE || s == FI_DONE || s == FI_FAILED || s == FI_REVERT_PENDING;
 }
 
 int fault_state_is_applied(enum fault_state s)
 {
-        return s == FI_APPLYING || s == FI_ACTIVE;
+        return s == FI_APPLYING || s == FI_ACTIVE || s == FI_REVERT_PENDING;
 }
 
 /* --- the boundary ------------------------------------------------------ */
@@ -155,6 +163,7 @@ static const char *const exp_event_names[EXP_EVENT_MAX] = {
 static const char *const fault_state_names[FAULT_STATE_MAX] = {
         [FI_PENDING] = "pending",   [FI_APPLYING] = "applying", [FI_ACTIVE] = "active", [FI_DONE] = "done",
         [FI_REVERTED] = "reverted", [FI_FAILED] = "failed",     [FI_GONE] = "gone",     [FI_RESTARTING] = "restarting",
+        [FI_REVERT_PENDING] = "revert-pending",
 };
 
 static const char *const fault_event_names[FAULT_EVENT_MAX] = {

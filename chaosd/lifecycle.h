@@ -44,11 +44,13 @@ enum fault_state {
         FI_ACTIVE,     /* applied and verified */
         FI_DONE,       /* a one-shot action carried out, or a tick fault finished */
         FI_REVERTED,   /* prior state restored */
-        FI_FAILED,     /* apply/verify failed, or revert failed: the error says which.
-                        * A failed revert lands here; kept as today so that a
-                        * later change can send it to a retrying state. */
+        FI_FAILED,     /* apply/verify failed (the error says which); still reverted */
         FI_GONE,       /* the host rebooted under it: nothing left to revert */
         FI_RESTARTING, /* reverted because its container exited; reapplied when it is back */
+        FI_REVERT_PENDING, /* a revert failed: the kernel may still hold the change; the
+                            * daemon retries it with backoff until it succeeds (or the
+                            * module finds nothing left to restore). Journaled, so a
+                            * restarted daemon, the warden and --recover retry it too. */
         FAULT_STATE_MAX,
 };
 
@@ -59,7 +61,7 @@ enum fault_event {
         FI_EV_APPLY_FAILED,    /* apply, settle or verify failed -> failed */
         FI_EV_REVERTED,        /* revert succeeded -> reverted (failed stays failed) */
         FI_EV_REVERTED_ONESHOT, /* the same for a one-shot fault -> done */
-        FI_EV_REVERT_FAILED,   /* revert failed -> failed */
+        FI_EV_REVERT_FAILED,   /* revert failed -> revert-pending (retried) */
         FI_EV_TARGET_EXITED,   /* reverted for a container restart -> restarting */
         FI_EV_RESUMED,         /* a restarted daemon found it still in effect -> active */
         FI_EV_HOST_REBOOTED,   /* -> gone */
@@ -76,7 +78,8 @@ int lifecycle_exp_end_event(enum exp_state end);
 int exp_state_is_end(enum exp_state s);
 /* May the kernel hold a change of this fault (so that revert has work)? */
 int fault_state_needs_revert(enum fault_state s);
-/* Counted as applied (faults_active, conflicts between experiments). */
+/* Counted as applied (faults_active, conflicts between experiments): a
+ * fault whose revert is pending counts, the kernel may still hold it. */
 int fault_state_is_applied(enum fault_state s);
 
 /* The boundary: names on the wire and in the journal. */

@@ -25,6 +25,7 @@
 #include "schedules.h"
 #include "units.h"
 #include "warden.h"
+#include "fdreserve.h"
 
 struct options {
         const char *socket;
@@ -32,17 +33,23 @@ struct options {
         const char *group;
         uint64_t max_duration_us;
         int recover;
+        int max_experiments, max_targets, max_connections;
         const char *listen, *tls_cert, *tls_key, *tls_ca;
 };
 
 static void usage(FILE *f)
 {
         fprintf(f, "usage: chaosd [--socket PATH] [--state-dir DIR] [--socket-group GROUP]\n"
-                   "              [--max-duration DURATION] [--recover]\n"
+                   "              [--max-duration DURATION] [--max-experiments N] [--max-targets N]\n"
+                   "              [--max-connections N] [--recover]\n"
                    "  --socket PATH        API socket (default /run/chaosd/chaosd.sock)\n"
                    "  --state-dir DIR      journal directory (default /var/lib/chaosd)\n"
                    "  --socket-group GROUP group allowed to use the API besides root (default: root only)\n"
                    "  --max-duration D     longest experiment accepted (default 1h)\n"
+                   "  --max-experiments N  active experiments at once; more are answered 429 (default 64)\n"
+                   "  --max-targets N      targets one experiment may resolve to; more: 429 (default 256)\n"
+                   "  --max-connections N  open API connections, Unix socket and TLS together; more: 429\n"
+                   "                       (default 128)\n"
                    "  --recover            revert everything the journal says is applied, then exit\n"
                    "  --listen HOST:PORT   also serve the API on TCP with TLS 1.3 and client certificates,\n"
                    "                       with --tls-cert F --tls-key F --tls-client-ca F (docs/remote.md)\n");
@@ -56,13 +63,18 @@ static int parse_args(int argc, char **argv, struct options *o, struct error *e)
                 { "recover", no_argument, NULL, 'r' },         { "listen", required_argument, NULL, 'l' },
                 { "tls-cert", required_argument, NULL, 'C' },  { "tls-key", required_argument, NULL, 'K' },
                 { "tls-client-ca", required_argument, NULL, 'A' }, { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, 'V' },         { NULL, 0, NULL, 0 },
+                { "version", no_argument, NULL, 'V' },         { "max-experiments", required_argument, NULL, 'E' },
+                { "max-targets", required_argument, NULL, 'T' }, { "max-connections", required_argument, NULL, 'N' },
+                { NULL, 0, NULL, 0 },
         };
         int c;
 
         o->socket = getenv("CHAOSD_SOCKET") ? getenv("CHAOSD_SOCKET") : "/run/chaosd/chaosd.sock";
         o->state_dir = "/var/lib/chaosd";
         o->max_duration_us = 3600ULL * 1000000;
+        o->max_experiments = 64;
+        o->max_targets = 256;
+        o->max_connections = 128;
         while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
                 switch (c) {
                 case 's':
@@ -81,6 +93,20 @@ static int parse_args(int argc, char **argv, struct options *o, struct error *e)
                 case 'r':
                         o->recover = 1;
                         break;
+                case 'E':
+                case 'T':
+                case 'N': {
+                        int *cap = c == 'E' ? &o->max_experiments : c == 'T' ? &o->max_targets : &o->max_connections;
+                        char *end = NULL;
+                        long v = strtol(optarg, &end, 10);
+
+                        if (!end || *end || end == optarg || v < 1 || v > 1000000)
+                                return error_set(e, EINVAL, "--%s: \"%s\" is not a number from 1 to 1000000",
+                                                 c == 'E' ? "max-experiments" : c == 'T' ? "max-targets" : "max-connections",
+                                                 optarg);
+                        *cap = (int)v;
+                        break;
+                }
                 case 'l':
                         o->listen = optarg;
                         break;
@@ -194,6 +220,52 @@ static void flush_journal(void *ud)
                 log_event("error", NULL, "journal", "%s", e.msg);
 }
 
+#define RECOVER_RETRY_S 30
+
+static void on_recover_check(struct loop_source *src, uint32_t ev, void *ud)
+{
+        struct daemon *d = ud;
+
+        if (!experiments_reverts_pending(d))
+                loop_quit(d->loop);
+}
+
+static void on_recover_give_up(struct loop_source *src, uint32_t ev, void *ud)
+{
+        loop_quit(((struct daemon *)ud)->loop);
+}
+
+/* chaosd --recover: reverts that failed are retried (the experiment's
+ * backoff timers) for up to RECOVER_RETRY_S seconds; what is still
+ * pending then is named, journaled as such for the next daemon, and the
+ * exit status says so. */
+static int recover_pending(struct daemon *d, struct error *e)
+{
+        struct loop_source *check = NULL, *limit = NULL;
+        char names[2048] = "";
+        size_t n = 0;
+        int left;
+
+        if (experiments_reverts_pending(d) &&
+            loop_add_timer(d->loop, 50000, 50000, on_recover_check, d, &check, e) == 0 &&
+            loop_add_timer(d->loop, RECOVER_RETRY_S * 1000000ULL, 0, on_recover_give_up, d, &limit, e) == 0)
+                (void)loop_run(d->loop, e);
+        loop_remove(d->loop, check);
+        loop_remove(d->loop, limit);
+        left = experiments_reverts_pending(d);
+        if (!left)
+                return 0;
+        for (struct experiment *x = d->experiments; x && n < sizeof(names); x = x->next)
+                for (int i = 0; i < x->n_faults && n < sizeof(names); i++)
+                        if (x->faults[i].state == FI_REVERT_PENDING) {
+                                snprintf(names + n, sizeof(names) - n, "%sexperiment %s fault %d (%s): %s",
+                                         n ? "; " : "", x->id, i, x->faults[i].f->ops->type, x->faults[i].error);
+                                n = strlen(names);
+                        }
+        return error_set(e, EAGAIN, "%d revert%s still pending after %d s (journaled; the next chaosd retries): %s",
+                         left, left == 1 ? "" : "s", RECOVER_RETRY_S, names);
+}
+
 static int run(const struct options *o, struct error *e)
 {
         struct daemon d = { 0 };
@@ -229,6 +301,11 @@ static int run(const struct options *o, struct error *e)
         }
         snprintf(d.state_dir, sizeof(d.state_dir), "%s", o->state_dir);
         d.max_duration_us = o->max_duration_us;
+        d.max_experiments = o->max_experiments;
+        d.max_targets = o->max_targets;
+        d.max_connections = o->max_connections;
+        /* Before anything else opens: a revert at EMFILE gets these back. */
+        fdreserve_init(0);
         d.started_mono_ms = clock_mono_ms();
         r = proc_boot_id(d.boot_id, sizeof(d.boot_id), e);
         if (r < 0)
@@ -279,6 +356,7 @@ static int run(const struct options *o, struct error *e)
                 goto out;
         loop_set_after_round(d.loop, flush_journal, d.journal);
         if (o->recover) {
+                r = recover_pending(&d, e);
                 log_event("info", NULL, "recover", "reverted %d experiment%s", reverted, reverted == 1 ? "" : "s");
                 printf("chaosd: recovered: %d experiment%s reverted\n", reverted, reverted == 1 ? "" : "s");
                 if (lost[0]) {

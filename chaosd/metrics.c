@@ -92,6 +92,9 @@ char *metrics_render(struct daemon *d, int n_schedules)
                                         n++;
                 put(&o, "chaosd_active_faults{type=\"%s\"} %d\n", (*op)->type, n);
         }
+        put(&o, "# HELP chaosd_reverts_pending Faults whose revert failed and is being retried.\n"
+                "# TYPE chaosd_reverts_pending gauge\nchaosd_reverts_pending %d\n",
+            experiments_reverts_pending(d));
         histogram(&o, "chaosd_inject_seconds", "Time to apply and verify an experiment's faults.",
                   &d->metrics.inject);
         histogram(&o, "chaosd_revert_seconds", "Time to revert one fault.", &d->metrics.revert);

@@ -12,8 +12,20 @@
 #include "events.h"
 #include "probes.h"
 
-static int load_one(struct daemon *d, const struct journal_experiment *jx, struct experiment **ret,
-                    struct error *e)
+/* What both loads take from the experiment's row as it is. */
+static void load_row(struct daemon *d, const struct journal_experiment *jx, struct experiment *x)
+{
+        x->d = d;
+        snprintf(x->id, sizeof(x->id), "%s", jx->id);
+        snprintf(x->name, sizeof(x->name), "%s", jx->name ? jx->name : "");
+        x->created_ms = jx->created_ms;
+        x->deadline_ms = jx->deadline_ms;
+        x->spec_text = strdup(jx->spec ? jx->spec : "");
+        (void)exp_state_parse(jx->state, &x->state);
+}
+
+static int load_parsed(struct daemon *d, const struct journal_experiment *jx, struct experiment **ret,
+                       struct error *e)
 {
         struct experiment *x = calloc(1, sizeof(*x));
         struct journal_fault *rows = NULL;
@@ -22,13 +34,7 @@ static int load_one(struct daemon *d, const struct journal_experiment *jx, struc
 
         if (!x)
                 return error_set(e, ENOMEM, "out of memory");
-        x->d = d;
-        snprintf(x->id, sizeof(x->id), "%s", jx->id);
-        snprintf(x->name, sizeof(x->name), "%s", jx->name ? jx->name : "");
-        x->created_ms = jx->created_ms;
-        x->deadline_ms = jx->deadline_ms;
-        x->spec_text = strdup(jx->spec ? jx->spec : "");
-        (void)exp_state_parse(jx->state, &x->state);
+        load_row(d, jx, x);
         /* No duration cap here: the daemon that accepted it already checked. */
         r = spec_parse(x->spec_text, strlen(x->spec_text), 0, UINT64_MAX / 2, &x->spec, e);
         if (r < 0) {
@@ -81,6 +87,154 @@ fail:
         return r;
 }
 
+/* The fault objects of a journaled spec, in the order spec_parse flattens
+ * them (each step's in turn, or "faults"), with nothing validated: the
+ * raw load's best guess at a fault's parameters. How many, up to MAX. */
+static int raw_fault_objects(const cJSON *root, const cJSON **list, int max)
+{
+        const cJSON *steps = cJSON_GetObjectItemCaseSensitive(root, "steps"), *st, *f;
+        int n = 0;
+
+        if (cJSON_IsArray(steps)) {
+                cJSON_ArrayForEach(st, steps)
+                        cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(st, "faults"))
+                                if (n < max)
+                                        list[n++] = f;
+                return n;
+        }
+        cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(root, "faults"))
+                if (n < max)
+                        list[n++] = f;
+        return n;
+}
+
+/* Fault FI from its journal row: parsed from the spec's object when that
+ * still parses on its own, else from its type and saved state alone
+ * (fault.h: revert needs nothing more). NULL f when no module has its type. */
+static void raw_fault(struct fault_inst *fi, const struct journal_fault *row, const cJSON *obj, struct error *e)
+{
+        const cJSON *type = cJSON_GetObjectItemCaseSensitive(obj, "type");
+        cJSON *saved = row->saved ? cJSON_Parse(row->saved) : NULL;
+        struct error pe = { 0 };
+
+        if (obj && cJSON_IsString(type) && row->type && strcmp(type->valuestring, row->type) == 0 &&
+            fault_new_at(obj, row->idx, "$.faults", &fi->f, &pe) == 0)
+                fi->f->saved = saved;
+        else if (fault_new_saved(row->type, row->idx, saved, &fi->f, e) < 0)
+                fi->f = NULL;
+        if (!fi->f)
+                return;
+        fi->f->checkpoint = experiment_checkpoint;
+        fi->f->core = fi;
+        if (row->readback)
+                fi->f->readback = cJSON_Parse(row->readback);
+}
+
+/* An experiment whose journaled spec no longer loads (validation grew
+ * stricter across an upgrade, a re-printed spec over the size limit): its
+ * targets and fault rows, each fault able to revert from its saved state.
+ * WHY (the parse error) becomes part of its end reason. */
+static int load_raw(struct daemon *d, const struct journal_experiment *jx, struct experiment **ret,
+                    struct error *e)
+{
+        struct experiment *x = calloc(1, sizeof(*x));
+        struct journal_fault *rows = NULL;
+        const cJSON *objs[SPEC_MAX_FAULTS];
+        cJSON *tj = NULL, *root = NULL;
+        int n_rows = 0, n_objs = 0, r;
+
+        if (!x)
+                return error_set(e, ENOMEM, "out of memory");
+        load_row(d, jx, x);
+        x->unparsed = 1;
+        tj = cJSON_Parse(jx->targets ? jx->targets : "[]");
+        x->n_targets = cJSON_GetArraySize(tj);
+        if (x->n_targets < 1)
+                x->n_targets = 1; /* an unbound target: reverts that need none still run */
+        x->targets = calloc((size_t)x->n_targets, sizeof(*x->targets));
+        x->target_watch = calloc((size_t)x->n_targets, sizeof(*x->target_watch));
+        x->restart_since_ms = calloc((size_t)x->n_targets, sizeof(*x->restart_since_ms));
+        if (!x->spec_text || !x->targets || !x->target_watch || !x->restart_since_ms) {
+                r = error_set(e, ENOMEM, "out of memory");
+                goto fail;
+        }
+        for (int i = 0; i < x->n_targets; i++)
+                target_from_json(cJSON_GetArrayItem(tj, i), &x->targets[i], e);
+        r = journal_list_faults(d->journal, x->id, &rows, &n_rows, e);
+        if (r < 0)
+                goto fail;
+        for (int i = 0; i < n_rows; i++)
+                if (rows[i].idx >= x->n_faults && rows[i].idx < SPEC_MAX_FAULTS * 1024)
+                        x->n_faults = rows[i].idx + 1;
+        x->faults = x->n_faults ? calloc((size_t)x->n_faults, sizeof(*x->faults)) : NULL;
+        if (x->n_faults && !x->faults) {
+                x->n_faults = 0;
+                r = error_set(e, ENOMEM, "out of memory");
+                goto fail;
+        }
+        /* No size limit here: the text was accepted once. */
+        root = cJSON_Parse(x->spec_text);
+        n_objs = root ? raw_fault_objects(root, objs, SPEC_MAX_FAULTS) : 0;
+        for (int i = 0; i < x->n_faults; i++) {
+                x->faults[i].x = x;
+                x->faults[i].state = FI_PENDING;
+                x->faults[i].step = -1;
+        }
+        for (int i = 0; i < n_rows; i++) {
+                struct fault_inst *fi;
+
+                if (rows[i].idx < 0 || rows[i].idx >= x->n_faults)
+                        continue;
+                fi = &x->faults[rows[i].idx];
+                fi->target_idx = rows[i].target_idx >= 0 && rows[i].target_idx < x->n_targets ? rows[i].target_idx : 0;
+                fi->state = fault_state_from_journal(rows[i].state);
+                if (rows[i].error)
+                        snprintf(fi->error, sizeof(fi->error), "%s", rows[i].error);
+                raw_fault(fi, &rows[i], n_objs ? objs[rows[i].idx % n_objs] : NULL, e);
+        }
+        /* The faults' JSON points into it (f->json): kept with X. */
+        x->spec.root = root;
+        journal_faults_free(rows, n_rows);
+        cJSON_Delete(tj);
+        *ret = x;
+        return 0;
+fail:
+        cJSON_Delete(root);
+        journal_faults_free(rows, n_rows);
+        cJSON_Delete(tj);
+        experiment_free(x);
+        return r;
+}
+
+/* The experiment of journal row JX: parsed as it was created, or, when its
+ * spec no longer loads, raw (load_raw); *RET_WHY then says why. */
+static int load_one(struct daemon *d, const struct journal_experiment *jx, struct experiment **ret, char *why,
+                    size_t why_len, struct error *e)
+{
+        struct error pe = { 0 };
+
+        why[0] = '\0';
+        if (load_parsed(d, jx, ret, &pe) == 0)
+                return 0;
+        snprintf(why, why_len, "%s", pe.msg);
+        return load_raw(d, jx, ret, e);
+}
+
+/* Faults of an unparsed X that have no module and hold a change: named. */
+static void name_unrevertable(const struct experiment *x, char *buf, size_t len)
+{
+        size_t n = strlen(buf);
+
+        for (int i = 0; i < x->n_faults && n < len; i++) {
+                const struct fault_inst *fi = &x->faults[i];
+
+                if (fi->f || !fault_state_needs_revert(fi->state))
+                        continue;
+                snprintf(buf + n, len - n, "; fault %d not reverted (no module for its type)", i);
+                n = strlen(buf);
+        }
+}
+
 /* A re-applied fault that had to settle is verified: its tick. */
 static void resume_settled(struct fault_inst *fi)
 {
@@ -106,6 +260,11 @@ static int resume_fault(struct fault_inst *fi, struct error *e)
         /* pending: a later step's fault, applied when its step starts. */
         if (fi->state == FI_DONE || fi->state == FI_REVERTED || fi->state == FI_PENDING)
                 return 0;
+        /* A step's revert that was failing: retried now, then by its timer. */
+        if (fi->state == FI_REVERT_PENDING) {
+                (void)experiment_revert_fault(fi);
+                return 0;
+        }
         if ((ops->flags & FAULT_ONESHOT) || (ops->verify && ops->verify(fi->f, t, e) == 0))
                 return experiment_fault_event(fi, FI_EV_RESUMED) < 0
                                ? error_set(e, EINVAL, "cannot resume a fault in state %s", fault_state_name(fi->state))
@@ -134,9 +293,9 @@ int reconcile(struct daemon *d, int only_revert, int *ret_reverted, int *ret_res
                 struct experiment *x = NULL;
                 struct error le;
                 int gone = 0, expired, rebooted;
-                char why[1200];
+                char why[1200], unparsed[600];
 
-                if (load_one(d, &v[i], &x, &le) < 0) {
+                if (load_one(d, &v[i], &x, unparsed, sizeof(unparsed), &le) < 0) {
                         log_event("error", v[i].id, "recover", "cannot load: %s", le.msg);
                         (void)journal_set_state(d->journal, v[i].id, exp_state_name(EXP_FAILED), le.msg, clock_wall_ms(),
                                                &le);
@@ -163,6 +322,18 @@ int reconcile(struct daemon *d, int only_revert, int *ret_reverted, int *ret_res
                         if (target_rebind(&x->targets[t], &le) < 0)
                                 gone = 1;
                 expired = x->deadline_ms <= clock_wall_ms();
+                if (x->unparsed) {
+                        /* Reverted first, from the saved state alone; then
+                         * marked, naming what could not be reverted. */
+                        log_event("error", x->id, "recover", "journaled spec no longer loads: %s", unparsed);
+                        snprintf(why, sizeof(why), "journaled spec no longer loads (%.500s); reverted from the "
+                                 "journal's saved state by %s", unparsed, only_revert ? "chaosd --recover" : "reconcile");
+                        name_unrevertable(x, why, sizeof(why));
+                        experiment_end(x, EXP_FAILED, why);
+                        events_emit(d, x->id, "recovered", exp_state_name(x->state), "%s", why);
+                        (*ret_reverted)++;
+                        continue;
+                }
                 if (only_revert || expired || gone || x->state != EXP_RUNNING) {
                         enum exp_state end = only_revert        ? EXP_HALTED
                                              : gone             ? EXP_TARGET_GONE
@@ -173,6 +344,7 @@ int reconcile(struct daemon *d, int only_revert, int *ret_reverted, int *ret_res
                                  gone      ? "target gone"
                                  : expired ? "duration elapsed"
                                  : only_revert ? "recover"
+                                 : x->state == EXP_REVERTING ? "daemon stopped while reverting"
                                                : "daemon stopped while injecting",
                                  only_revert ? "chaosd --recover" : "reconcile");
                         experiment_end(x, end, why);
@@ -267,6 +439,14 @@ void load_history(struct daemon *d)
         journal_experiments_free(v, n);
 }
 
+#define WARDEN_RETRY_MS 1000
+
+static void next_due(int64_t *next, int64_t at)
+{
+        if (!*next || at < *next)
+                *next = at;
+}
+
 int reconcile_expired(struct daemon *d, int64_t *ret_next_deadline_ms, int *ret_reverted, struct error *e)
 {
         struct journal_experiment *v = NULL;
@@ -280,25 +460,42 @@ int reconcile_expired(struct daemon *d, int64_t *ret_next_deadline_ms, int *ret_
         for (int i = 0; i < n; i++) {
                 struct experiment *x = NULL;
                 struct error le;
+                char unparsed[600];
                 int gone = 0;
 
                 /* Another boot's experiments are the next daemon's business. */
                 if (strcmp(v[i].boot_id ? v[i].boot_id : "", d->boot_id) != 0)
                         continue;
-                if (v[i].deadline_ms > clock_wall_ms()) {
-                        if (!*ret_next_deadline_ms || v[i].deadline_ms < *ret_next_deadline_ms)
-                                *ret_next_deadline_ms = v[i].deadline_ms;
+                /* A stop (or a revert still pending) is due now, whatever
+                 * the deadline says. */
+                if (v[i].deadline_ms > clock_wall_ms() && strcmp(v[i].state ? v[i].state : "", "reverting") != 0) {
+                        next_due(ret_next_deadline_ms, v[i].deadline_ms);
                         continue;
                 }
-                if (load_one(d, &v[i], &x, &le) < 0) {
+                if (load_one(d, &v[i], &x, unparsed, sizeof(unparsed), &le) < 0) {
                         log_event("error", v[i].id, "warden", "cannot load: %s", le.msg);
                         continue;
                 }
                 for (int t = 0; t < x->n_targets; t++)
                         if (target_rebind(&x->targets[t], &le) < 0)
                                 gone = 1;
-                experiment_end(x, gone ? EXP_TARGET_GONE : EXP_COMPLETED,
-                               "duration elapsed while chaosd was down (reverted by its warden)");
+                if (x->unparsed) {
+                        char why[1200];
+
+                        snprintf(why, sizeof(why), "journaled spec no longer loads (%.500s); reverted from the "
+                                 "journal's saved state by chaosd's warden", unparsed);
+                        name_unrevertable(x, why, sizeof(why));
+                        experiment_end(x, EXP_FAILED, why);
+                } else if (x->state == EXP_REVERTING) {
+                        /* The end it was asked for died with the daemon. */
+                        experiment_end(x, EXP_FAILED, "daemon stopped while reverting (reverted by its warden)");
+                } else {
+                        experiment_end(x, gone ? EXP_TARGET_GONE : EXP_COMPLETED,
+                                       "duration elapsed while chaosd was down (reverted by its warden)");
+                }
+                /* Still reverting: the next sweep retries it. */
+                if (!exp_state_is_end(x->state))
+                        next_due(ret_next_deadline_ms, clock_wall_ms() + WARDEN_RETRY_MS);
                 experiment_free(x);
                 (*ret_reverted)++;
         }

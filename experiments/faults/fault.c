@@ -56,6 +56,28 @@ int fault_new_at(const cJSON *json, int index, const char *path, struct fault **
         return 0;
 }
 
+int fault_new_saved(const char *type, int index, cJSON *saved, struct fault **ret, struct error *e)
+{
+        const struct fault_ops *ops = type ? fault_lookup(type) : NULL;
+        struct fault *f;
+
+        if (!ops) {
+                cJSON_Delete(saved);
+                return error_set(e, ENOENT, "no fault module of type \"%.64s\"", type ? type : "?");
+        }
+        f = calloc(1, sizeof(*f));
+        if (!f) {
+                cJSON_Delete(saved);
+                return error_set(e, ENOMEM, "out of memory");
+        }
+        f->ops = ops;
+        f->index = index;
+        snprintf(f->path, sizeof(f->path), "$.faults[%d]", index);
+        f->saved = saved;
+        *ret = f;
+        return 0;
+}
+
 void fault_free(struct fault *f)
 {
         if (!f)

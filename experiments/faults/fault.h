@@ -56,7 +56,10 @@ struct fault_ops {
         int (*verify)(struct fault *f, struct target *t, struct error *e);
         /* Restore exactly what f->saved says was there. Idempotent; must
          * succeed on a half-applied fault and on a dead target (return 0
-         * when there is nothing left to restore). */
+         * when there is nothing left to restore). Works from f->saved
+         * alone: after a restart whose journaled spec no longer parses
+         * (fault_new_saved), f->priv and f->json are NULL. A failure is
+         * retried by the core, with backoff, until it succeeds. */
         int (*revert)(struct fault *f, struct target *t, struct error *e);
         /* Optional: called every f->tick_us while the fault is active. */
         int (*tick)(struct fault *f, struct target *t, struct error *e);
@@ -95,6 +98,10 @@ int fault_new(const cJSON *json, int index, struct fault **ret, struct error *e)
 /* The same for a fault found at PATH ("$.steps[2].faults[0]"): every
  * error the parse reports names that path. */
 int fault_new_at(const cJSON *json, int index, const char *path, struct fault **ret, struct error *e);
+/* A fault of TYPE that only knows what the journal saved for it (SAVED,
+ * taken over): no parameters, for revert alone. -ENOENT: no module of
+ * that type. */
+int fault_new_saved(const char *type, int index, cJSON *saved, struct fault **ret, struct error *e);
 void fault_free(struct fault *f);
 /* f->saved, created as an empty object on first use. */
 cJSON *fault_saved(struct fault *f);

@@ -1,7 +1,11 @@
 #include "fake_fault.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fault.h"
 
@@ -19,7 +23,10 @@ static void trace(char c)
 static int fake_parse(struct fault *f, const cJSON *json, struct error *e)
 {
         fake_calls.parse++;
-        return 0;
+        /* Parameters exist (revert_had_priv tells a parsed fault from one
+         * rebuilt from the journal's saved state alone). */
+        f->priv = strdup("fake");
+        return f->priv ? 0 : error_set(e, ENOMEM, "out of memory");
 }
 
 static int fake_apply(struct fault *f, struct target *t, struct error *e)
@@ -67,8 +74,33 @@ static int fake_verify(struct fault *f, struct target *t, struct error *e)
 
 static int fake_revert(struct fault *f, struct target *t, struct error *e)
 {
+        char *saved = f->saved ? cJSON_PrintUnformatted(f->saved) : NULL;
+
         fake_calls.revert++;
         trace('r');
+        snprintf(fake_calls.revert_saved, sizeof(fake_calls.revert_saved), "%s", saved ? saved : "");
+        free(saved);
+        fake_calls.revert_had_priv = f->priv != NULL;
+        if (fake_plan.revert_opens > 0) {
+                int fds[16], n = 0, err = 0;
+
+                while (n < fake_plan.revert_opens && n < 16) {
+                        fds[n] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                        if (fds[n] < 0) {
+                                err = errno;
+                                break;
+                        }
+                        n++;
+                }
+                while (n > 0)
+                        close(fds[--n]);
+                if (err)
+                        return error_sys(e, err, "fake revert: open /dev/null");
+        }
+        if (fake_plan.revert_failures > 0) {
+                fake_plan.revert_failures--;
+                return error_set(e, EBUSY, "fake revert told to fail (%d more)", fake_plan.revert_failures);
+        }
         if (fake_plan.revert_rc < 0)
                 return error_set(e, -fake_plan.revert_rc, "fake revert told to fail");
         return 0;

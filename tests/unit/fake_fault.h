@@ -10,6 +10,9 @@ struct fake_fault_plan {
         int settle_rc;
         int verify_rc;
         int revert_rc;
+        int revert_failures; /* revert fails (-EBUSY) this many times first, then answers revert_rc */
+        int revert_opens;    /* revert holds this many files open at once (up to 16), as a real
+                              * one opens cgroup files and sockets: EMFILE shows */
         int checkpoint;      /* apply journals its intent first (default 1) */
 };
 
@@ -17,6 +20,9 @@ struct fake_fault_calls {
         int parse, apply, settle, verify, revert;
         /* Order of the calls, one letter each: a s v r. */
         char trace[64];
+        /* f->saved as the last revert saw it (JSON; "" when none). */
+        char revert_saved[256];
+        int revert_had_priv; /* that revert's f->priv was set */
 };
 
 extern struct fake_fault_plan fake_plan;

@@ -39,6 +39,8 @@ static int one_uid_only;
 static struct harness h;
 static char sock[400];
 static pid_t daemon_pid;
+/* The daemon's caps (chaosd --max-*) for the next daemon_start; 0: none. */
+static int cap_experiments, cap_targets, cap_connections;
 
 /* The daemon's loop commits the journal after each round, as main() has
  * it do. */
@@ -69,6 +71,9 @@ static void daemon_start(gid_t group)
                 prctl(PR_SET_PDEATHSIG, SIGKILL);
                 signal(SIGPIPE, SIG_IGN);
                 harness_daemon_up(&d, h.state, h.boot_id);
+                d.max_experiments = cap_experiments;
+                d.max_targets = cap_targets;
+                d.max_connections = cap_connections;
                 if (api_start(&d, sock, group, &e) < 0) {
                         (void)!write(p[1], e.msg, strlen(e.msg));
                         _exit(1);
@@ -91,6 +96,7 @@ static void setup(void)
         signal(SIGPIPE, SIG_IGN);
         harness_init(&h);
         daemon_pid = 0;
+        cap_experiments = cap_targets = cap_connections = 0;
 }
 
 static void teardown(void)
@@ -420,6 +426,189 @@ START_TEST(create_conflict)
 }
 END_TEST
 
+/* R is a 429 whose error says WANT. */
+static void expect_429(const struct resp *r, const char *want)
+{
+        cJSON *j;
+
+        ck_assert_msg(r->status == 429, "%d: %s", r->status, r->body);
+        j = json_of(r);
+        ck_assert_msg(strstr(jstr(j, "error"), want), "%s", r->body);
+        cJSON_Delete(j);
+}
+
+/* --max-experiments: one more is answered 429 with the cap named, and
+ * nothing of it is touched; once one has ended there is room again. */
+START_TEST(cap_experiments_429)
+{
+        _cleanup_free_ char *spec = harness_spec(&h, "second", "60s", "other");
+        struct resp r;
+        char id[32], path[64];
+
+        cap_experiments = 1;
+        daemon_start(0);
+        create_running(id);
+        http("POST", "/v1/experiments", spec, &r);
+        expect_429(&r, "too many experiments: 1 are active, the limit is 1 (chaosd --max-experiments)");
+        expect_files("on");
+        snprintf(path, sizeof(path), "/v1/experiments/%s", id);
+        expect("DELETE", path, NULL, 200);
+        expect_files("off");
+        expect("POST", "/v1/experiments", spec, 201);
+        expect_files("other");
+}
+END_TEST
+
+static void write_new(const char *path, const char *text)
+{
+        FILE *fp = fopen(path, "we");
+
+        ck_assert_msg(fp != NULL, "%s: %s", path, strerror(errno));
+        fputs(text, fp);
+        fclose(fp);
+}
+
+/* A fake CRI-O store under the harness's dir with N containers labelled
+ * app=capped, each a sleeping child; their pids into PIDS. */
+static void fake_crio(int n, pid_t *pids)
+{
+        char dir[600], path[700], text[600];
+
+        for (int i = 0; i < n; i++) {
+                pids[i] = fork();
+                ck_assert_int_ge(pids[i], 0);
+                if (pids[i] == 0) {
+                        prctl(PR_SET_PDEATHSIG, SIGKILL);
+                        for (;;)
+                                pause();
+                }
+                snprintf(dir, sizeof(dir), "%s/crio/c%d", h.dir, i);
+                ck_assert_int_eq(fs_mkdir_p(dir, 0700, &(struct error){ 0 }), 0);
+                snprintf(dir, sizeof(dir), "%s/crio/c%d/userdata", h.dir, i);
+                ck_assert_int_eq(fs_mkdir_p(dir, 0700, &(struct error){ 0 }), 0);
+                snprintf(path, sizeof(path), "%s/pidfile", dir);
+                snprintf(text, sizeof(text), "%d\n", (int)pids[i]);
+                write_new(path, text);
+                snprintf(path, sizeof(path), "%s/config.json", dir);
+                snprintf(text, sizeof(text),
+                         "{\"annotations\":{\"io.kubernetes.cri-o.ContainerType\":\"container\","
+                         "\"io.kubernetes.container.name\":\"capped-%d\","
+                         "\"io.kubernetes.cri-o.Labels\":\"{\\\"app\\\":\\\"capped\\\"}\"}}", i);
+                write_new(path, text);
+        }
+        snprintf(dir, sizeof(dir), "%s/crio", h.dir);
+        setenv("CHAOSD_CRIO_STATE", dir, 1);
+        setenv("CHAOSD_CRIO_STATIC", dir, 1);
+}
+
+/* Where fake_crio puts its containers when it may (root on a cgroup v1
+ * host): a freezer cgroup of their own, so that the target guard, which
+ * refuses a cgroup holding chaosd, lets them through to the cap. */
+static char crio_cg[300];
+
+static void kill_all(const pid_t *pids, int n)
+{
+        for (int i = 0; i < n; i++) {
+                kill(pids[i], SIGKILL);
+                waitpid(pids[i], NULL, 0);
+        }
+        if (crio_cg[0])
+                (void)rmdir(crio_cg);
+        crio_cg[0] = '\0';
+}
+
+static void own_cgroup(const pid_t *pids, int n)
+{
+        char path[400], text[32];
+
+        crio_cg[0] = '\0';
+        if (one_uid_only || access("/sys/fs/cgroup/freezer/cgroup.procs", W_OK) < 0)
+                return;
+        snprintf(crio_cg, sizeof(crio_cg), "/sys/fs/cgroup/freezer/chaosd-reverts-cap-%d", (int)getpid());
+        if (mkdir(crio_cg, 0755) < 0) {
+                crio_cg[0] = '\0';
+                return;
+        }
+        snprintf(path, sizeof(path), "%s/cgroup.procs", crio_cg);
+        for (int i = 0; i < n; i++) {
+                snprintf(text, sizeof(text), "%d", (int)pids[i]);
+                ck_assert_int_eq(fs_write(path, text, &(struct error){ 0 }), 0);
+        }
+}
+
+/* --max-targets: a selector resolving to more targets than the cap is
+ * answered 429 before anything is touched. */
+START_TEST(cap_targets_429)
+{
+        _cleanup_free_ char *spec = NULL;
+        struct resp r;
+        pid_t pids[3];
+
+        fake_crio(3, pids);
+        own_cgroup(pids, 3);
+        ck_assert_int_ge(asprintf(&spec,
+                                  "{\"name\":\"wide\",\"duration\":\"60s\",\"target\":{\"selector\":{\"runtime\":"
+                                  "\"crio\",\"labels\":{\"app\":\"capped\"},\"mode\":\"all\"}},\"faults\":[{\"type\":"
+                                  "\"journal-fake\",\"dir\":\"%s\",\"value\":\"on\"}]}",
+                                  h.kernel),
+                         0);
+        cap_targets = 2;
+        daemon_start(0);
+        http("POST", "/v1/experiments", spec, &r);
+        if (r.status == 403 && strstr(r.body, "contains chaosd itself")) {
+                kill_all(pids, 3);
+                /* The guard resolves each target before the count is known. */
+                SKIP_TEST("the fake containers share this test's cgroup, which the target guard refuses "
+                          "before the cap is checked");
+        }
+        expect_429(&r, "resolves to 3 targets, the limit is 2 per experiment (chaosd --max-targets)");
+        expect_files("off");
+        kill_all(pids, 3);
+}
+END_TEST
+
+/* Open a connection to the API and leave it idle; its fd. */
+static int idle_connection(void)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        return fd;
+}
+
+/* --max-connections: with the cap's worth of connections open, the next
+ * is answered 429; once one closes there is room again. */
+START_TEST(cap_connections_429)
+{
+        struct resp r;
+        int fds[3];
+
+        cap_connections = 3;
+        daemon_start(0);
+        for (int i = 0; i < 3; i++)
+                fds[i] = idle_connection();
+        /* Served: MHD accepts them while it serves the next request. */
+        http("GET", "/v1/health", NULL, &r);
+        ck_assert_msg(r.status == 429, "%d: %s", r.status, r.body);
+        ck_assert_msg(strstr(r.body, "too many connections: chaosd serves at most 3 at once "
+                                     "(chaosd --max-connections)"), "%s", r.body);
+        close(fds[0]);
+        /* The daemon notices the close on its next round. */
+        for (int i = 0; i < 50; i++) {
+                http("GET", "/v1/health", NULL, &r);
+                if (r.status == 200)
+                        break;
+                usleep(20000);
+        }
+        ck_assert_int_eq(r.status, 200);
+        close(fds[1]);
+        close(fds[2]);
+}
+END_TEST
+
 START_TEST(halt)
 {
         struct resp r;
@@ -651,6 +840,9 @@ int main(void)
         tcase_add_test(routes, create_apply_fails);
         tcase_add_test(routes, create_conflict);
         tcase_add_test(routes, halt);
+        tcase_add_test(routes, cap_experiments_429);
+        tcase_add_test(routes, cap_targets_429);
+        tcase_add_test(routes, cap_connections_429);
         tcase_add_test(routes, events);
         tcase_add_test(routes, schedules_routes);
         tcase_add_test(routes, unknown_routes_404);
