@@ -11,7 +11,9 @@
 #   single:  b_runs N "SIDE", then b_row1 ... (a figure with no baseline a
 #            user would otherwise run: idle RSS, 500 targets at once).
 #
-# A SIDE is a command (a function name and its words, eval'd) that performs
+# A SIDE is a command (a function name and its words, eval'd inside
+# b_pair/b_runs, so it sees their locals: they are all named _b_*, and a
+# side must not rely on a global of that form) that performs
 # ONE iteration, checks its effect from outside (outside the timed part),
 # and prints its measured value(s) on one line: nanoseconds, kB or a count.
 # It returns non-zero, with the reason on stderr, when the iteration failed
@@ -35,56 +37,56 @@ b_ns() { echo $(( (${2/./} - ${1/./}) * 1000 )); }
 # b_cmd CMD...: run CMD (output discarded) and print its wall time in ns;
 # its exit status is CMD's. The whole process: start-up included.
 b_cmd() {
-        local t0=$EPOCHREALTIME rc t1
+        local _b_t0=$EPOCHREALTIME _b_rc _b_t1
         "$@" >/dev/null 2>"$B_DIR/cmd.err"
-        rc=$? t1=$EPOCHREALTIME
-        if [ $rc != 0 ]; then
-                echo "$1 exited $rc: $(head -c 300 "$B_DIR/cmd.err")" >&2
-                return $rc
+        _b_rc=$? _b_t1=$EPOCHREALTIME
+        if [ $_b_rc != 0 ]; then
+                echo "$1 exited $_b_rc: $(head -c 300 "$B_DIR/cmd.err")" >&2
+                return $_b_rc
         fi
-        b_ns "$t0" "$t1"
+        b_ns "$_b_t0" "$_b_t1"
 }
 
 # One iteration of SIDE into FILE; on failure record why and return 1.
 b__one() { # b__one LABEL FILE SIDE
-        local v
-        if ! v=$(eval "$3" 2>"$B_DIR/side.err") || [ -z "$v" ]; then
+        local _b_v
+        if ! _b_v=$(eval "$3" 2>"$B_DIR/side.err") || [ -z "$_b_v" ]; then
                 B_WHY="$1: $(tr '\n' ' ' <"$B_DIR/side.err" | head -c 400)"
-                [ -n "$v" ] || [ -s "$B_DIR/side.err" ] || B_WHY="$1: printed no value"
+                [ -n "$_b_v" ] || [ -s "$B_DIR/side.err" ] || B_WHY="$1: printed no value"
                 return 1
         fi
-        echo "$v" >>"$2"
+        echo "$_b_v" >>"$2"
 }
 
 # b_pair N SIDE_A SIDE_B: one warm-up of each (not counted, but a failure
 # fails the row; B_WARMUP=0: none), then N pairs, order flipped every pair.
 b_pair() {
-        local n=$1 a=$2 b=$3 i
-        B_N=$n B_WHY=
+        local _b_n=$1 _b_a=$2 _b_b=$3 _b_i
+        B_N=$_b_n B_WHY=
         : >"$B_DIR/a"; : >"$B_DIR/b"; : >"$B_DIR/warm"
         if [ "${B_WARMUP:-1}" != 0 ]; then
-                b__one "warm-up of chaosd's side" "$B_DIR/warm" "$a" || return 1
-                b__one "warm-up of the baseline" "$B_DIR/warm" "$b" || return 1
+                b__one "warm-up of chaosd's side" "$B_DIR/warm" "$_b_a" || return 1
+                b__one "warm-up of the baseline" "$B_DIR/warm" "$_b_b" || return 1
         fi
-        for ((i = 1; i <= n; i++)); do
-                if ((i % 2)); then
-                        b__one "run $i of $n, chaosd" "$B_DIR/a" "$a" || return 1
-                        b__one "run $i of $n, baseline" "$B_DIR/b" "$b" || return 1
+        for ((_b_i = 1; _b_i <= _b_n; _b_i++)); do
+                if ((_b_i % 2)); then
+                        b__one "run $_b_i of $_b_n, chaosd" "$B_DIR/a" "$_b_a" || return 1
+                        b__one "run $_b_i of $_b_n, baseline" "$B_DIR/b" "$_b_b" || return 1
                 else
-                        b__one "run $i of $n, baseline" "$B_DIR/b" "$b" || return 1
-                        b__one "run $i of $n, chaosd" "$B_DIR/a" "$a" || return 1
+                        b__one "run $_b_i of $_b_n, baseline" "$B_DIR/b" "$_b_b" || return 1
+                        b__one "run $_b_i of $_b_n, chaosd" "$B_DIR/a" "$_b_a" || return 1
                 fi
         done
 }
 
 # b_runs N SIDE [WARMUP]: N runs of one side (WARMUP=0: no warm-up run).
 b_runs() {
-        local n=$1 s=$2 i
-        B_N=$n B_WHY=
+        local _b_n=$1 _b_s=$2 _b_i
+        B_N=$_b_n B_WHY=
         : >"$B_DIR/a"; : >"$B_DIR/warm"
-        if [ "${3:-1}" != 0 ]; then b__one "warm-up" "$B_DIR/warm" "$s" || return 1; fi
-        for ((i = 1; i <= n; i++)); do
-                b__one "run $i of $n" "$B_DIR/a" "$s" || return 1
+        if [ "${3:-1}" != 0 ]; then b__one "warm-up" "$B_DIR/warm" "$_b_s" || return 1; fi
+        for ((_b_i = 1; _b_i <= _b_n; _b_i++)); do
+                b__one "run $_b_i of $_b_n" "$B_DIR/a" "$_b_s" || return 1
         done
 }
 

@@ -79,31 +79,32 @@ cgbase=/sys/fs/cgroup/freezer
 [ -d $cgbase ] || cgbase=/sys/fs/cgroup
 pids=()
 for i in $(seq $NS); do
-        n=bench$$-$i
-        ip netns add $n && ip -n $n link add v0 type veth peer name v1 && ip -n $n link set v0 up || break
-        t_cleanup "ip netns del $n"
-        mkdir -p $cgbase/$n
-        t_cleanup "rmdir $cgbase/$n"
-        ip netns exec $n sleep 100000 &
+        ns=bench$$-$i
+        ip netns add $ns && ip -n $ns link add v0 type veth peer name v1 && ip -n $ns link set v0 up || break
+        t_cleanup "ip netns del $ns"
+        mkdir -p $cgbase/$ns
+        t_cleanup "rmdir $cgbase/$ns"
+        ip netns exec $ns sleep 100000 &
         pids+=($!)
         t_cleanup "kill ${pids[-1]}; wait ${pids[-1]}"
-        echo ${pids[-1]} >$cgbase/$n/cgroup.procs
+        echo ${pids[-1]} >$cgbase/$ns/cgroup.procs
         spec ${pids[-1]} v0 >"$dir/ns-$i.json"
 done
-n=${#pids[@]}
-[ "$n" = "$NS" ] || { b_fail "$NS network namespaces" "only $n of $NS namespaces could be made"; b_exit; }
+NSN=${#pids[@]}
+[ "$NSN" = "$NS" ] || { b_fail "$NS network namespaces" "only $NSN of $NS namespaces could be made"; b_exit; }
 all_roots() { # all_roots WANT: every namespace's v0 root, read by tc
         local i bad=0
-        for ((i = 1; i <= n; i++)); do
+        for ((i = 1; i <= NSN; i++)); do
                 [ "$(tc -n bench$$-$i qdisc show dev v0 root | awk '{print $2, $3; exit}')" = "$1" ] || bad=$((bad + 1))
         done
-        [ $bad = 0 ] || { echo "$bad of $n namespaces' v0 root is not '$1'" >&2; return 1; }
+        [ $bad = 0 ] || { echo "$bad of $NSN namespaces' v0 root is not '$1'" >&2; return 1; }
 }
 rss0=$(awk '/VmRSS/ {print $2}' /proc/$CHAOSD_PID/status)
 ns_ctl() {
         local t0 t1 t2 t3 i rss ids=()
         t0=$EPOCHREALTIME
-        for ((i = 1; i <= n; i++)); do ids+=("$("$CHAOSCTL" run "$dir/ns-$i.json")") || return 1; done
+        for ((i = 1; i <= NSN; i++)); do ids+=("$("$CHAOSCTL" run "$dir/ns-$i.json")") || return 1; done
+        [ ${#ids[@]} = "$NSN" ] || { echo "${#ids[@]} experiments for $NSN namespaces" >&2; return 1; }
         t1=$EPOCHREALTIME
         rss=$(awk '/VmRSS/ {print $2}' /proc/$CHAOSD_PID/status)
         all_roots "tbf c4a0:" || return 1

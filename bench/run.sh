@@ -4,6 +4,10 @@
 # failures on stderr) and write docs/performance.md with the machine it
 # ran on. A script that exits non-zero (a FAILED row, or it died) makes
 # this exit non-zero, after the page is written, FAILED rows and all.
+#
+# bench/run.sh bench/X.sh ...: run only those and replace, in the page,
+# the rows whose script cell names one of them (or names a script whose
+# rows they printed again), in place; the page says which were re-run, when.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-$(pwd)/build}
@@ -13,19 +17,50 @@ load0=$(cut -d" " -f1-3 /proc/loadavg)
 out=docs/performance.md
 rows=$(mktemp) runs=$(mktemp)
 failed=0
-for b in bench/*.sh; do
-        case "$(basename "$b")" in run.sh | lib.sh) continue ;; esac
+if [ $# -gt 0 ]; then
+        scripts=("$@")
+        [ -f "$out" ] || { echo "bench/run.sh: no $out to update; run it without arguments" >&2; exit 2; }
+else
+        scripts=()
+        for b in bench/*.sh; do
+                case "$(basename "$b")" in run.sh | lib.sh) ;; *) scripts+=("$b") ;; esac
+        done
+fi
+for b in "${scripts[@]}"; do
         echo "bench: $b ($(date -u +%H:%M:%S))" >&2
         t0=$SECONDS l0=$(cut -d" " -f1 /proc/loadavg)
         bash "$b" >>"$rows"
         rc=$?
-        echo "| $b | $((SECONDS - t0)) s | $l0 → $(cut -d" " -f1 /proc/loadavg) | $([ $rc = 0 ] && echo ok || echo "exit $rc") |" >>"$runs"
+        echo "| $b | $((SECONDS - t0)) s | $l0 → $(cut -d" " -f1 /proc/loadavg) | $([ $rc = 0 ] && echo ok || echo "exit $rc")$([ $# -gt 0 ] && echo ", re-run $(date -u +%H:%M) UTC") |" >>"$runs"
         if [ $rc != 0 ]; then
                 failed=1
                 grep -q "^| .*| $b |\$" "$rows" || echo "| $(basename "$b" .sh) | **FAILED**: exit $rc, no row | | | $b |" >>"$rows"
                 echo "bench: $b exited $rc" >&2
         fi
 done
+if [ $# -gt 0 ]; then
+        # Replace in place: a row (or a run line) goes when its script cell
+        # is one the new rows carry; the new ones take the first one's place.
+        new=$(mktemp)
+        awk -v rows="$rows" -v runs="$runs" -v note="Re-run on $(date -u +%Y-%m-%d) at $(date -u +%H:%M) UTC, load average before: $load0: $*." '
+                function cell(l,   f, n) { n = split(l, f, "|"); gsub(/^ +| +$/, "", f[n - 1]); return f[n - 1] }
+                function first(l,   f) { split(l, f, "|"); gsub(/^ +| +$/, "", f[2]); return f[2] }
+                BEGIN {
+                        while ((getline l < rows) > 0) { R[++nr] = l; S[cell(l)] = 1 }
+                        while ((getline l < runs) > 0) { U[++nu] = l; T[first(l)] = 1 }
+                }
+                /^\| / && (cell($0) in S) && !in_runs { if (!r_done) { for (i = 1; i <= nr; i++) print R[i]; r_done = 1 } next }
+                /^\| script \| time/ { in_runs = 1 }
+                /^\| / && in_runs && (first($0) in T) { if (!u_done) { for (i = 1; i <= nu; i++) print U[i]; u_done = 1 } next }
+                /^Measured by/ { print; print ""; print note; next }
+                { print }
+                END { if (!r_done || !u_done) exit 1 }' "$out" >"$new" || {
+                echo "bench/run.sh: $out has no rows of $*; run it without arguments" >&2; rm -f "$new" "$rows" "$runs"; exit 2; }
+        mv "$new" "$out"
+        rm -f "$rows" "$runs"
+        cat "$out"
+        exit $failed
+fi
 {
         echo "# Performance"
         echo
