@@ -1,8 +1,10 @@
 /* manybench: N experiments at once on one daemon, one target each.
  * usage: manybench CHAOSD_SOCKET CGROUP_PREFIX N CHAOSD_PID
- * POSTs a pause on CGROUP_PREFIX-0 .. -(N-1), reads the daemon's VmRSS with
- * all of them active, then POST /v1/halt.
- * prints: inject_total_ns rss_kib halt_ns */
+ * POSTs a pause on CGROUP_PREFIX-0 .. -(N-1) (each answered 201), reads the
+ * daemon's VmRSS with all of them active and prints "inject_total_ns
+ * rss_kib"; then waits for a line on stdin (the caller reads the N
+ * freezers meanwhile, from outside), POSTs /v1/halt and prints "halt_ns".
+ * Exit status 1 at the first failed request. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +39,12 @@ int main(int argc, char **argv)
                          "{\"name\":\"many-%d\",\"target\":{\"cgroup\":\"%s-%d\"},\"duration\":\"10m\","
                          "\"faults\":[{\"type\":\"pause\"}]}",
                          i, argv[2], i);
-                if (httpc_request(argv[1], "POST", "/v1/experiments", spec, 30000, &r, &e) < 0 || r.status != 201) {
-                        fprintf(stderr, "manybench: experiment %d: %s\n", i, r.body ? r.body : e.msg);
+                if (httpc_request(argv[1], "POST", "/v1/experiments", spec, 30000, &r, &e) < 0) {
+                        fprintf(stderr, "manybench: experiment %d: %s\n", i, e.msg);
+                        return 1;
+                }
+                if (r.status != 201) {
+                        fprintf(stderr, "manybench: experiment %d: HTTP %d: %s\n", i, r.status, r.body);
                         return 1;
                 }
                 httpc_reply_free(&r);
@@ -56,11 +62,18 @@ int main(int argc, char **argv)
                                 break;
                 if (f)
                         fclose(f);
-                printf("%lld %ld ", inject, rss);
+                printf("%lld %ld\n", inject, rss);
+                fflush(stdout);
+                if (!fgets(line, sizeof(line), stdin))
+                        return 1;
         }
         t0 = now_ns();
-        if (httpc_request(argv[1], "POST", "/v1/halt", NULL, 60000, &r, &e) < 0 || r.status != 200) {
+        if (httpc_request(argv[1], "POST", "/v1/halt", NULL, 60000, &r, &e) < 0) {
                 fprintf(stderr, "manybench: halt: %s\n", e.msg);
+                return 1;
+        }
+        if (r.status != 200) {
+                fprintf(stderr, "manybench: halt: HTTP %d: %s\n", r.status, r.body);
                 return 1;
         }
         httpc_reply_free(&r);

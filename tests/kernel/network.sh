@@ -377,6 +377,11 @@ if [ -x "$CHAOSD" ] && [ -x "$CHAOSCTL" ]; then
                 # 4. not a test: netem inject+revert timings for bench/network.sh
                 # (BENCH: lines; only when `make bench` boots the lane).
                 if [ "${LANE_BENCH:-0}" = 1 ]; then
+                        # Paired as bench/lib.sh pairs (this guest has no bench/):
+                        # chaosctl and nsenter+tc alternate in one loop, the same N,
+                        # the order flipped every pair; each inject and revert read
+                        # back by tc outside the timed part; one failed iteration
+                        # fails the row. Cells: median (min–max).
                         $IP netns add c && $IP -n c link add vc type veth peer name vd && $IP -n c link set vc up
                         t_cleanup "$IP netns del c"
                         $IP netns exec c sleep 100000 &
@@ -384,35 +389,56 @@ if [ -x "$CHAOSD" ] && [ -x "$CHAOSCTL" ]; then
                         t_cleanup "kill $HC"
                         mkdir -p /sys/fs/cgroup/netbench && echo $HC >/sys/fs/cgroup/netbench/cgroup.procs
                         t_cleanup "rmdir /sys/fs/cgroup/netbench"
-                        nowns() { local t=${EPOCHREALTIME/./}; echo $((t * 1000)); }
-                        BN=10
-                        t0=$(nowns)
-                        for _ in $(seq $BN); do
-                                nsenter -t $HC -n $TC qdisc add dev vc root handle 1: netem delay 10ms
-                                nsenter -t $HC -n $TC qdisc del dev vc root
-                        done
-                        tcb=$(( ($(nowns) - t0) / BN ))
+                        BN=${LANE_BENCH_N:-10}
+                        bns() { echo $(( (${2/./} - ${1/./}) * 1000 )); }
+                        broot() { [ "$($TC -n c qdisc show dev vc root | awk '{print $2; exit}')" = "$1" ] || { why="root not $1"; return 1; }; }
                         echo "{\"name\": \"bench\", \"target\": {\"pid\": $HC}, \"duration\": \"60s\", \"faults\": [{\"type\": \"network\", \"delay\": \"10ms\"}]}" >$D/bench.json
-                        t0=$(nowns); bad=0
-                        for _ in $(seq $BN); do
-                                id=$("$CHAOSCTL" run $D/bench.json 2>/dev/null) || bad=$((bad + 1))
-                                "$CHAOSCTL" stop "$id" >/dev/null 2>&1 || bad=$((bad + 1))
+                        b_ctl() {
+                                local t0 t1 t2 t3 id
+                                t0=$EPOCHREALTIME; id=$("$CHAOSCTL" run $D/bench.json 2>$D/b.err) || { why="chaosctl run: $(cat $D/b.err)"; return 1; }; t1=$EPOCHREALTIME
+                                broot netem || return 1
+                                t2=$EPOCHREALTIME; "$CHAOSCTL" stop "$id" >/dev/null 2>$D/b.err || { why="chaosctl stop: $(cat $D/b.err)"; return 1; }; t3=$EPOCHREALTIME
+                                broot noqueue || return 1
+                                echo $(( $(bns $t0 $t1) + $(bns $t2 $t3) )) >>$D/b.ctl
+                        }
+                        b_tc() {
+                                local t0 t1 t2 t3
+                                t0=$EPOCHREALTIME; nsenter -t $HC -n $TC qdisc add dev vc root handle 1: netem delay 10ms || { why="tc add"; return 1; }; t1=$EPOCHREALTIME
+                                broot netem || return 1
+                                t2=$EPOCHREALTIME; nsenter -t $HC -n $TC qdisc del dev vc root || { why="tc del"; return 1; }; t3=$EPOCHREALTIME
+                                broot noqueue || return 1
+                                echo $(( $(bns $t0 $t1) + $(bns $t2 $t3) )) >>$D/b.tc
+                        }
+                        # "median (min–max)" of a file of ns, in ms
+                        bcell() { sort -n "$1" | awk '{v[NR] = $1} END {m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f ms (%.2f–%.2f)", m / 1e6, v[1] / 1e6, v[NR] / 1e6}'; }
+                        bratio() { paste -d' ' "$1" "$2" | awk '{print $2 / $1}' | sort -n | awk '{v[NR] = $1} END {m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "**%.2f×** (%.2f–%.2f)", m, v[1], v[NR]}'; }
+                        why=; : >$D/b.ctl; : >$D/b.tc
+                        b_ctl && b_tc && : >$D/b.ctl && : >$D/b.tc   # warm-up, not counted
+                        for i in $(seq $BN); do
+                                [ -z "$why" ] || break
+                                if [ $((i % 2)) = 1 ]; then b_ctl && b_tc; else b_tc && b_ctl; fi
                         done
-                        ctlb=$(( ($(nowns) - t0) / BN ))
-                        # The same through chaosd's API from one C client (built by
-                        # `make bench`: what a program driving chaosd pays).
-                        apib=0
-                        if [ -x "$BUILD/bench/apibench" ]; then
-                                apib=$("$BUILD/bench/apibench" spec $CHAOSD_SOCKET $D/bench.json 50 2>/dev/null) || { apib=0; bad=$((bad + 1)); }
-                        fi
-                        # The module's own cost, in one process (as inside the daemon).
-                        drvb=$("$DRV" drive bench $HC '{"type": "network", "delay": "10ms"}' 50 2>/dev/null) || { drvb=0; bad=$((bad + 1)); }
-                        left=$($TC -n c qdisc show dev vc root | grep -c netem)
-                        msf() { awk -v n="$1" 'BEGIN { printf "%.2f ms", n / 1e6 }'; }
-                        rat() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f×", a / b }'; }
-                        echo "BENCH: | netem inject+revert in the kernel lane (TCG guest): \`chaosctl run\` + \`stop\` through chaosd (N=$BN, $bad errors, $left left) | $(msf $ctlb) | $(msf $tcb) \`nsenter -t PID -n tc qdisc add … netem\`/\`del\` | **$(rat $tcb $ctlb)** |"
-                        [ "$apib" != 0 ] && echo "BENCH: | ↳ the same from a C client on chaosd's API (POST + DELETE over the Unix socket, journalled, verified; N=50) | $(msf $apib) | $(msf $tcb) | **$(rat $tcb $apib)** |"
-                        echo "BENCH: | ↳ the fault module alone: apply+verify+revert in one process over netlink, as inside the daemon (N=50) | $(msf $drvb) | $(msf $tcb) | **$(rat $tcb $drvb)** |"
+                        W="netem delay 10ms inject+revert in the kernel lane (TCG guest), CLI to CLI: \`chaosctl run\`+\`stop\` (N=$BN pairs, interleaved)"
+                        if [ -z "$why" ]; then
+                                echo "BENCH: | $W | $(bcell $D/b.ctl) | $(bcell $D/b.tc) \`nsenter -t PID -n tc qdisc add … netem\`+\`del\` | $(bratio $D/b.ctl $D/b.tc) | tests/kernel/network.sh |"
+                        else echo "BENCH: | $W | **FAILED**: $why | | | tests/kernel/network.sh |"; fi
+                        # chaosd's own figures, no baseline of the same kind: one C
+                        # client on its API (bench/apibench.c, built by `make
+                        # bench`), and the fault module in one process, timed
+                        # inside it (one apply+verify+revert a process).
+                        W="↳ the same from a C client on chaosd's API (POST answered \`running\` + DELETE; N=50 runs)"
+                        if [ -x "$BUILD/bench/apibench" ] && "$BUILD/bench/apibench" spec $CHAOSD_SOCKET $D/bench.json 50 >$D/b.api 2>$D/b.err && broot noqueue; then
+                                echo "BENCH: | $W | $(bcell $D/b.api) | | | tests/kernel/network.sh |"
+                        else echo "BENCH: | $W | **FAILED**: $(cat $D/b.err) $why | | | tests/kernel/network.sh |"; fi
+                        W="↳ the fault module alone: apply+verify+revert over netlink, as inside the daemon (N=$BN runs)"
+                        : >$D/b.drv; why=
+                        for i in $(seq $BN); do
+                                "$DRV" drive bench $HC '{"type": "network", "delay": "10ms"}' 1 >>$D/b.drv 2>$D/b.err || { why=$(cat $D/b.err); break; }
+                        done
+                        broot noqueue || true
+                        if [ -z "$why" ]; then
+                                echo "BENCH: | $W | $(bcell $D/b.drv) | | | tests/kernel/network.sh |"
+                        else echo "BENCH: | $W | **FAILED**: $why | | | tests/kernel/network.sh |"; fi
                 fi
                 # 3. chaosd SIGKILLed mid-fault; `chaosd --recover` reverts from the journal alone
                 if "$CHAOSCTL" run "$(spec d3 60s '{"type": "network", "loss": "10%", "direction": "both"}')" --json >$D/d3.out 2>$D/d3.err; then
