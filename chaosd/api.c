@@ -39,8 +39,8 @@ struct api {
         struct loop_source *mhd_src, *timer, *kick;
         int listen_fd;
         gid_t group;
-        char path[108];   /* "" for TCP */
-        int tls;          /* TCP with mutual TLS (chaosd/tls.c) */
+        char path[108]; /* "" for TCP */
+        int tls;        /* TCP with mutual TLS (chaosd/tls.c) */
         struct tls_files tlsf;
         struct follower *followers;
         struct request *waiting; /* POSTs held until their faults settled */
@@ -105,8 +105,7 @@ static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned status, cJS
         return reply_text(c, status, t, "application/json");
 }
 
-static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status, const struct error *e,
-                                   const char *msg)
+static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status, const struct error *e, const char *msg)
 {
         cJSON *j = cJSON_CreateObject();
 
@@ -243,8 +242,7 @@ static void create_answered(struct experiment *x, void *ud)
         waiting_resume(rq, MHD_HTTP_UNPROCESSABLE_CONTENT, j);
 }
 
-static enum MHD_Result create_wait(struct api *a, struct MHD_Connection *c, struct request *rq,
-                                   struct experiment *x)
+static enum MHD_Result create_wait(struct api *a, struct MHD_Connection *c, struct request *rq, struct experiment *x)
 {
         rq->api = a;
         rq->conn = c;
@@ -300,14 +298,15 @@ static enum MHD_Result serve_create(struct api *a, struct MHD_Connection *c, str
         if (a->d->journal_error[0]) {
                 char msg[700];
 
-                snprintf(msg, sizeof(msg), "the journal cannot be used (%s): no experiment is started until it is "
-                         "repaired or moved away (see docs/operations.md)", a->d->journal_error);
+                snprintf(msg, sizeof(msg),
+                         "the journal cannot be used (%s): no experiment is started until it is "
+                         "repaired or moved away (see docs/operations.md)",
+                         a->d->journal_error);
                 return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, msg);
         }
         if (rq->too_big) {
                 a->d->metrics.errors_spec++;
-                return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
-                                   "$: request body larger than 65536 bytes");
+                return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, NULL, "$: request body larger than 65536 bytes");
         }
         /* Parsed once, here; the schedule or the experiment takes it. */
         if (spec_parse(body, rq->len, 0, a->d->max_duration_us, &spec, &e) < 0) {
@@ -370,15 +369,15 @@ static enum MHD_Result serve_health(struct api *a, struct MHD_Connection *c)
 static enum MHD_Result route(struct api *a, struct MHD_Connection *c, const char *url, const char *method,
                              struct request *rq)
 {
-        int get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0,
-            del = strcmp(method, "DELETE") == 0;
+        int get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0, del = strcmp(method, "DELETE") == 0;
         const char *prefix = "/v1/experiments/";
 
         a->d->metrics.http_requests++;
         if (strcmp(url, "/v1/health") == 0 && get)
                 return serve_health(a, c);
         if (strcmp(url, "/metrics") == 0 && get)
-                return reply_text(c, MHD_HTTP_OK, metrics_render(a->d, schedules_count(a->d)), "text/plain; version=0.0.4");
+                return reply_text(c, MHD_HTTP_OK, metrics_render(a->d, schedules_count(a->d)),
+                                  "text/plain; version=0.0.4");
         if (strcmp(url, "/v1/experiments") == 0 && get)
                 return serve_list(a, c);
         if (strcmp(url, "/v1/experiments") == 0 && post)
@@ -475,9 +474,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 
         if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
                 a->d->n_connections++;
-                *socket_context = a->d->max_connections > 0 && a->d->n_connections > a->d->max_connections
-                                          ? CONN_OVER
-                                          : NULL;
+                *socket_context = a->d->max_connections > 0 && a->d->n_connections > a->d->max_connections ? CONN_OVER
+                                                                                                           : NULL;
         } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && a->d->n_connections > 0) {
                 a->d->n_connections--;
         }
@@ -536,8 +534,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         if (connection_over_cap(c)) {
                 char msg[160];
 
-                snprintf(msg, sizeof(msg), "too many connections: chaosd serves at most %d at once "
-                         "(chaosd --max-connections); retry later", a->d->max_connections);
+                snprintf(msg, sizeof(msg),
+                         "too many connections: chaosd serves at most %d at once "
+                         "(chaosd --max-connections); retry later",
+                         a->d->max_connections);
                 return reply_error(c, MHD_HTTP_TOO_MANY_REQUESTS, NULL, msg);
         }
         /* Resumed after its faults settled (create_answered). */
@@ -665,9 +665,9 @@ static int api_start_mhd(struct daemon *d, struct api *a, struct error *e)
                 a->mhd = MHD_start_daemon(flags | MHD_USE_TLS | MHD_USE_ERROR_LOG, 0, NULL, NULL, handler, a,
                                           MHD_OPTION_EXTERNAL_LOGGER, tls_mhd_logger, NULL, MHD_OPTION_LISTEN_SOCKET,
                                           a->listen_fd, MHD_OPTION_NOTIFY_COMPLETED, completed, a,
-                                          MHD_OPTION_NOTIFY_CONNECTION, on_connection, a,
-                                          MHD_OPTION_CONNECTION_LIMIT, mhd_connection_limit(d), MHD_OPTION_CONNECTION_TIMEOUT,
-                                          (unsigned)60, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)POOL_BYTES,
+                                          MHD_OPTION_NOTIFY_CONNECTION, on_connection, a, MHD_OPTION_CONNECTION_LIMIT,
+                                          mhd_connection_limit(d), MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+                                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)POOL_BYTES,
                                           MHD_OPTION_HTTPS_MEM_TRUST, a->tlsf.ca, MHD_OPTION_HTTPS_CERT_CALLBACK,
                                           tls_cert_callback(), MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
                                           MHD_OPTION_END);

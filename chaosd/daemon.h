@@ -41,9 +41,9 @@ struct experiment {
         struct daemon *d;
         char id[32];
         char name[160];
-        struct spec spec;  /* parsed, owns the JSON (absent for archived ones) */
+        struct spec spec; /* parsed, owns the JSON (absent for archived ones) */
         char *spec_text;
-        cJSON *archive;    /* an ended experiment loaded from the journal */
+        cJSON *archive; /* an ended experiment loaded from the journal */
         enum exp_state state;
         char reason[1024];
         int64_t created_ms, deadline_ms, ended_ms;
@@ -51,7 +51,7 @@ struct experiment {
         int n_targets;
         struct target *targets;
         struct loop_source **target_watch; /* pidfd watch, or the re-resolve timer of a restart */
-        int64_t *restart_since_ms;          /* per target: waiting for its restart since (monotonic ms; 0: not) */
+        int64_t *restart_since_ms;         /* per target: waiting for its restart since (monotonic ms; 0: not) */
         int n_faults;
         struct fault_inst *faults;
         struct loop_source *deadline_timer;

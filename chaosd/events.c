@@ -43,8 +43,7 @@ void events_free(struct events *ev)
         free(ev);
 }
 
-void events_emit(struct daemon *d, const char *exp_id, const char *event, const char *state, const char *fmt,
-                 ...)
+void events_emit(struct daemon *d, const char *exp_id, const char *event, const char *state, const char *fmt, ...)
 {
         struct events *ev = d->events;
         char msg[1024], ts[40];

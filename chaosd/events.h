@@ -12,8 +12,8 @@ struct daemon;
 int events_new(struct events **ret);
 void events_free(struct events *ev);
 /* Record an event and log it; wakes every waiter. */
-void events_emit(struct daemon *d, const char *exp_id, const char *event, const char *state, const char *fmt,
-                 ...) __attribute__((format(printf, 5, 6)));
+void events_emit(struct daemon *d, const char *exp_id, const char *event, const char *state, const char *fmt, ...)
+        __attribute__((format(printf, 5, 6)));
 /* Sequence number of the oldest kept event and of the next one to come. */
 uint64_t events_oldest(const struct events *ev);
 uint64_t events_next(const struct events *ev);

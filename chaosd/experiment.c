@@ -236,8 +236,8 @@ int experiment_revert_fault(struct fault_inst *fi)
                 revert_failed(fi, &e);
                 return -1;
         }
-        (void)experiment_fault_event(fi, (fi->f->ops->flags & FAULT_ONESHOT) ? FI_EV_REVERTED_ONESHOT
-                                                                              : FI_EV_REVERTED);
+        (void)experiment_fault_event(fi,
+                                     (fi->f->ops->flags & FAULT_ONESHOT) ? FI_EV_REVERTED_ONESHOT : FI_EV_REVERTED);
         metrics_observe(&x->d->metrics.revert, (double)(clock_mono_us() - t0) / 1e6);
         experiment_journal_fault(fi);
         if (pending)
@@ -391,8 +391,7 @@ static void on_tick(struct loop_source *src, uint32_t ev, void *ud)
                 experiment_end(x, EXP_FAILED, why);
                 return;
         }
-        events_emit(x->d, x->id, "tick", NULL, "fault %d (%s) repeated", (int)(fi - x->faults),
-                    fi->f->ops->type);
+        events_emit(x->d, x->id, "tick", NULL, "fault %d (%s) repeated", (int)(fi - x->faults), fi->f->ops->type);
         if (fi->f->done) {
                 loop_remove(x->d->loop, fi->tick);
                 fi->tick = NULL;
@@ -438,8 +437,8 @@ int experiment_arm(struct experiment *x, struct error *e)
         int64_t left = x->deadline_ms - clock_wall_ms();
         int r;
 
-        r = loop_add_timer(x->d->loop, left > 0 ? (uint64_t)left * 1000 : 1, 0, on_deadline, x,
-                           &x->deadline_timer, e);
+        r = loop_add_timer(x->d->loop, left > 0 ? (uint64_t)left * 1000 : 1, 0, on_deadline, x, &x->deadline_timer,
+                           e);
         if (r < 0)
                 return r;
         for (int i = 0; i < x->n_targets; i++) {
@@ -560,7 +559,7 @@ static int finish_apply(struct fault_inst *fi, struct error *e)
         if (fi->f->ops->verify && fi->f->ops->verify(fi->f, &x->targets[fi->target_idx], e) < 0)
                 return fail_inject(x, fi, "verify", e);
         (void)experiment_fault_event(fi, (fi->f->ops->flags & FAULT_ONESHOT) && !fi->f->tick_us ? FI_EV_FINISHED
-                                                                                              : FI_EV_VERIFIED);
+                                                                                                : FI_EV_VERIFIED);
         experiment_journal_fault(fi);
         events_emit(x->d, x->id, "injected", NULL, "fault %d (%s) applied and verified on target %d",
                     (int)(fi - x->faults), fi->f->ops->type, fi->target_idx);
@@ -616,8 +615,8 @@ int experiment_apply_fault(struct fault_inst *fi, void (*then)(struct fault_inst
                 struct experiment *other = conflict(x->d, t, fi->f->ops->type);
 
                 if (other && other != x) {
-                        error_set(e, EBUSY, "experiment %s (%s) already applies a %s fault to this target",
-                                  other->id, other->name, fi->f->ops->type);
+                        error_set(e, EBUSY, "experiment %s (%s) already applies a %s fault to this target", other->id,
+                                  other->name, fi->f->ops->type);
                         return fail_inject(x, fi, "apply", e);
                 }
         }
@@ -643,8 +642,10 @@ int experiment_apply_fault(struct fault_inst *fi, void (*then)(struct fault_inst
         fi->settled = then;
         if (loop_add_timer(x->d->loop, fi->f->settle_us, 0, on_settle, fi, &fi->settle, e) < 0)
                 return fail_inject(x, fi, "apply", e);
-        events_emit(x->d, x->id, "settling", NULL, "fault %d (%s) applied on target %d, waiting for the kernel to "
-                    "carry it out", (int)(fi - x->faults), fi->f->ops->type, fi->target_idx);
+        events_emit(x->d, x->id, "settling", NULL,
+                    "fault %d (%s) applied on target %d, waiting for the kernel to "
+                    "carry it out",
+                    (int)(fi - x->faults), fi->f->ops->type, fi->target_idx);
         return FAULT_PENDING;
 }
 
@@ -957,9 +958,10 @@ int experiment_create(struct daemon *d, struct spec *spec, const char *text, siz
         *ret = NULL;
         if (d->max_experiments > 0 && experiments_active(d) >= d->max_experiments) {
                 spec_free(spec);
-                return error_set(e, EUSERS, "too many experiments: %d are active, the limit is %d "
-                                 "(chaosd --max-experiments); retry when one has ended", experiments_active(d),
-                                 d->max_experiments);
+                return error_set(e, EUSERS,
+                                 "too many experiments: %d are active, the limit is %d "
+                                 "(chaosd --max-experiments); retry when one has ended",
+                                 experiments_active(d), d->max_experiments);
         }
         x = calloc(1, sizeof(*x));
         if (!x) {
@@ -984,8 +986,10 @@ int experiment_create(struct daemon *d, struct spec *spec, const char *text, siz
         }
         if (d->max_targets > 0 && x->n_targets > d->max_targets)
                 return create_fail(x, EUSERS,
-                                   error_set(e, EUSERS, "$.target: resolves to %d targets, the limit is %d per "
-                                             "experiment (chaosd --max-targets)", x->n_targets, d->max_targets));
+                                   error_set(e, EUSERS,
+                                             "$.target: resolves to %d targets, the limit is %d per "
+                                             "experiment (chaosd --max-targets)",
+                                             x->n_targets, d->max_targets));
         if (record_seed(x) < 0 || !x->spec_text)
                 return create_fail(x, 0, error_set(e, ENOMEM, "out of memory"));
         r = experiment_instantiate(x, e);
@@ -996,11 +1000,12 @@ int experiment_create(struct daemon *d, struct spec *spec, const char *text, siz
                 struct experiment *other = conflict(d, &x->targets[fi->target_idx], fi->f->ops->type);
 
                 if (other)
-                        return create_fail(x, EBUSY,
-                                           error_set(e, EBUSY,
-                                                     "%s: experiment %s (%s) already applies a %s fault to this target",
-                                                     x->spec.fault_list[i % x->spec.n_faults].path, other->id,
-                                                     other->name, fi->f->ops->type));
+                        return create_fail(
+                                x, EBUSY,
+                                error_set(e, EBUSY,
+                                          "%s: experiment %s (%s) already applies a %s fault to this target",
+                                          x->spec.fault_list[i % x->spec.n_faults].path, other->id, other->name,
+                                          fi->f->ops->type));
         }
 
         /* Journal the experiment before any fault touches the kernel. */

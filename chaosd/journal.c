@@ -96,8 +96,8 @@ static int open_db(const char *path, struct journal **ret, struct error *e)
         j = calloc(1, sizeof(*j));
         if (!j)
                 return error_set(e, ENOMEM, "out of memory");
-        if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                            NULL) != SQLITE_OK) {
+        if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+            SQLITE_OK) {
                 r = error_set(e, EIO, "journal: open %s: %s", path, j->db ? sqlite3_errmsg(j->db) : "?");
                 journal_close(j);
                 return r;
@@ -254,7 +254,8 @@ static sqlite3_stmt *writer(struct journal *j, int i, const char *sql, struct er
                 }
                 j->in_tx = 1;
         }
-        if (!j->st[i] && sqlite3_prepare_v3(j->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &j->st[i], NULL) != SQLITE_OK) {
+        if (!j->st[i] &&
+            sqlite3_prepare_v3(j->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &j->st[i], NULL) != SQLITE_OK) {
                 db_error(j, e, "prepare");
                 return NULL;
         }
@@ -284,8 +285,10 @@ int journal_put_experiment(struct journal *j, const struct journal_experiment *x
 {
         sqlite3_stmt *s;
 
-        s = writer(j, ST_PUT_EXPERIMENT, "INSERT OR REPLACE INTO experiments(id,name,spec,state,reason,boot_id,targets,"
-                               "created_ms,deadline_ms,ended_ms) VALUES(?,?,?,?,?,?,?,?,?,?)", e);
+        s = writer(j, ST_PUT_EXPERIMENT,
+                   "INSERT OR REPLACE INTO experiments(id,name,spec,state,reason,boot_id,targets,"
+                   "created_ms,deadline_ms,ended_ms) VALUES(?,?,?,?,?,?,?,?,?,?)",
+                   e);
         if (!s)
                 return -EIO;
         bind_text(s, 1, x->id);
@@ -304,13 +307,15 @@ int journal_put_experiment(struct journal *j, const struct journal_experiment *x
         return step_done(j, s, e, "insert experiment");
 }
 
-int journal_set_state(struct journal *j, const char *id, const char *state, const char *reason,
-                      int64_t ended_ms, struct error *e)
+int journal_set_state(struct journal *j, const char *id, const char *state, const char *reason, int64_t ended_ms,
+                      struct error *e)
 {
         sqlite3_stmt *s;
 
-        s = writer(j, ST_SET_STATE, "UPDATE experiments SET state=?, reason=COALESCE(?,reason),"
-                               " ended_ms=COALESCE(?,ended_ms) WHERE id=?", e);
+        s = writer(j, ST_SET_STATE,
+                   "UPDATE experiments SET state=?, reason=COALESCE(?,reason),"
+                   " ended_ms=COALESCE(?,ended_ms) WHERE id=?",
+                   e);
         if (!s)
                 return -EIO;
         bind_text(s, 1, state);
@@ -336,16 +341,17 @@ int journal_set_deadline(struct journal *j, const char *id, int64_t deadline_ms,
 }
 
 int journal_put_fault(struct journal *j, const char *exp_id, int idx, int target_idx, const char *type,
-                      const char *state, const char *saved, const char *readback, const char *error,
-                      struct error *e)
+                      const char *state, const char *saved, const char *readback, const char *error, struct error *e)
 {
         sqlite3_stmt *s;
 
-        s = writer(j, ST_PUT_FAULT, "INSERT INTO faults(exp_id,idx,target_idx,type,state,saved,readback,error)"
-                               " VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(exp_id,idx) DO UPDATE SET"
-                               " state=excluded.state, saved=COALESCE(excluded.saved,saved),"
-                               " readback=COALESCE(excluded.readback,readback),"
-                               " error=COALESCE(excluded.error,error)", e);
+        s = writer(j, ST_PUT_FAULT,
+                   "INSERT INTO faults(exp_id,idx,target_idx,type,state,saved,readback,error)"
+                   " VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(exp_id,idx) DO UPDATE SET"
+                   " state=excluded.state, saved=COALESCE(excluded.saved,saved),"
+                   " readback=COALESCE(excluded.readback,readback),"
+                   " error=COALESCE(excluded.error,error)",
+                   e);
         if (!s)
                 return -EIO;
         bind_text(s, 1, exp_id);
@@ -423,8 +429,7 @@ int journal_list_active(struct journal *j, struct journal_experiment **ret, int 
                                 0, ret, ret_n, e);
 }
 
-int journal_list_recent(struct journal *j, int limit, struct journal_experiment **ret, int *ret_n,
-                        struct error *e)
+int journal_list_recent(struct journal *j, int limit, struct journal_experiment **ret, int *ret_n, struct error *e)
 {
         return list_experiments(j,
                                 "SELECT " EXP_COLS " FROM experiments WHERE state NOT IN"

@@ -49,19 +49,17 @@ void journal_close(struct journal *j);
 int journal_flush(struct journal *j, struct error *e);
 
 int journal_put_experiment(struct journal *j, const struct journal_experiment *x, struct error *e);
-int journal_set_state(struct journal *j, const char *id, const char *state, const char *reason,
-                      int64_t ended_ms, struct error *e);
+int journal_set_state(struct journal *j, const char *id, const char *state, const char *reason, int64_t ended_ms,
+                      struct error *e);
 int journal_set_deadline(struct journal *j, const char *id, int64_t deadline_ms, struct error *e);
 /* Insert or update one fault row. NULL strings leave the column as it is. */
 int journal_put_fault(struct journal *j, const char *exp_id, int idx, int target_idx, const char *type,
-                      const char *state, const char *saved, const char *readback, const char *error,
-                      struct error *e);
+                      const char *state, const char *saved, const char *readback, const char *error, struct error *e);
 
 /* Experiments whose state is not an end state (the ones to reconcile). */
 int journal_list_active(struct journal *j, struct journal_experiment **ret, int *ret_n, struct error *e);
 /* The newest LIMIT ended experiments, newest first. */
-int journal_list_recent(struct journal *j, int limit, struct journal_experiment **ret, int *ret_n,
-                        struct error *e);
+int journal_list_recent(struct journal *j, int limit, struct journal_experiment **ret, int *ret_n, struct error *e);
 int journal_list_faults(struct journal *j, const char *exp_id, struct journal_fault **ret, int *ret_n,
                         struct error *e);
 void journal_experiments_free(struct journal_experiment *x, int n);

@@ -149,21 +149,26 @@ int fault_state_is_applied(enum fault_state s)
 /* --- the boundary ------------------------------------------------------ */
 
 static const char *const exp_state_names[EXP_STATE_MAX] = {
-        [EXP_INJECTING] = "injecting", [EXP_RUNNING] = "running", [EXP_REVERTING] = "reverting",
-        [EXP_COMPLETED] = "completed", [EXP_STOPPED] = "stopped", [EXP_HALTED] = "halted",
+        [EXP_INJECTING] = "injecting", [EXP_RUNNING] = "running",         [EXP_REVERTING] = "reverting",
+        [EXP_COMPLETED] = "completed", [EXP_STOPPED] = "stopped",         [EXP_HALTED] = "halted",
         [EXP_FAILED] = "failed",       [EXP_TARGET_GONE] = "target-gone", [EXP_ABORTED] = "aborted",
 };
 
 static const char *const exp_event_names[EXP_EVENT_MAX] = {
-        [EXP_EV_INJECTED] = "injected", [EXP_EV_REVERT] = "revert", [EXP_EV_COMPLETE] = "complete",
-        [EXP_EV_STOP] = "stop",         [EXP_EV_HALT] = "halt",     [EXP_EV_FAIL] = "fail",
-        [EXP_EV_TARGET_GONE] = "target-gone", [EXP_EV_ABORT] = "abort",
+        [EXP_EV_INJECTED] = "injected",
+        [EXP_EV_REVERT] = "revert",
+        [EXP_EV_COMPLETE] = "complete",
+        [EXP_EV_STOP] = "stop",
+        [EXP_EV_HALT] = "halt",
+        [EXP_EV_FAIL] = "fail",
+        [EXP_EV_TARGET_GONE] = "target-gone",
+        [EXP_EV_ABORT] = "abort",
 };
 
 static const char *const fault_state_names[FAULT_STATE_MAX] = {
-        [FI_PENDING] = "pending",   [FI_APPLYING] = "applying", [FI_ACTIVE] = "active", [FI_DONE] = "done",
-        [FI_REVERTED] = "reverted", [FI_FAILED] = "failed",     [FI_GONE] = "gone",     [FI_RESTARTING] = "restarting",
-        [FI_REVERT_PENDING] = "revert-pending",
+        [FI_PENDING] = "pending", [FI_APPLYING] = "applying",     [FI_ACTIVE] = "active",
+        [FI_DONE] = "done",       [FI_REVERTED] = "reverted",     [FI_FAILED] = "failed",
+        [FI_GONE] = "gone",       [FI_RESTARTING] = "restarting", [FI_REVERT_PENDING] = "revert-pending",
 };
 
 static const char *const fault_event_names[FAULT_EVENT_MAX] = {

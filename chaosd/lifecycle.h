@@ -39,14 +39,14 @@ enum exp_event {
 };
 
 enum fault_state {
-        FI_PENDING,    /* not applied yet (a later step's fault waits here) */
-        FI_APPLYING,   /* intent journaled; the kernel may be half changed */
-        FI_ACTIVE,     /* applied and verified */
-        FI_DONE,       /* a one-shot action carried out, or a tick fault finished */
-        FI_REVERTED,   /* prior state restored */
-        FI_FAILED,     /* apply/verify failed (the error says which); still reverted */
-        FI_GONE,       /* the host rebooted under it: nothing left to revert */
-        FI_RESTARTING, /* reverted because its container exited; reapplied when it is back */
+        FI_PENDING,        /* not applied yet (a later step's fault waits here) */
+        FI_APPLYING,       /* intent journaled; the kernel may be half changed */
+        FI_ACTIVE,         /* applied and verified */
+        FI_DONE,           /* a one-shot action carried out, or a tick fault finished */
+        FI_REVERTED,       /* prior state restored */
+        FI_FAILED,         /* apply/verify failed (the error says which); still reverted */
+        FI_GONE,           /* the host rebooted under it: nothing left to revert */
+        FI_RESTARTING,     /* reverted because its container exited; reapplied when it is back */
         FI_REVERT_PENDING, /* a revert failed: the kernel may still hold the change; the
                             * daemon retries it with backoff until it succeeds (or the
                             * module finds nothing left to restore). Journaled, so a
@@ -55,16 +55,16 @@ enum fault_state {
 };
 
 enum fault_event {
-        FI_EV_APPLY,           /* apply starts (and each checkpoint) -> applying */
-        FI_EV_VERIFIED,        /* apply/settle then verify succeeded -> active */
-        FI_EV_FINISHED,        /* one-shot verified, or a tick fault's work done -> done */
-        FI_EV_APPLY_FAILED,    /* apply, settle or verify failed -> failed */
-        FI_EV_REVERTED,        /* revert succeeded -> reverted (failed stays failed) */
+        FI_EV_APPLY,            /* apply starts (and each checkpoint) -> applying */
+        FI_EV_VERIFIED,         /* apply/settle then verify succeeded -> active */
+        FI_EV_FINISHED,         /* one-shot verified, or a tick fault's work done -> done */
+        FI_EV_APPLY_FAILED,     /* apply, settle or verify failed -> failed */
+        FI_EV_REVERTED,         /* revert succeeded -> reverted (failed stays failed) */
         FI_EV_REVERTED_ONESHOT, /* the same for a one-shot fault -> done */
-        FI_EV_REVERT_FAILED,   /* revert failed -> revert-pending (retried) */
-        FI_EV_TARGET_EXITED,   /* reverted for a container restart -> restarting */
-        FI_EV_RESUMED,         /* a restarted daemon found it still in effect -> active */
-        FI_EV_HOST_REBOOTED,   /* -> gone */
+        FI_EV_REVERT_FAILED,    /* revert failed -> revert-pending (retried) */
+        FI_EV_TARGET_EXITED,    /* reverted for a container restart -> restarting */
+        FI_EV_RESUMED,          /* a restarted daemon found it still in effect -> active */
+        FI_EV_HOST_REBOOTED,    /* -> gone */
         FAULT_EVENT_MAX,
 };
 

@@ -62,8 +62,8 @@ void loop_free(struct loop *l)
         free(l);
 }
 
-int loop_add_fd(struct loop *l, int fd, uint32_t events, loop_cb cb, void *userdata,
-                struct loop_source **ret, struct error *e)
+int loop_add_fd(struct loop *l, int fd, uint32_t events, loop_cb cb, void *userdata, struct loop_source **ret,
+                struct error *e)
 {
         struct loop_source *s = calloc(1, sizeof(*s));
         struct epoll_event ev = { .events = events };

@@ -15,8 +15,8 @@ typedef void (*loop_cb)(struct loop_source *src, uint32_t events, void *userdata
 int loop_new(struct loop **ret, struct error *e);
 void loop_free(struct loop *l);
 /* Watch FD for EVENTS (EPOLLIN...). The loop does not own FD. */
-int loop_add_fd(struct loop *l, int fd, uint32_t events, loop_cb cb, void *userdata,
-                struct loop_source **ret, struct error *e);
+int loop_add_fd(struct loop *l, int fd, uint32_t events, loop_cb cb, void *userdata, struct loop_source **ret,
+                struct error *e);
 /* A timer (CLOCK_BOOTTIME timerfd): fires once after first_us, then every
  * interval_us if non-zero. The loop owns the timerfd. */
 int loop_add_timer(struct loop *l, uint64_t first_us, uint64_t interval_us, loop_cb cb, void *userdata,

@@ -58,13 +58,20 @@ static void usage(FILE *f)
 static int parse_args(int argc, char **argv, struct options *o, struct error *e)
 {
         static const struct option longopts[] = {
-                { "socket", required_argument, NULL, 's' },    { "state-dir", required_argument, NULL, 'd' },
-                { "socket-group", required_argument, NULL, 'g' }, { "max-duration", required_argument, NULL, 'm' },
-                { "recover", no_argument, NULL, 'r' },         { "listen", required_argument, NULL, 'l' },
-                { "tls-cert", required_argument, NULL, 'C' },  { "tls-key", required_argument, NULL, 'K' },
-                { "tls-client-ca", required_argument, NULL, 'A' }, { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, 'V' },         { "max-experiments", required_argument, NULL, 'E' },
-                { "max-targets", required_argument, NULL, 'T' }, { "max-connections", required_argument, NULL, 'N' },
+                { "socket", required_argument, NULL, 's' },
+                { "state-dir", required_argument, NULL, 'd' },
+                { "socket-group", required_argument, NULL, 'g' },
+                { "max-duration", required_argument, NULL, 'm' },
+                { "recover", no_argument, NULL, 'r' },
+                { "listen", required_argument, NULL, 'l' },
+                { "tls-cert", required_argument, NULL, 'C' },
+                { "tls-key", required_argument, NULL, 'K' },
+                { "tls-client-ca", required_argument, NULL, 'A' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                { "max-experiments", required_argument, NULL, 'E' },
+                { "max-targets", required_argument, NULL, 'T' },
+                { "max-connections", required_argument, NULL, 'N' },
                 { NULL, 0, NULL, 0 },
         };
         int c;
@@ -102,7 +109,9 @@ static int parse_args(int argc, char **argv, struct options *o, struct error *e)
 
                         if (!end || *end || end == optarg || v < 1 || v > 1000000)
                                 return error_set(e, EINVAL, "--%s: \"%s\" is not a number from 1 to 1000000",
-                                                 c == 'E' ? "max-experiments" : c == 'T' ? "max-targets" : "max-connections",
+                                                 c == 'E'   ? "max-experiments"
+                                                 : c == 'T' ? "max-targets"
+                                                            : "max-connections",
                                                  optarg);
                         *cap = (int)v;
                         break;
@@ -163,7 +172,8 @@ static void on_signal(struct loop_source *src, uint32_t ev, void *ud)
                         snprintf(why, sizeof(why), "chaosd received SIG%s", proc_signal_name((int)si.ssi_signo));
                         d->quitting = 1;
                         n = experiments_end_all(d, EXP_HALTED, why, NULL);
-                        log_event("info", NULL, "shutdown", "%s: reverted %d experiment%s", why, n, n == 1 ? "" : "s");
+                        log_event("info", NULL, "shutdown", "%s: reverted %d experiment%s", why, n,
+                                  n == 1 ? "" : "s");
                         loop_quit(d->loop);
                 }
         }
@@ -390,7 +400,8 @@ static int run(const struct options *o, struct error *e)
                 r = api_listen_tls(&d, o->listen, o->tls_cert, o->tls_key, o->tls_ca, e);
                 if (r < 0)
                         goto out;
-                log_event("info", NULL, "start", "remote API on %s (TLS 1.3, client certificates required)", o->listen);
+                log_event("info", NULL, "start", "remote API on %s (TLS 1.3, client certificates required)",
+                          o->listen);
         }
         r = seccomp_agent_start(&d, o->socket, e);
         if (r < 0)

@@ -97,12 +97,12 @@ static int resolve(struct probe_run *r, struct error *e)
         if (r->ps->kind == PROBE_HTTP) {
                 int v6 = strchr(r->ps->host, ':') != NULL;
 
-                r->req_len = (size_t)snprintf(r->req, sizeof(r->req),
-                                              "GET %s HTTP/1.1\r\nHost: %s%s%s%s%s\r\nUser-Agent: chaosd-probe/"
-                                              CHAOSD_VERSION "\r\nAccept: */*\r\nConnection: close\r\n\r\n",
-                                              r->ps->path, v6 ? "[" : "", r->ps->host, v6 ? "]" : "",
-                                              strcmp(r->ps->port, "80") ? ":" : "",
-                                              strcmp(r->ps->port, "80") ? r->ps->port : "");
+                r->req_len = (size_t)
+                        snprintf(r->req, sizeof(r->req),
+                                 "GET %s HTTP/1.1\r\nHost: %s%s%s%s%s\r\nUser-Agent: chaosd-probe/" CHAOSD_VERSION
+                                 "\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+                                 r->ps->path, v6 ? "[" : "", r->ps->host, v6 ? "]" : "",
+                                 strcmp(r->ps->port, "80") ? ":" : "", strcmp(r->ps->port, "80") ? r->ps->port : "");
                 if (r->req_len >= sizeof(r->req))
                         return error_set(e, E2BIG, "probe \"%s\": request too long", r->ps->name);
         }
@@ -136,8 +136,9 @@ int probes_new(struct experiment *x, struct error *e)
                 run->idx = i;
                 run->fd = -1;
                 for (int p = 0; p < N_PHASES; p++)
-                        run->result[p] = (run->ps->phases & (1U << p)) ? (daemon_run(run->ps) ? "pending" : "client-side")
-                                                                       : NULL;
+                        run->result[p] = (run->ps->phases & (1U << p))
+                                                 ? (daemon_run(run->ps) ? "pending" : "client-side")
+                                                 : NULL;
                 if (!daemon_run(run->ps))
                         continue;
                 r = resolve(run, e);
@@ -321,8 +322,9 @@ static void finish(struct probe_run *r, int ok, const char *fmt, ...)
 static void on_deadline(struct loop_source *src, uint32_t ev, void *ud)
 {
         struct probe_run *r = ud;
-        const char *what = r->io_state == IO_CONNECTING ? "connect to" :
-                           r->io_state == IO_SENDING    ? "sending to" : "no answer from";
+        const char *what = r->io_state == IO_CONNECTING ? "connect to"
+                           : r->io_state == IO_SENDING  ? "sending to"
+                                                        : "no answer from";
 
         finish(r, 0, "%s %s: timed out after %llu ms", what, r->addr_text,
                (unsigned long long)(r->ps->timeout_us / 1000));
@@ -518,8 +520,8 @@ void probes_start(struct experiment *x, unsigned phase, probes_done_cb done)
                 r->failing = 0;
                 r->result[phase_slot(phase)] = "running";
                 if (phase == PROBE_DURING)
-                        (void)loop_add_timer(x->d->loop, r->ps->interval_us, r->ps->interval_us, on_next, r,
-                                             &r->next, NULL);
+                        (void)loop_add_timer(x->d->loop, r->ps->interval_us, r->ps->interval_us, on_next, r, &r->next,
+                                             NULL);
         }
         /* First attempts right away; a verdict may complete the phase (and
          * call DONE) inside this loop, so walk by index and re-check. */

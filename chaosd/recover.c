@@ -134,8 +134,7 @@ static void raw_fault(struct fault_inst *fi, const struct journal_fault *row, co
  * stricter across an upgrade, a re-printed spec over the size limit): its
  * targets and fault rows, each fault able to revert from its saved state.
  * WHY (the parse error) becomes part of its end reason. */
-static int load_raw(struct daemon *d, const struct journal_experiment *jx, struct experiment **ret,
-                    struct error *e)
+static int load_raw(struct daemon *d, const struct journal_experiment *jx, struct experiment **ret, struct error *e)
 {
         struct experiment *x = calloc(1, sizeof(*x));
         struct journal_fault *rows = NULL;
@@ -186,7 +185,8 @@ static int load_raw(struct daemon *d, const struct journal_experiment *jx, struc
                 if (rows[i].idx < 0 || rows[i].idx >= x->n_faults)
                         continue;
                 fi = &x->faults[rows[i].idx];
-                fi->target_idx = rows[i].target_idx >= 0 && rows[i].target_idx < x->n_targets ? rows[i].target_idx : 0;
+                fi->target_idx = rows[i].target_idx >= 0 && rows[i].target_idx < x->n_targets ? rows[i].target_idx
+                                                                                              : 0;
                 fi->state = fault_state_from_journal(rows[i].state);
                 if (rows[i].error)
                         snprintf(fi->error, sizeof(fi->error), "%s", rows[i].error);
@@ -267,7 +267,8 @@ static int resume_fault(struct fault_inst *fi, struct error *e)
         }
         if ((ops->flags & FAULT_ONESHOT) || (ops->verify && ops->verify(fi->f, t, e) == 0))
                 return experiment_fault_event(fi, FI_EV_RESUMED) < 0
-                               ? error_set(e, EINVAL, "cannot resume a fault in state %s", fault_state_name(fi->state))
+                               ? error_set(e, EINVAL, "cannot resume a fault in state %s",
+                                           fault_state_name(fi->state))
                                : 0;
         /* Half-applied or undone behind our back: revert what is recorded,
          * then apply afresh. */
@@ -297,8 +298,8 @@ int reconcile(struct daemon *d, int only_revert, int *ret_reverted, int *ret_res
 
                 if (load_one(d, &v[i], &x, unparsed, sizeof(unparsed), &le) < 0) {
                         log_event("error", v[i].id, "recover", "cannot load: %s", le.msg);
-                        (void)journal_set_state(d->journal, v[i].id, exp_state_name(EXP_FAILED), le.msg, clock_wall_ms(),
-                                               &le);
+                        (void)journal_set_state(d->journal, v[i].id, exp_state_name(EXP_FAILED), le.msg,
+                                                clock_wall_ms(), &le);
                         continue;
                 }
                 x->next = d->experiments;
@@ -326,8 +327,10 @@ int reconcile(struct daemon *d, int only_revert, int *ret_reverted, int *ret_res
                         /* Reverted first, from the saved state alone; then
                          * marked, naming what could not be reverted. */
                         log_event("error", x->id, "recover", "journaled spec no longer loads: %s", unparsed);
-                        snprintf(why, sizeof(why), "journaled spec no longer loads (%.500s); reverted from the "
-                                 "journal's saved state by %s", unparsed, only_revert ? "chaosd --recover" : "reconcile");
+                        snprintf(why, sizeof(why),
+                                 "journaled spec no longer loads (%.500s); reverted from the "
+                                 "journal's saved state by %s",
+                                 unparsed, only_revert ? "chaosd --recover" : "reconcile");
                         name_unrevertable(x, why, sizeof(why));
                         experiment_end(x, EXP_FAILED, why);
                         events_emit(d, x->id, "recovered", exp_state_name(x->state), "%s", why);
@@ -335,17 +338,17 @@ int reconcile(struct daemon *d, int only_revert, int *ret_reverted, int *ret_res
                         continue;
                 }
                 if (only_revert || expired || gone || x->state != EXP_RUNNING) {
-                        enum exp_state end = only_revert        ? EXP_HALTED
-                                             : gone             ? EXP_TARGET_GONE
+                        enum exp_state end = only_revert               ? EXP_HALTED
+                                             : gone                    ? EXP_TARGET_GONE
                                              : x->state == EXP_RUNNING ? EXP_COMPLETED
-                                                                : EXP_FAILED;
+                                                                       : EXP_FAILED;
 
                         snprintf(why, sizeof(why), "%s (reverted by %s after a daemon restart)",
-                                 gone      ? "target gone"
-                                 : expired ? "duration elapsed"
-                                 : only_revert ? "recover"
+                                 gone                        ? "target gone"
+                                 : expired                   ? "duration elapsed"
+                                 : only_revert               ? "recover"
                                  : x->state == EXP_REVERTING ? "daemon stopped while reverting"
-                                               : "daemon stopped while injecting",
+                                                             : "daemon stopped while injecting",
                                  only_revert ? "chaosd --recover" : "reconcile");
                         experiment_end(x, end, why);
                         events_emit(d, x->id, "recovered", exp_state_name(x->state), "%s", why);
@@ -424,8 +427,9 @@ void load_history(struct daemon *d)
                                 cJSON_AddStringToObject(f, "type", rows[k].type ? rows[k].type : "?");
                                 cJSON_AddNumberToObject(f, "target", rows[k].target_idx);
                                 cJSON_AddStringToObject(f, "state", rows[k].state ? rows[k].state : "?");
-                                cJSON_AddItemToObject(f, "readback", rows[k].readback ? cJSON_Parse(rows[k].readback)
-                                                                                       : cJSON_CreateNull());
+                                cJSON_AddItemToObject(f, "readback",
+                                                      rows[k].readback ? cJSON_Parse(rows[k].readback)
+                                                                       : cJSON_CreateNull());
                                 cJSON_AddStringToObject(f, "error", rows[k].error ? rows[k].error : "");
                                 cJSON_AddItemToArray(faults, f);
                         }
@@ -482,8 +486,10 @@ int reconcile_expired(struct daemon *d, int64_t *ret_next_deadline_ms, int *ret_
                 if (x->unparsed) {
                         char why[1200];
 
-                        snprintf(why, sizeof(why), "journaled spec no longer loads (%.500s); reverted from the "
-                                 "journal's saved state by chaosd's warden", unparsed);
+                        snprintf(why, sizeof(why),
+                                 "journaled spec no longer loads (%.500s); reverted from the "
+                                 "journal's saved state by chaosd's warden",
+                                 unparsed);
                         name_unrevertable(x, why, sizeof(why));
                         experiment_end(x, EXP_FAILED, why);
                 } else if (x->state == EXP_REVERTING) {

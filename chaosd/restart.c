@@ -65,8 +65,8 @@ int restart_wanted(const struct experiment *x, int idx)
 {
         const struct target *t = &x->targets[idx];
 
-        return x->spec.target.on_restart == ON_RESTART_REAPPLY && t->kind == TARGET_CONTAINER &&
-               t->container_id[0] && x->restart_since_ms;
+        return x->spec.target.on_restart == ON_RESTART_REAPPLY && t->kind == TARGET_CONTAINER && t->container_id[0] &&
+               x->restart_since_ms;
 }
 
 int restart_watch(struct experiment *x, int idx, restart_cb cb, struct error *e)

@@ -48,13 +48,13 @@ struct supervised {
         struct supervised *next;
         pid_t pid;
         uint64_t start_time;
-        char name[128];            /* container id or "exec" */
+        char name[128]; /* container id or "exec" */
         int listener;
         struct loop_source *src;
-        int keeper;                /* chaosctl exec's connection, -1 when none */
+        int keeper; /* chaosctl exec's connection, -1 when none */
         struct loop_source *keeper_src;
-        int exec_seen;             /* notifications before the first execve always CONTINUE */
-        const void *key;           /* the fault whose policy is attached, NULL: none */
+        int exec_seen;   /* notifications before the first execve always CONTINUE */
+        const void *key; /* the fault whose policy is attached, NULL: none */
         struct syscall_policy policy;
         struct syscall_stats stats;
         struct syscall_stats *live; /* the attached fault's copy, or NULL */
@@ -221,8 +221,12 @@ static int notif_live(void *arg)
 static int decide_policy(struct supervised *s, const struct seccomp_notif *req, uint64_t *delay_us)
 {
         struct notif_ref n = { .listener = s->listener, .id = req->id };
-        struct syscall_judge j = { .p = &s->policy, .stats = &s->stats, .matches = s->matches, .rnd = judge_rnd,
-                                   .still_waiting = notif_live, .arg = &n };
+        struct syscall_judge j = { .p = &s->policy,
+                                   .stats = &s->stats,
+                                   .matches = s->matches,
+                                   .rnd = judge_rnd,
+                                   .still_waiting = notif_live,
+                                   .arg = &n };
         struct syscall_verdict v;
 
         syscall_judge(&j, (pid_t)req->pid, req->data.nr, req->data.args, &v);
@@ -424,7 +428,8 @@ static int handle_conn(int conn, struct error *e)
         if (keeper) {
                 s->keeper = fcntl(conn, F_DUPFD_CLOEXEC, 3);
                 if (s->keeper < 0 ||
-                    loop_add_fd(agent.d->loop, s->keeper, EPOLLIN | EPOLLRDHUP, on_keeper, s, &s->keeper_src, e) < 0 ||
+                    loop_add_fd(agent.d->loop, s->keeper, EPOLLIN | EPOLLRDHUP, on_keeper, s, &s->keeper_src, e) <
+                            0 ||
                     send(s->keeper, "ok\n", 3, MSG_NOSIGNAL) != 3) {
                         r = error_sys(e, errno, "keeper connection");
                         goto fail;
@@ -538,13 +543,16 @@ int seccomp_agent_start(struct daemon *d, const char *api_socket, struct error *
                 if (strlen(dir) + strlen("/seccomp.sock") >= sizeof(agent.path)) {
                         /* Not worth refusing to start over: without the
                          * agent, syscall faults use ptrace. */
-                        log_event("warning", NULL, "seccomp", "no seccomp agent: %s/seccomp.sock is longer than a "
-                                  "socket path may be (set CHAOSD_SECCOMP_SOCKET)", dir);
+                        log_event("warning", NULL, "seccomp",
+                                  "no seccomp agent: %s/seccomp.sock is longer than a "
+                                  "socket path may be (set CHAOSD_SECCOMP_SOCKET)",
+                                  dir);
                         return 0;
                 }
                 snprintf(agent.path, sizeof(agent.path), "%s/seccomp.sock", slash ? (dir[0] ? dir : "/") : ".");
         }
-        agent.spin_ns = getenv("CHAOSD_SECCOMP_SPIN_US") ? strtoull(getenv("CHAOSD_SECCOMP_SPIN_US"), NULL, 10) * 1000 : 50000;
+        agent.spin_ns = getenv("CHAOSD_SECCOMP_SPIN_US") ? strtoull(getenv("CHAOSD_SECCOMP_SPIN_US"), NULL, 10) * 1000
+                                                         : 50000;
         agent.sync_wake = getenv("CHAOSD_SECCOMP_NOSYNC") ? 0 : 1;
         if (getrandom(&agent.rng, sizeof(agent.rng), 0) != sizeof(agent.rng) || !agent.rng)
                 agent.rng = (uint64_t)clock_wall_ms() | 1;

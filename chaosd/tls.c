@@ -51,7 +51,8 @@ int tls_load(const char *cert, const char *key, const char *ca, struct tls_files
         int r;
 
         memset(ret, 0, sizeof(*ret));
-        if ((r = read_pem(cert, "--tls-cert", &ret->cert, e)) < 0 || (r = read_pem(key, "--tls-key", &ret->key, e)) < 0 ||
+        if ((r = read_pem(cert, "--tls-cert", &ret->cert, e)) < 0 ||
+            (r = read_pem(key, "--tls-key", &ret->key, e)) < 0 ||
             (r = read_pem(ca, "--tls-client-ca", &ret->ca, e)) < 0) {
                 tls_files_free(ret);
                 return r;

@@ -132,8 +132,7 @@ static int exec_once(const struct probe_spec *ps, char *evidence, size_t len)
         close(pfd[0]);
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
                 return 1;
-        snprintf(evidence, len, "%s exited %s%d%s%s", ps->name,
-                 WIFSIGNALED(status) ? "on signal " : "with status ",
+        snprintf(evidence, len, "%s exited %s%d%s%s", ps->name, WIFSIGNALED(status) ? "on signal " : "with status ",
                  WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), got ? ": " : "", out);
         return 0;
 }

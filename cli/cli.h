@@ -15,7 +15,6 @@
 #include "http.h"
 #include "version.h"
 
-
 #define CHAOSD_DEFAULT_SOCKET "/run/chaosd/chaosd.sock"
 
 /* Exit codes of DESIGN.md. */
@@ -43,9 +42,11 @@ struct verb {
  * and `chaosctl --json ls` mean the same. (--help after a verb is handled
  * by main before the verb runs.) */
 enum { CLI_OPT_SOCKET = 0x100, CLI_OPT_JSON };
-#define CLI_COMMON_LONGOPTS                                           \
-        { "socket", required_argument, NULL, CLI_OPT_SOCKET },        \
-        { "json", no_argument, NULL, CLI_OPT_JSON }
+#define CLI_COMMON_LONGOPTS                                    \
+        { "socket", required_argument, NULL, CLI_OPT_SOCKET }, \
+        {                                                      \
+                "json", no_argument, NULL, CLI_OPT_JSON        \
+        }
 
 /* getopt_long over a verb's argv (argv[0] is the verb; main resets optind).
  * SHORTOPTS starts with ':' (or "+:" to stop at the first operand). Handles

@@ -13,21 +13,19 @@
 static struct cli_curl table;
 static int loaded;
 
-#define SYM(field, name) { offsetof(struct cli_curl, field), name }
+#define SYM(field, name)                               \
+        {                                              \
+                offsetof(struct cli_curl, field), name \
+        }
 static const struct {
         size_t off;
         const char *name;
 } syms[] = {
-        SYM(global_init, "curl_global_init"),
-        SYM(global_cleanup, "curl_global_cleanup"),
-        SYM(easy_init, "curl_easy_init"),
-        SYM(easy_cleanup, "curl_easy_cleanup"),
-        SYM(easy_reset, "curl_easy_reset"),
-        SYM(easy_setopt, "curl_easy_setopt"),
-        SYM(easy_perform, "curl_easy_perform"),
-        SYM(easy_getinfo, "curl_easy_getinfo"),
-        SYM(easy_strerror, "curl_easy_strerror"),
-        SYM(slist_append, "curl_slist_append"),
+        SYM(global_init, "curl_global_init"),       SYM(global_cleanup, "curl_global_cleanup"),
+        SYM(easy_init, "curl_easy_init"),           SYM(easy_cleanup, "curl_easy_cleanup"),
+        SYM(easy_reset, "curl_easy_reset"),         SYM(easy_setopt, "curl_easy_setopt"),
+        SYM(easy_perform, "curl_easy_perform"),     SYM(easy_getinfo, "curl_easy_getinfo"),
+        SYM(easy_strerror, "curl_easy_strerror"),   SYM(slist_append, "curl_slist_append"),
         SYM(slist_free_all, "curl_slist_free_all"),
 };
 
@@ -41,8 +39,10 @@ const struct cli_curl *cli_curl_load(struct error *e)
         /* RTLD_NODELETE: never unmapped, so no pointer into it can dangle. */
         lib = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
         if (!lib) {
-                error_set(e, ENOPKG, "remote mode (--host/--hosts) needs libcurl: cannot load %s: %s (install the "
-                                     "libcurl4 package)", CURL_SONAME, dlerror());
+                error_set(e, ENOPKG,
+                          "remote mode (--host/--hosts) needs libcurl: cannot load %s: %s (install the "
+                          "libcurl4 package)",
+                          CURL_SONAME, dlerror());
                 return NULL;
         }
         for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {

@@ -80,7 +80,7 @@ int verb_events(struct cli *c, int argc, char **argv, struct error *e)
                         return r;
         }
         r = cli_http_stream(&c->http, k.follow ? "/v1/events?follow=1" : "/v1/events", on_line, &k,
-                        k.follow ? &cli_interrupted : NULL, &resp, e);
+                            k.follow ? &cli_interrupted : NULL, &resp, e);
         if (r >= 0)
                 r = cli_http_error(&resp, e);
         cli_http_response_free(&resp);

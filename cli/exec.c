@@ -59,9 +59,9 @@ extern char **environ;
 struct launch {
         int routed[MAX_ROUTED];
         int n_routed;
-        int kernel;             /* SECCOMP_RET_ERRNO filter, no daemon */
+        int kernel; /* SECCOMP_RET_ERRNO filter, no daemon */
         int kernel_err[MAX_ROUTED];
-        const char *path;       /* resolved CMD */
+        const char *path; /* resolved CMD */
         char **argv;
 };
 
@@ -114,8 +114,10 @@ static int plan(const struct spec *s, struct launch *l, struct error *e)
                         other = 1;
                 for (int k = 0; k < p->n; k++)
                         if (add_routed(l, p->nr[k], p->mode == SYSCALL_MODE_KERNEL ? p->err : 0) < 0)
-                                return error_path(e, f->path, "\"%s\" is routed by two kernel-mode faults with "
-                                                  "different errnos", p->names[k]);
+                                return error_path(e, f->path,
+                                                  "\"%s\" is routed by two kernel-mode faults with "
+                                                  "different errnos",
+                                                  p->names[k]);
         }
         if (kernel && other)
                 return error_path(e, "$.faults", "mode \"kernel\" cannot be mixed with faults that need chaosd");
@@ -170,7 +172,8 @@ static _Noreturn void child_main(const struct launch *l, int gate)
                 if (geteuid() == 0)
                         (void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
                 for (int i = 0; i < l->n_routed; i++)
-                        if (seccomp_rule_add(ctx, l->kernel ? SCMP_ACT_ERRNO((uint32_t)l->kernel_err[i]) : SCMP_ACT_NOTIFY,
+                        if (seccomp_rule_add(ctx,
+                                             l->kernel ? SCMP_ACT_ERRNO((uint32_t)l->kernel_err[i]) : SCMP_ACT_NOTIFY,
                                              l->routed[i], 0) < 0)
                                 _exit(127);
                 if (seccomp_load(ctx) < 0)
@@ -220,8 +223,10 @@ static int grab_listener(pid_t child, int pidfd, int *ret, struct error *e)
                         return 0;
                 }
                 if (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid)
-                        return error_set(e, EIO, "the launcher child exited (status %d) before its filter was "
-                                         "in place", si.si_status);
+                        return error_set(e, EIO,
+                                         "the launcher child exited (status %d) before its filter was "
+                                         "in place",
+                                         si.si_status);
                 usleep(5000);
         }
         return error_set(e, ETIMEDOUT, "the launcher child did not install its seccomp filter");

@@ -12,8 +12,8 @@ static const struct cli_http_transport *transport(const struct http_client *h)
         return h->transport ? h->transport : &cli_http_unix_transport;
 }
 
-static int perform(struct http_client *h, const char *method, const char *path, const char *body,
-                   size_t body_len, struct cli_http_sink *s, struct error *e)
+static int perform(struct http_client *h, const char *method, const char *path, const char *body, size_t body_len,
+                   struct cli_http_sink *s, struct error *e)
 {
         int r;
 
@@ -30,8 +30,8 @@ static int perform(struct http_client *h, const char *method, const char *path, 
         return 0;
 }
 
-int cli_http_request(struct http_client *h, const char *method, const char *path, const char *body,
-                     size_t body_len, struct http_response *ret, struct error *e)
+int cli_http_request(struct http_client *h, const char *method, const char *path, const char *body, size_t body_len,
+                     struct http_response *ret, struct error *e)
 {
         struct cli_http_sink s = { .r = ret };
 

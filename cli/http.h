@@ -14,8 +14,8 @@
  * (check ret->status), -HTTP_EUNREACHABLE when the socket cannot be
  * connected to (the message names the socket), another negative errno on
  * other transport errors (-ENOPKG: remote mode without libcurl4). */
-int cli_http_request(struct http_client *h, const char *method, const char *path, const char *body,
-                     size_t body_len, struct http_response *ret, struct error *e);
+int cli_http_request(struct http_client *h, const char *method, const char *path, const char *body, size_t body_len,
+                     struct http_response *ret, struct error *e);
 
 /* GET PATH and hand each line of the answer (without its newline) to LINE
  * as it arrives. Ends when the daemon closes the stream, when LINE returns

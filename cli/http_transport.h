@@ -31,8 +31,8 @@ struct cli_http_transport {
         /* One request; 0 on any HTTP answer (s->r->status set) or when
          * s->stop or the line callback ended it, else a negative errno
          * with e filled. */
-        int (*request)(struct http_client *h, const char *method, const char *path, const char *body,
-                       size_t body_len, struct cli_http_sink *s, struct error *e);
+        int (*request)(struct http_client *h, const char *method, const char *path, const char *body, size_t body_len,
+                       struct cli_http_sink *s, struct error *e);
         /* Close what the transport holds in H; idempotent. */
         void (*close)(struct http_client *h);
 };

@@ -19,9 +19,10 @@ static int unreachable(const char *sock, struct error *e)
         int err = e->code;
 
         if (err == EACCES || err == EPERM)
-                return error_set(e, HTTP_EUNREACHABLE,
-                                 "cannot connect to chaosd at %s: %s (run as root or as a member of the socket's group)",
-                                 sock, strerror(err));
+                return error_set(
+                        e, HTTP_EUNREACHABLE,
+                        "cannot connect to chaosd at %s: %s (run as root or as a member of the socket's group)", sock,
+                        strerror(err));
         if (err == ENAMETOOLONG)
                 return error_set(e, HTTP_EUNREACHABLE, "cannot connect to chaosd at %s: socket path too long", sock);
         return error_set(e, HTTP_EUNREACHABLE,

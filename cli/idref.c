@@ -11,8 +11,7 @@ int cli_check_id(const char *id, struct error *e)
 {
         size_t n = strlen(id);
 
-        if (n == 0 || n > 64 ||
-            strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != n)
+        if (n == 0 || n > 64 || strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != n)
                 return error_set(e, EINVAL, "'%s' is not an experiment ID", id);
         return 0;
 }

@@ -227,11 +227,13 @@ int junit_write(const char *file, const struct ci_result *r, struct error *e)
         if (!f)
                 return error_sys(e, errno, "cannot write JUnit report %s", file);
         fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        fprintf(f, "<testsuites name=\"chaosctl\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%.3f\">\n",
+        fprintf(f,
+                "<testsuites name=\"chaosctl\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%.3f\">\n",
                 n, failures, skipped, total);
         fputs("  <testsuite name=\"", f);
         xml_text(f, r->exp ? fmt_str(r->exp, "name") : fmt_str(r->spec, "name"));
-        fprintf(f, "\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%.3f\" timestamp=\"%s\" hostname=\"",
+        fprintf(f,
+                "\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%.3f\" timestamp=\"%s\" hostname=\"",
                 n, failures, skipped, total, ts);
         xml_text(f, host);
         fputs("\">\n    <properties>\n", f);

@@ -73,8 +73,7 @@ int cli_getopt(struct cli *c, int argc, char **argv, const char *shortopts, cons
                         c->json = 1;
                         break;
                 case ':':
-                        return error_set(e, EINVAL, "%s: option '%s' needs an argument", argv[0],
-                                         argv[optind - 1]);
+                        return error_set(e, EINVAL, "%s: option '%s' needs an argument", argv[0], argv[optind - 1]);
                 case '?':
                         if (optopt && optopt < 0x100)
                                 return error_set(e, EINVAL, "%s: unknown option '-%c'", argv[0], optopt);
@@ -113,16 +112,17 @@ static void usage(FILE *f)
                 else
                         fprintf(f, "  %-9s %-36s %s\n", verbs[i].name, verbs[i].args, verbs[i].summary);
         }
-        fprintf(f, "\nOptions:\n"
-                   "  -s, --socket PATH  chaosd's socket (default $CHAOSD_SOCKET, else %s)\n"
-                   "      --json         print the daemon's JSON on read verbs\n"
-                   "      --host URL     a remote chaosd over mutual TLS (with --cert, --key, --cacert)\n"
-                   "      --hosts FILE   run the verb on every host listed (one URL per line)\n"
-                   "  -h, --help         this help; `chaosctl VERB --help` for one verb\n"
-                   "  -V, --version      print the version\n\n"
-                   "Exit status: 0 ok, 1 experiment failed or error, 2 usage or invalid spec,\n"
-                   "3 daemon unreachable. See chaosctl(1).\n",
-                   CHAOSD_DEFAULT_SOCKET);
+        fprintf(f,
+                "\nOptions:\n"
+                "  -s, --socket PATH  chaosd's socket (default $CHAOSD_SOCKET, else %s)\n"
+                "      --json         print the daemon's JSON on read verbs\n"
+                "      --host URL     a remote chaosd over mutual TLS (with --cert, --key, --cacert)\n"
+                "      --hosts FILE   run the verb on every host listed (one URL per line)\n"
+                "  -h, --help         this help; `chaosctl VERB --help` for one verb\n"
+                "  -V, --version      print the version\n\n"
+                "Exit status: 0 ok, 1 experiment failed or error, 2 usage or invalid spec,\n"
+                "3 daemon unreachable. See chaosctl(1).\n",
+                CHAOSD_DEFAULT_SOCKET);
 }
 
 /* `chaosctl VERB --help`: anywhere before a "--". */
@@ -194,7 +194,7 @@ int main(int argc, char **argv)
                 case 'V':
                         printf("chaosctl %s\n", CHAOSD_VERSION);
                         return EXIT_OK;
-                case CLI_OPT_HOST... CLI_OPT_HOSTS:
+                case CLI_OPT_HOST ... CLI_OPT_HOSTS:
                         (void)cli_remote_option(&remote, opt, optarg);
                         break;
                 case ':':

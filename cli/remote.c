@@ -107,8 +107,7 @@ int cli_remote_error(const struct cli_remote *r, int rc, long oserr, long long c
                 return error_set(e, EACCES, "the certificate of %s does not verify against --cacert %s (%s)", r->host,
                                  r->cacert, curl_reason(rc));
         case CURLE_SSL_CERTPROBLEM:
-                return error_set(e, EINVAL, "--cert %s / --key %s: %s", r->cert, r->key,
-                                 curl_reason(rc));
+                return error_set(e, EINVAL, "--cert %s / --key %s: %s", r->cert, r->key, curl_reason(rc));
         }
         return error_set(e, EPROTO, "talking to chaosd at %s: %s", r->host, curl_reason(rc));
 }

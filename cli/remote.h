@@ -16,12 +16,13 @@ struct cli_remote {
 };
 
 enum { CLI_OPT_HOST = 0x200, CLI_OPT_CERT, CLI_OPT_KEY, CLI_OPT_CACERT, CLI_OPT_HOSTS };
-#define CLI_REMOTE_LONGOPTS                                         \
-        { "host", required_argument, NULL, CLI_OPT_HOST },          \
-        { "cert", required_argument, NULL, CLI_OPT_CERT },          \
-        { "key", required_argument, NULL, CLI_OPT_KEY },            \
-        { "cacert", required_argument, NULL, CLI_OPT_CACERT },      \
-        { "hosts", required_argument, NULL, CLI_OPT_HOSTS }
+#define CLI_REMOTE_LONGOPTS                                                                                   \
+        { "host", required_argument, NULL, CLI_OPT_HOST }, { "cert", required_argument, NULL, CLI_OPT_CERT }, \
+                { "key", required_argument, NULL, CLI_OPT_KEY },                                              \
+                { "cacert", required_argument, NULL, CLI_OPT_CACERT },                                        \
+        {                                                                                                     \
+                "hosts", required_argument, NULL, CLI_OPT_HOSTS                                               \
+        }
 
 /* A global option of main's getopt loop; 1 if it was one of ours. */
 int cli_remote_option(struct cli_remote *r, int opt, const char *arg);

@@ -68,8 +68,8 @@ int report_write(const char *file, const struct ci_result *r, struct error *e)
         add_time(j, "ended_at", r->ended_unix);
         exp = cJSON_AddObjectToObject(j, "experiment");
         if (r->exp) {
-                static const char *const keys[] = { "id", "name", "state", "reason", "created_at", "deadline",
-                                                    "ended_at", "duration_ms", "schedule" };
+                static const char *const keys[] = { "id",       "name",     "state",       "reason",  "created_at",
+                                                    "deadline", "ended_at", "duration_ms", "schedule" };
 
                 for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
                         const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->exp, keys[i]);
@@ -83,7 +83,9 @@ int report_write(const char *file, const struct ci_result *r, struct error *e)
         cJSON_AddBoolToObject(verdict, "aborted", r->aborted);
         cJSON_AddStringToObject(verdict, "error", r->error);
         cJSON_AddNumberToObject(verdict, "exit_code",
-                                r->injection_failed || r->aborted ? 1 : r->cmd_ran ? r->cmd_status : 0);
+                                r->injection_failed || r->aborted ? 1
+                                : r->cmd_ran                      ? r->cmd_status
+                                                                  : 0);
         if (r->cmd) {
                 cJSON *c = cJSON_AddObjectToObject(j, "command"), *argv = cJSON_AddArrayToObject(c, "argv");
 
@@ -117,7 +119,8 @@ int report_write(const char *file, const struct ci_result *r, struct error *e)
                         cJSON_AddItemToObject(o, "step", cJSON_Duplicate(step, 1));
                 cJSON_AddStringToObject(o, "state", fmt_str(fa, "state"));
                 cJSON_AddItemToObject(o, "parameters",
-                                      n_spec ? cJSON_Duplicate(cJSON_GetArrayItem(sf, idx % n_spec), 1) : cJSON_CreateNull());
+                                      n_spec ? cJSON_Duplicate(cJSON_GetArrayItem(sf, idx % n_spec), 1)
+                                             : cJSON_CreateNull());
                 /* What the kernel showed while the fault was active. */
                 cJSON_AddItemToObject(o, "readback",
                                       rb ? cJSON_Duplicate(rb, 1)

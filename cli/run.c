@@ -196,8 +196,12 @@ int verb_run(struct cli *c, int argc, char **argv, struct error *e)
                         return error_set(e, EINVAL, "run: --junit and -- CMD need --wait");
                 if (n_cmd && argc - n_cmd - 1 != optind)
                         return cli_usage_error("run", e);
-                return ci_run(c, &(struct ci_opts){ .spec_file = argv[optind], .junit = junit, .report = report,
-                                                   .cmd = n_cmd ? &argv[optind + 1] : NULL }, e);
+                return ci_run(c,
+                              &(struct ci_opts){ .spec_file = argv[optind],
+                                                 .junit = junit,
+                                                 .report = report,
+                                                 .cmd = n_cmd ? &argv[optind + 1] : NULL },
+                              e);
         }
 
         name = spec_file_name(argv[optind]);
@@ -208,8 +212,10 @@ int verb_run(struct cli *c, int argc, char **argv, struct error *e)
         /* exec probes are ours to run (the daemon never runs commands):
          * with --wait, CI mode runs them around the experiment. */
         if (wait && ci_spec_has_exec_probes(spec, len))
-                return ci_run(c, &(struct ci_opts){ .spec_file = argv[optind], .spec_buf = spec, .spec_len = len,
-                                                   .report = report }, e);
+                return ci_run(c,
+                              &(struct ci_opts){
+                                      .spec_file = argv[optind], .spec_buf = spec, .spec_len = len, .report = report },
+                              e);
 
         r = cli_call(c, "POST", "/v1/experiments", spec, len, &resp, &exp, e);
         if (r < 0) {
@@ -225,8 +231,7 @@ int verb_run(struct cli *c, int argc, char **argv, struct error *e)
                                 printf("%s\n", text);
                 }
                 if (failed)
-                        return error_wrap(e, "%s: experiment %s could not be injected", name,
-                                          fmt_str(failed, "id"));
+                        return error_wrap(e, "%s: experiment %s could not be injected", name, fmt_str(failed, "id"));
                 if (r == -EINVAL) /* the daemon's own checks (its duration cap, ...) */
                         return error_wrap(e, "%s: rejected by chaosd", name);
                 if (r != -HTTP_EUNREACHABLE)
@@ -246,8 +251,9 @@ int verb_run(struct cli *c, int argc, char **argv, struct error *e)
                         if (text)
                                 printf("%s\n", text);
                 } else {
-                        printf("%s\nschedule \"%s\" (%s, %s): next run %s\n", fmt_str(exp, "id"), fmt_str(exp, "name"),
-                               fmt_str(exp, "cron"), fmt_str(exp, "timezone"), fmt_str(exp, "next_run"));
+                        printf("%s\nschedule \"%s\" (%s, %s): next run %s\n", fmt_str(exp, "id"),
+                               fmt_str(exp, "name"), fmt_str(exp, "cron"), fmt_str(exp, "timezone"),
+                               fmt_str(exp, "next_run"));
                 }
                 return EXIT_OK;
         }

@@ -62,8 +62,7 @@ int spec_file_read(const char *file, char **ret_buf, size_t *ret_len, struct err
         if (r < 0)
                 return r;
         if (len > SPEC_MAX_BYTES)
-                return error_set(e, EINVAL, "%s: $: spec is larger than the limit of %d bytes", name,
-                                 SPEC_MAX_BYTES);
+                return error_set(e, EINVAL, "%s: $: spec is larger than the limit of %d bytes", name, SPEC_MAX_BYTES);
         buf[len] = '\0';
         *ret_buf = TAKE_PTR(buf);
         *ret_len = len;

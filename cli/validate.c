@@ -11,8 +11,9 @@
 
 int verb_validate(struct cli *c, int argc, char **argv, struct error *e)
 {
-        static const struct option longopts[] = { CLI_COMMON_LONGOPTS, { "exec", no_argument, NULL, 'x' },
-                                                   { NULL, 0, NULL, 0 } };
+        static const struct option longopts[] = { CLI_COMMON_LONGOPTS,
+                                                  { "exec", no_argument, NULL, 'x' },
+                                                  { NULL, 0, NULL, 0 } };
         unsigned flags = 0;
         int opt, r;
 

@@ -25,12 +25,12 @@
 #define CPULIST_MAX 1024 /* CPUs a "cpus" list may name */
 
 struct cpu_params {
-        double quota;        /* CPUs; 0 = leave alone */
-        uint64_t period_us;  /* 0 = keep the current period */
-        int64_t weight;      /* 1..10000 (v2 scale); 0 = leave alone */
-        char cpus[256];      /* cpuset list; "" = leave alone */
-        double load;         /* percent of the allowance; 0 = no stressors */
-        int64_t workers;     /* 0 = as many as the load needs */
+        double quota;       /* CPUs; 0 = leave alone */
+        uint64_t period_us; /* 0 = keep the current period */
+        int64_t weight;     /* 1..10000 (v2 scale); 0 = leave alone */
+        char cpus[256];     /* cpuset list; "" = leave alone */
+        double load;        /* percent of the allowance; 0 = no stressors */
+        int64_t workers;    /* 0 = as many as the load needs */
 };
 
 static const char *const cpu_keys[] = { "type", "quota", "period", "weight", "cpus", "load", "workers", NULL };
@@ -115,8 +115,8 @@ static int cpu_parse(struct fault *f, const cJSON *json, struct error *e)
         }
         if (q && p->period_us && p->quota * (double)p->period_us < 1000) {
                 jv_path(path, f->path, "quota");
-                return error_path(e, path, "%g CPUs of a %lluus period is below the kernel's 1ms minimum",
-                                  p->quota, (unsigned long long)p->period_us);
+                return error_path(e, path, "%g CPUs of a %lluus period is below the kernel's 1ms minimum", p->quota,
+                                  (unsigned long long)p->period_us);
         }
         r = jv_int(json, f->path, "weight", 0, 1, 10000, &p->weight, e);
         if (r < 0)
@@ -150,7 +150,8 @@ static int cpu_parse(struct fault *f, const cJSON *json, struct error *e)
                 return error_path(e, path, "only applies together with \"load\"");
         }
         if (!any)
-                return error_path(e, f->path, "cpu fault needs at least one of \"quota\", \"weight\", \"cpus\" or \"load\"");
+                return error_path(e, f->path,
+                                  "cpu fault needs at least one of \"quota\", \"weight\", \"cpus\" or \"load\"");
         f->priv = TAKE_PTR(p);
         return 0;
 }
@@ -205,8 +206,8 @@ static int cpu_allowance(const struct target *t, const struct cpu_dirs *d, doubl
         int r, n;
 
         *from = "host";
-        if (cg_read(d->cpuset, t->cgv == CG_V1 ? "cpuset.effective_cpus" : "cpuset.cpus.effective", buf,
-                    sizeof(buf), &ign) >= 0 &&
+        if (cg_read(d->cpuset, t->cgv == CG_V1 ? "cpuset.effective_cpus" : "cpuset.cpus.effective", buf, sizeof(buf),
+                    &ign) >= 0 &&
             (n = cpulist_parse(buf, bits)) > 0 && n < cpus) {
                 cpus = n;
                 *from = "cpuset";
@@ -225,7 +226,8 @@ static int cpu_allowance(const struct target *t, const struct cpu_dirs *d, doubl
 /* An empty v2 cpuset.cpus means "my parent's CPUs". Once set, the kernel
  * refuses (ENOSPC) to empty it again while the cgroup has processes, so
  * the prior could never be restored: refuse before touching anything. */
-static int v2_cpuset_restorable(const struct fault *f, const struct target *t, const struct cpu_dirs *d, struct error *e)
+static int v2_cpuset_restorable(const struct fault *f, const struct target *t, const struct cpu_dirs *d,
+                                struct error *e)
 {
         char cpus[4096], events[512];
         struct error ign;

@@ -72,14 +72,14 @@ struct fault_ops {
 
 struct fault {
         const struct fault_ops *ops;
-        int index;         /* position in the spec's faults array */
-        char path[64];     /* "$.faults[N]" */
-        cJSON *json;       /* the fault's spec object (borrowed) */
-        void *priv;        /* parsed parameters, owned by the module */
-        cJSON *saved;      /* prior state, persisted by the core (owned) */
-        cJSON *readback;   /* verify's read-back (owned) */
-        uint64_t tick_us;  /* >0: ops->tick runs at this interval */
-        int done;          /* a ONESHOT/tick fault that has finished its work */
+        int index;          /* position in the spec's faults array */
+        char path[64];      /* "$.faults[N]" */
+        cJSON *json;        /* the fault's spec object (borrowed) */
+        void *priv;         /* parsed parameters, owned by the module */
+        cJSON *saved;       /* prior state, persisted by the core (owned) */
+        cJSON *readback;    /* verify's read-back (owned) */
+        uint64_t tick_us;   /* >0: ops->tick runs at this interval */
+        int done;           /* a ONESHOT/tick fault that has finished its work */
         uint64_t settle_us; /* FAULT_PENDING: call ops->settle this much later */
         /* Set by the core: persists f->saved. NULL in unit tests. */
         int (*checkpoint)(struct fault *f, struct error *e);

@@ -32,7 +32,7 @@ static const char *const io_v1_files[IO_N] = {
 };
 
 struct io_params {
-        char device[256];  /* "MAJ:MIN" or a /dev path, resolved at apply */
+        char device[256];   /* "MAJ:MIN" or a /dev path, resolved at apply */
         uint64_t lim[IO_N]; /* 0 = leave alone */
 };
 
@@ -84,7 +84,8 @@ static int io_parse(struct fault *f, const cJSON *json, struct error *e)
                 any |= r;
         }
         if (!any)
-                return error_path(e, f->path, "io fault needs at least one of \"rbps\", \"wbps\", \"riops\" or \"wiops\"");
+                return error_path(e, f->path,
+                                  "io fault needs at least one of \"rbps\", \"wbps\", \"riops\" or \"wiops\"");
         f->priv = TAKE_PTR(p);
         return 0;
 }
@@ -126,7 +127,8 @@ static int io_apply(struct fault *f, struct target *t, struct error *e)
                         if (p->lim[i])
                                 n += (size_t)snprintf(val + n, sizeof(val) - n, "%s%s=%llu", n ? " " : "",
                                                       io_v2_names[i], (unsigned long long)p->lim[i]);
-                r = cgsave_write_keyed(fault_cgsave(f), dir, "io.max", key, "rbps=max wbps=max riops=max wiops=max", val, e);
+                r = cgsave_write_keyed(fault_cgsave(f), dir, "io.max", key, "rbps=max wbps=max riops=max wiops=max",
+                                       val, e);
                 return r < 0 ? error_wrap(e, "set io.max for %s", key) : 0;
         }
         for (int i = 0; i < IO_N; i++) {

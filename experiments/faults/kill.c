@@ -81,8 +81,10 @@ static void kill_free(void *priv)
 static int check_not_stop(int sig, const char *p, struct error *e)
 {
         if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
-                return error_path(e, p, "SIG%s would leave the processes stopped after the experiment; use the "
-                                  "\"pause\" fault, which is reverted", proc_signal_name(sig));
+                return error_path(e, p,
+                                  "SIG%s would leave the processes stopped after the experiment; use the "
+                                  "\"pause\" fault, which is reverted",
+                                  proc_signal_name(sig));
         return 0;
 }
 
@@ -107,8 +109,10 @@ static int parse_signal(const cJSON *json, const char *path, int *ret, struct er
         if (!cJSON_IsString(v))
                 return error_path(e, p, "must be a signal name such as \"SIGTERM\" or a number");
         if (proc_signal_parse(v->valuestring, ret) < 0)
-                return error_path(e, p, "\"%.32s\" is not a signal (use a name such as \"SIGKILL\", \"TERM\" or "
-                                  "a number 1..%d)", v->valuestring, SIGRTMAX);
+                return error_path(e, p,
+                                  "\"%.32s\" is not a signal (use a name such as \"SIGKILL\", \"TERM\" or "
+                                  "a number 1..%d)",
+                                  v->valuestring, SIGRTMAX);
         return check_not_stop(*ret, p, e);
 }
 
@@ -282,7 +286,8 @@ static int candidates(const struct kill_params *kp, const struct target *t, pid_
 
         if (!kp->process[0] && !kp->regex[0]) {
                 if (t->pid <= 0)
-                        return error_set(e, EINVAL, "kill: a cgroup target has no main process: set \"process\" "
+                        return error_set(e, EINVAL,
+                                         "kill: a cgroup target has no main process: set \"process\" "
                                          "or \"regex\" to choose among its processes");
                 *ret = malloc(sizeof(pid_t));
                 if (!*ret)
@@ -298,12 +303,16 @@ static int candidates(const struct kill_params *kp, const struct target *t, pid_
         }
         r = target_cgroup_dir(t, "freezer", dir, sizeof(dir), e);
         if (r < 0)
-                return (r == -ENOENT || r == -ENODEV) ? error_set(e, ESRCH, "kill: target cgroup %s is gone", t->cgroup) : r;
+                return (r == -ENOENT || r == -ENODEV)
+                               ? error_set(e, ESRCH, "kill: target cgroup %s is gone", t->cgroup)
+                               : r;
         if (cg_inode(dir, &ino, e) < 0 || (t->cgroup_ino && ino != t->cgroup_ino))
                 return error_set(e, ESRCH, "kill: target cgroup %s is gone or was replaced", t->cgroup);
         r = cg_procs(dir, ret, ret_n, e);
         if (r < 0)
-                return (r == -ENOENT || r == -ENODEV) ? error_set(e, ESRCH, "kill: target cgroup %s is gone", t->cgroup) : r;
+                return (r == -ENOENT || r == -ENODEV)
+                               ? error_set(e, ESRCH, "kill: target cgroup %s is gone", t->cgroup)
+                               : r;
         return 0;
 }
 
@@ -447,9 +456,8 @@ static int kill_round(struct fault *f, struct target *t, int first, struct error
                         }
                         continue;
                 }
-                if (!matches(kp, x->pid, x->comm, sizeof(x->comm)) ||
-                    proc_state(x->pid, &state, &ign) < 0 || state == 'Z' ||
-                    proc_start_time(x->pid, &again, &ign) < 0 || again != x->start) {
+                if (!matches(kp, x->pid, x->comm, sizeof(x->comm)) || proc_state(x->pid, &state, &ign) < 0 ||
+                    state == 'Z' || proc_start_time(x->pid, &again, &ign) < 0 || again != x->start) {
                         close(x->fd);
                         continue;
                 }

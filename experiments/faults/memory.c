@@ -25,11 +25,11 @@
 #define MEM_MIN_LIMIT (1ULL << 20)
 
 struct memory_params {
-        uint64_t limit;       /* 0 = leave alone */
-        uint64_t high;        /* 0 = leave alone */
+        uint64_t limit; /* 0 = leave alone */
+        uint64_t high;  /* 0 = leave alone */
         int allow_oom;
-        uint64_t consume;     /* bytes; 0 = no stressor or see consume_pct */
-        double consume_pct;   /* percent of the limit; 0 = bytes given */
+        uint64_t consume;   /* bytes; 0 = no stressor or see consume_pct */
+        double consume_pct; /* percent of the limit; 0 = bytes given */
         uint64_t ramp_us;
 };
 
@@ -93,7 +93,8 @@ static int memory_parse(struct fault *f, const cJSON *json, struct error *e)
                 return error_path(e, path, "only applies together with \"consume\"");
         }
         if (!any)
-                return error_path(e, f->path, "memory fault needs at least one of \"limit\", \"high\" or \"consume\"");
+                return error_path(e, f->path,
+                                  "memory fault needs at least one of \"limit\", \"high\" or \"consume\"");
         f->priv = TAKE_PTR(p);
         return 0;
 }
@@ -147,9 +148,10 @@ static int memory_apply(struct fault *f, struct target *t, struct error *e)
                 struct error ign;
 
                 if (p->limit < usage && !p->allow_oom)
-                        return error_set(e, EBUSY,
-                                         "%s.limit: %s is below the %s the target uses now; set \"allow_oom\": true to allow it",
-                                         f->path, fmt_size(p->limit, a, sizeof(a)), fmt_size(usage, b, sizeof(b)));
+                        return error_set(
+                                e, EBUSY,
+                                "%s.limit: %s is below the %s the target uses now; set \"allow_oom\": true to allow it",
+                                f->path, fmt_size(p->limit, a, sizeof(a)), fmt_size(usage, b, sizeof(b)));
                 snprintf(val, sizeof(val), "%llu", (unsigned long long)p->limit);
                 /* v1 refuses a memory limit above memory+swap: raise that
                  * first (revert lowers it again after the limit). */
@@ -188,10 +190,11 @@ static int memory_apply(struct fault *f, struct target *t, struct error *e)
                 bytes = p->consume ? p->consume : (uint64_t)((double)base * p->consume_pct / 100.0);
                 bytes = (bytes + ps - 1) / ps * ps;
                 if (limit != CGSAVE_UNLIMITED && usage + bytes > limit && !p->allow_oom)
-                        return error_set(e, EBUSY,
-                                         "%s.consume: %s more would exceed the limit %s (in use: %s); set \"allow_oom\": true to allow it",
-                                         f->path, fmt_size(bytes, a, sizeof(a)), fmt_size(limit, b, sizeof(b)),
-                                         fmt_size(usage, val, sizeof(val)));
+                        return error_set(
+                                e, EBUSY,
+                                "%s.consume: %s more would exceed the limit %s (in use: %s); set \"allow_oom\": true to allow it",
+                                f->path, fmt_size(bytes, a, sizeof(a)), fmt_size(limit, b, sizeof(b)),
+                                fmt_size(usage, val, sizeof(val)));
                 sp.bytes = bytes;
                 info = cJSON_AddObjectToObject(fault_saved(f), "consume");
                 if (!info || !cJSON_AddNumberToObject(info, "bytes", (double)bytes) ||

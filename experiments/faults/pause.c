@@ -104,8 +104,10 @@ static int pause_apply(struct fault *f, struct target *t, struct error *e)
                 return freezer_gone(r) ? error_set(e, ESRCH, "pause: cgroup %s is gone", t->cgroup)
                                        : error_wrap(e, "pause");
         if (prior != FREEZER_THAWED)
-                return error_set(e, EBUSY, "pause: cgroup %s is already %s (paused by someone else?); "
-                                 "refusing to take it over", t->cgroup, freezer_state_name(prior));
+                return error_set(e, EBUSY,
+                                 "pause: cgroup %s is already %s (paused by someone else?); "
+                                 "refusing to take it over",
+                                 t->cgroup, freezer_state_name(prior));
 
         saved = fault_saved(f);
         cJSON_AddStringToObject(saved, "dir", dir);

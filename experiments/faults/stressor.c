@@ -232,9 +232,9 @@ static __attribute__((noreturn)) void child_main(pid_t parent, int go_fd, int st
         if (st_fd < 3)
                 st_fd = fcntl(st_fd, F_DUPFD_CLOEXEC, 3);
         {
-                int keep[3] = { go_fd, st_fd, p->watch_fd >= 0 && p->watch_fd < 3
-                                                      ? fcntl(p->watch_fd, F_DUPFD_CLOEXEC, 3)
-                                                      : p->watch_fd };
+                int keep[3] = { go_fd, st_fd,
+                                p->watch_fd >= 0 && p->watch_fd < 3 ? fcntl(p->watch_fd, F_DUPFD_CLOEXEC, 3)
+                                                                    : p->watch_fd };
 
                 watch_fd = keep[2];
                 close_all_but(keep, keep[2] >= 0 ? 3 : 2);

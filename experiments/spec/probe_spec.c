@@ -224,8 +224,9 @@ static int parse_phases(const cJSON *o, const char *path, unsigned *ret, struct 
 
 static int parse_one(const cJSON *o, const char *path, struct probe_spec *p, struct error *e)
 {
-        static const char *const keys[] = { "name",  "http",     "tcp", "exec", "interval", "failure_threshold",
-                                            "phase", "abort_on_failure", NULL };
+        static const char *const keys[] = {
+                "name", "http", "tcp", "exec", "interval", "failure_threshold", "phase", "abort_on_failure", NULL
+        };
         static const char *const kinds[] = { "http", "tcp", "exec" };
         const cJSON *kind = NULL;
         char sub[JV_PATH_MAX];
@@ -261,7 +262,7 @@ static int parse_one(const cJSON *o, const char *path, struct probe_spec *p, str
                 return error_path(e, sub, "must be an object");
         p->timeout_us = 1000000;
         p->expect_status = 200;
-        r = p->kind == PROBE_HTTP ? parse_http(kind, sub, p, e)
+        r = p->kind == PROBE_HTTP  ? parse_http(kind, sub, p, e)
             : p->kind == PROBE_TCP ? parse_tcp(kind, sub, p, e)
                                    : parse_exec(kind, sub, p, e);
         if (r < 0)

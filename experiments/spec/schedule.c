@@ -13,8 +13,8 @@
 
 #include "jsonv.h"
 
-static const char *const month_names[] = { "jan", "feb", "mar", "apr", "may", "jun",
-                                           "jul", "aug", "sep", "oct", "nov", "dec", NULL };
+static const char *const month_names[] = { "jan", "feb", "mar", "apr", "may", "jun", "jul",
+                                           "aug", "sep", "oct", "nov", "dec", NULL };
 static const char *const dow_names[] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL };
 
 struct field_def {
@@ -25,10 +25,8 @@ struct field_def {
 };
 
 static const struct field_def fields[5] = {
-        { "minute", 0, 59, NULL, 0 },
-        { "hour", 0, 23, NULL, 0 },
-        { "day of month", 1, 31, NULL, 0 },
-        { "month", 1, 12, month_names, 1 },
+        { "minute", 0, 59, NULL, 0 },          { "hour", 0, 23, NULL, 0 },
+        { "day of month", 1, 31, NULL, 0 },    { "month", 1, 12, month_names, 1 },
         { "day of week", 0, 7, dow_names, 0 },
 };
 
@@ -130,9 +128,9 @@ int cron_parse(const char *expr, const char *path, struct cron *ret, struct erro
                 tok[n++] = t;
         }
         if (n != 5)
-                return error_path(e, path,
-                                  "\"%s\" is not a 5-field cron expression (minute hour day-of-month month day-of-week)",
-                                  expr);
+                return error_path(
+                        e, path,
+                        "\"%s\" is not a 5-field cron expression (minute hour day-of-month month day-of-week)", expr);
         for (int i = 0; i < 5; i++) {
                 r = parse_field(tok[i], &fields[i], &bits[i], &any[i], path, e);
                 if (r < 0)

@@ -10,11 +10,11 @@
 #include "error.h"
 
 struct cron {
-        uint64_t minute;  /* bit n: minute n (0..59) */
-        uint32_t hour;    /* 0..23 */
-        uint32_t dom;     /* 1..31 */
-        uint16_t month;   /* 1..12 */
-        uint8_t dow;      /* 0..6, Sunday = 0 (7 is read as 0) */
+        uint64_t minute; /* bit n: minute n (0..59) */
+        uint32_t hour;   /* 0..23 */
+        uint32_t dom;    /* 1..31 */
+        uint16_t month;  /* 1..12 */
+        uint8_t dow;     /* 0..6, Sunday = 0 (7 is read as 0) */
         int dom_any, dow_any;
 };
 

@@ -9,8 +9,8 @@
 #include "fault.h"
 #include "jsonv.h"
 
-static const char *const top_keys[] = { "name",   "description", "target",   "duration", "faults",
-                                        "probes", "schedule",    "steps", NULL };
+static const char *const top_keys[] = { "name",   "description", "target", "duration", "faults",
+                                        "probes", "schedule",    "steps",  NULL };
 
 /* Validate every fault through its module's (pure) parse; each is active
  * for the whole duration. */
@@ -49,8 +49,8 @@ static int parse_steps(struct spec *s, const cJSON *steps, int has_duration, uin
 
         if (s->faults)
                 return error_path(e, "$.faults", "cannot be combined with \"steps\" (put the faults in a step)");
-        r = steps_parse(steps, "$.steps", max_duration_us, SPEC_MAX_FAULTS, &s->steps, &s->n_steps,
-                        &s->fault_list, &s->n_faults, &total, e);
+        r = steps_parse(steps, "$.steps", max_duration_us, SPEC_MAX_FAULTS, &s->steps, &s->n_steps, &s->fault_list,
+                        &s->n_faults, &total, e);
         if (r < 0)
                 return r;
         if (!has_duration)
@@ -61,8 +61,7 @@ static int parse_steps(struct spec *s, const cJSON *steps, int has_duration, uin
         return 0;
 }
 
-int spec_parse(const char *buf, size_t len, unsigned flags, uint64_t max_duration_us, struct spec *s,
-               struct error *e)
+int spec_parse(const char *buf, size_t len, unsigned flags, uint64_t max_duration_us, struct spec *s, struct error *e)
 {
         const char *end = NULL;
         const cJSON *target, *steps, *sched;

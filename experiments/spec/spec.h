@@ -22,18 +22,18 @@ enum spec_flags {
 };
 
 struct spec {
-        cJSON *root;           /* owned */
-        const char *name;      /* points into root */
+        cJSON *root;      /* owned */
+        const char *name; /* points into root */
         const char *description;
         uint64_t duration_us;
         int has_target;
         struct target_spec target;
-        const cJSON *faults;   /* the array, borrowed from root (NULL with steps) */
-        int n_faults;          /* all faults, those of every step included */
+        const cJSON *faults;           /* the array, borrowed from root (NULL with steps) */
+        int n_faults;                  /* all faults, those of every step included */
         struct spec_fault *fault_list; /* n_faults, each with its window (owned) */
         struct step_spec *steps;       /* owned; NULL without "steps" */
         int n_steps;
-        struct probe_spec *probes;     /* owned */
+        struct probe_spec *probes; /* owned */
         int n_probes;
         int has_schedule;
         struct schedule schedule;

@@ -155,8 +155,7 @@ static const uint8_t *page_at(const struct bolt_db *db, const struct bolt_bucket
         return p;
 }
 
-typedef int (*leaf_fn)(const uint8_t *k, uint32_t klen, const uint8_t *v, uint32_t vlen, uint32_t flags,
-                       void *ud);
+typedef int (*leaf_fn)(const uint8_t *k, uint32_t klen, const uint8_t *v, uint32_t vlen, uint32_t flags, void *ud);
 
 /* Walk every leaf element under page P. A callback returning 1 stops. */
 static int walk(const struct bolt_db *db, const struct bolt_bucket *b, const uint8_t *p, size_t len, int depth,
@@ -288,8 +287,7 @@ struct each_bucket {
         void *ud;
 };
 
-static int each_bucket_fn(const uint8_t *k, uint32_t klen, const uint8_t *v, uint32_t vlen, uint32_t flags,
-                          void *ud)
+static int each_bucket_fn(const uint8_t *k, uint32_t klen, const uint8_t *v, uint32_t vlen, uint32_t flags, void *ud)
 {
         struct each_bucket *x = ud;
         struct bolt_bucket child = { 0 };
@@ -306,8 +304,7 @@ static int each_bucket_fn(const uint8_t *k, uint32_t klen, const uint8_t *v, uin
 }
 
 int bolt_foreach_bucket(const struct bolt_db *db, const struct bolt_bucket *b,
-                        void (*fn)(const char *name, size_t len, const struct bolt_bucket *child, void *ud),
-                        void *ud)
+                        void (*fn)(const char *name, size_t len, const struct bolt_bucket *child, void *ud), void *ud)
 {
         struct each_bucket x = { fn, ud };
 

@@ -29,12 +29,16 @@ int guard_cgroup(enum cg_version v, const char *controller, const char *dir, con
          * squeezing it, or anything above it, would disarm the revert. */
         r = cg_id_holds_pid(&id, v, controller, getpid(), rel, sizeof(rel), &ign);
         if (r > 0)
-                return error_set(e, EPERM, "refusing cgroup %s: it is chaosd's own %s cgroup or contains chaosd "
-                                 "(chaosd is in %s)", spelled, h, rel);
+                return error_set(e, EPERM,
+                                 "refusing cgroup %s: it is chaosd's own %s cgroup or contains chaosd "
+                                 "(chaosd is in %s)",
+                                 spelled, h, rel);
         r = cg_id_holds_pid(&id, v, controller, 1, rel, sizeof(rel), &ign);
         if (r > 0)
-                return error_set(e, EPERM, "refusing cgroup %s: it is PID 1's (the host init's) %s cgroup or contains "
-                                 "PID 1 (PID 1 is in %s)", spelled, h, rel);
+                return error_set(e, EPERM,
+                                 "refusing cgroup %s: it is PID 1's (the host init's) %s cgroup or contains "
+                                 "PID 1 (PID 1 is in %s)",
+                                 spelled, h, rel);
         return 0;
 }
 

@@ -35,8 +35,8 @@ struct container_list {
 int runtime_docker_inspect(const char *name_or_id, struct container_info *ret, struct error *e);
 int runtime_docker_list(struct container_list *l, struct error *e);
 /* The same Engine API spoken by another daemon (Podman's compat API). */
-int runtime_engine_inspect(const char *socket, const char *what, const char *name_or_id,
-                           struct container_info *ret, struct error *e);
+int runtime_engine_inspect(const char *socket, const char *what, const char *name_or_id, struct container_info *ret,
+                           struct error *e);
 int runtime_engine_list(const char *socket, const char *what, struct container_list *l, struct error *e);
 
 /* Podman's REST API socket ($CONTAINER_HOST=unix://..., else

@@ -24,14 +24,14 @@ static int name_ok(const char *s)
         if (!*s || strlen(s) > 200)
                 return 0;
         for (const char *p = s; *p; p++)
-                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-                      *p == '_' || *p == '.' || *p == '-'))
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+                      *p == '.' || *p == '-'))
                         return 0;
         return 1;
 }
 
-int runtime_engine_inspect(const char *socket, const char *what, const char *name_or_id,
-                           struct container_info *ret, struct error *e)
+int runtime_engine_inspect(const char *socket, const char *what, const char *name_or_id, struct container_info *ret,
+                           struct error *e)
 {
         struct httpc_reply rep = { 0 };
         char path[512];
@@ -108,8 +108,7 @@ int runtime_engine_list(const char *socket, const char *what, struct container_l
                 r = error_set(e, EIO, "%s API: unexpected container list", what);
                 goto out;
         }
-        cJSON_ArrayForEach(c, j)
-        {
+        cJSON_ArrayForEach(c, j) {
                 const cJSON *id = cJSON_GetObjectItemCaseSensitive(c, "Id");
                 const cJSON *labels = cJSON_GetObjectItemCaseSensitive(c, "Labels");
                 struct container_entry *ce;

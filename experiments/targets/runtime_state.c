@@ -56,8 +56,7 @@ void state_merge_labels(cJSON *to, const cJSON *from)
 {
         const cJSON *v;
 
-        cJSON_ArrayForEach(v, from)
-        {
+        cJSON_ArrayForEach(v, from) {
                 if (!cJSON_IsString(v) || !v->string)
                         continue;
                 cJSON_DeleteItemFromObjectCaseSensitive(to, v->string);
@@ -65,8 +64,8 @@ void state_merge_labels(cJSON *to, const cJSON *from)
         }
 }
 
-int state_pick(const struct container_list *l, const char *what, const char *name_or_id,
-               struct container_info *ret, struct error *e)
+int state_pick(const struct container_list *l, const char *what, const char *name_or_id, struct container_info *ret,
+               struct error *e)
 {
         const struct container_entry *hit = NULL;
         size_t len = strlen(name_or_id);

@@ -17,8 +17,8 @@ cJSON *state_read_annotations(const char *config_json);
 /* Copy every string member of FROM into the labels object TO. */
 void state_merge_labels(cJSON *to, const cJSON *from);
 /* Exact ID, then exact name, then a unique ID prefix. */
-int state_pick(const struct container_list *l, const char *what, const char *name_or_id,
-               struct container_info *ret, struct error *e);
+int state_pick(const struct container_list *l, const char *what, const char *name_or_id, struct container_info *ret,
+               struct error *e);
 /* containerd's labels for NS/ID from its metadata database (boltdb.c). */
 int runtime_containerd_labels(const char *ns, const char *id, cJSON *labels);
 

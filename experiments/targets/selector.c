@@ -19,8 +19,7 @@ static int matches(const struct selector_spec *sel, const struct container_entry
          * Kubernetes, containerd's own namespace. */
         if (sel->namespace_[0] && strcmp(sel->namespace_, ce->pod_namespace[0] ? ce->pod_namespace : ce->ns) != 0)
                 return 0;
-        cJSON_ArrayForEach(want, sel->labels)
-        {
+        cJSON_ArrayForEach(want, sel->labels) {
                 const cJSON *have = cJSON_GetObjectItemCaseSensitive(ce->labels, want->string);
 
                 if (!cJSON_IsString(have) || strcmp(have->valuestring, want->valuestring) != 0)

@@ -169,8 +169,7 @@ int target_alive(const struct target *t)
         return cg_inode(dir, &ino, &e) == 0 && ino == t->cgroup_ino;
 }
 
-int target_cgroup_dir(const struct target *t, const char *controller, char *out, unsigned long len,
-                      struct error *e)
+int target_cgroup_dir(const struct target *t, const char *controller, char *out, unsigned long len, struct error *e)
 {
         char rel[1024];
         int r;

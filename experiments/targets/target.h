@@ -69,8 +69,7 @@ int target_rebind(struct target *t, struct error *e);
 int target_alive(const struct target *t);
 /* Directory of the target's cgroup for CONTROLLER ("freezer", "cpu", ...;
  * ignored on v2). */
-int target_cgroup_dir(const struct target *t, const char *controller, char *out, unsigned long len,
-                      struct error *e);
+int target_cgroup_dir(const struct target *t, const char *controller, char *out, unsigned long len, struct error *e);
 cJSON *target_to_json(const struct target *t);
 int target_from_json(const cJSON *j, struct target *t, struct error *e);
 void target_init(struct target *t);

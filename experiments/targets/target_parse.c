@@ -18,12 +18,14 @@ static int check_runtime(const char *path, const char *rt, struct error *e)
                 if (strcmp(*x, rt) == 0)
                         return 0;
         jv_path(p, path, "runtime");
-        return error_path(e, p, "unsupported runtime \"%.32s\" (supported: docker, podman, containerd, crio, auto)", rt);
+        return error_path(e, p, "unsupported runtime \"%.32s\" (supported: docker, podman, containerd, crio, auto)",
+                          rt);
 }
 
 static const char *const sel_keys[] = { "runtime", "labels", "namespace", "pod", "mode", "value", "seed", NULL };
-static const char *const mode_names[] = { [SEL_ONE] = "one", [SEL_ALL] = "all", [SEL_FIXED] = "fixed",
-                                          [SEL_PERCENT] = "percent" };
+static const char *const mode_names[] = {
+        [SEL_ONE] = "one", [SEL_ALL] = "all", [SEL_FIXED] = "fixed", [SEL_PERCENT] = "percent"
+};
 
 static int copy_str(const cJSON *obj, const char *path, const char *key, char *out, size_t len, struct error *e)
 {
@@ -68,8 +70,7 @@ static int selector_parse(const cJSON *json, const char *parent, struct target_s
                 jv_path(p, path, "labels");
                 if (!cJSON_IsObject(labels))
                         return error_path(e, p, "must be an object of strings");
-                cJSON_ArrayForEach(v, labels)
-                {
+                cJSON_ArrayForEach(v, labels) {
                         char lp[JV_PATH_MAX];
 
                         jv_path(lp, p, v->string);
@@ -97,7 +98,8 @@ static int selector_parse(const cJSON *json, const char *parent, struct target_s
                         }
                 jv_path(p, path, "mode");
                 if (!found)
-                        return error_path(e, p, "\"%.32s\" is not one of \"one\", \"all\", \"fixed\", \"percent\"", mode);
+                        return error_path(e, p, "\"%.32s\" is not one of \"one\", \"all\", \"fixed\", \"percent\"",
+                                          mode);
         }
         has_value = jv_int(json, path, "value", 0, 1, sel->mode == SEL_PERCENT ? 100 : 100000, &value, e);
         if (has_value < 0)
@@ -188,7 +190,8 @@ int target_spec_parse(const cJSON *json, const char *path, struct target_spec *r
 
                 jv_path(p, path, "cgroup");
                 if (cg[0] != '/' || strstr(cg, "/..") || strstr(cg, "//") || strlen(cg) >= sizeof(ret->cgroup))
-                        return error_path(e, p, "\"%.64s\" must be an absolute path under the cgroup root, without \"..\"",
+                        return error_path(e, p,
+                                          "\"%.64s\" must be an absolute path under the cgroup root, without \"..\"",
                                           cg);
                 if (strcmp(cg, "/") == 0)
                         return error_path(e, p, "the root cgroup cannot be a target");

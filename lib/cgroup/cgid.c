@@ -30,8 +30,8 @@ int cg_id_root(enum cg_version v, const char *controller, struct cg_id *ret, str
         return r < 0 ? r : cg_id_of(dir, ret, e);
 }
 
-int cg_id_holds_pid(const struct cg_id *anc, enum cg_version v, const char *controller, pid_t pid,
-                    char *ret_rel, size_t len, struct error *e)
+int cg_id_holds_pid(const struct cg_id *anc, enum cg_version v, const char *controller, pid_t pid, char *ret_rel,
+                    size_t len, struct error *e)
 {
         char rel[1024], dir[4096];
         int r;
@@ -62,8 +62,7 @@ int cg_id_holds_pid(const struct cg_id *anc, enum cg_version v, const char *cont
         }
 }
 
-int cg_canonical(enum cg_version v, const char *controller, const char *rel, char *out, size_t len,
-                 struct error *e)
+int cg_canonical(enum cg_version v, const char *controller, const char *rel, char *out, size_t len, struct error *e)
 {
         char dir[4096], rootdir[4096];
         _cleanup_free_ char *real = NULL, *rootreal = NULL;

@@ -49,8 +49,7 @@ static int rel_ok(const char *rel)
         return !(l >= 3 && strcmp(rel + l - 3, "/..") == 0);
 }
 
-int cg_dir(enum cg_version v, const char *controller, const char *rel, char *out, size_t len,
-           struct error *e)
+int cg_dir(enum cg_version v, const char *controller, const char *rel, char *out, size_t len, struct error *e)
 {
         int n;
 
@@ -81,8 +80,7 @@ static int has_controller(const char *list, const char *controller)
         return 0;
 }
 
-int cg_pid_path(pid_t pid, enum cg_version v, const char *controller, char *out, size_t len,
-                struct error *e)
+int cg_pid_path(pid_t pid, enum cg_version v, const char *controller, char *out, size_t len, struct error *e)
 {
         char path[64];
         _cleanup_free_ char *buf = NULL;
@@ -99,15 +97,13 @@ int cg_pid_path(pid_t pid, enum cg_version v, const char *controller, char *out,
                 if (!c2)
                         continue;
                 *c1 = *c2 = '\0';
-                if (v == CG_V2 ? strcmp(line, "0") == 0 && c1[1] == '\0'
-                               : has_controller(c1 + 1, controller)) {
+                if (v == CG_V2 ? strcmp(line, "0") == 0 && c1[1] == '\0' : has_controller(c1 + 1, controller)) {
                         if ((size_t)snprintf(out, len, "%s", c2 + 1) >= len)
                                 return error_set(e, ENAMETOOLONG, "cgroup path too long");
                         return 0;
                 }
         }
-        return error_set(e, ENOENT, "process %d is in no %s cgroup", (int)pid,
-                         v == CG_V2 ? "v2" : controller);
+        return error_set(e, ENOENT, "process %d is in no %s cgroup", (int)pid, v == CG_V2 ? "v2" : controller);
 }
 
 ssize_t cg_read(const char *dir, const char *file, char *buf, size_t len, struct error *e)

@@ -19,11 +19,9 @@ const char *cg_root(void);
 int cg_detect(enum cg_version *ret, struct error *e);
 /* Directory of REL for CONTROLLER (v1) or in the unified tree (v2; the
  * controller is ignored). */
-int cg_dir(enum cg_version v, const char *controller, const char *rel, char *out, size_t len,
-           struct error *e);
+int cg_dir(enum cg_version v, const char *controller, const char *rel, char *out, size_t len, struct error *e);
 /* PID's relative path for CONTROLLER (v1) or its "0::" path (v2). */
-int cg_pid_path(pid_t pid, enum cg_version v, const char *controller, char *out, size_t len,
-                struct error *e);
+int cg_pid_path(pid_t pid, enum cg_version v, const char *controller, char *out, size_t len, struct error *e);
 ssize_t cg_read(const char *dir, const char *file, char *buf, size_t len, struct error *e);
 int cg_write(const char *dir, const char *file, const char *value, struct error *e);
 /* PIDs listed in DIR/cgroup.procs; *ret malloc'ed. */

@@ -167,9 +167,10 @@ static int same_cgroup(cJSON *it, const char *path, struct error *e)
                 *e = ie;
                 return r;
         } else if (now != (uint64_t)ino->valuedouble) {
-                snprintf(why, sizeof(why), "gone: the cgroup %s was removed and made again (inode %llu, now %llu); "
-                         "its values were left alone", dir, (unsigned long long)ino->valuedouble,
-                         (unsigned long long)now);
+                snprintf(why, sizeof(why),
+                         "gone: the cgroup %s was removed and made again (inode %llu, now %llu); "
+                         "its values were left alone",
+                         dir, (unsigned long long)ino->valuedouble, (unsigned long long)now);
         } else {
                 return 1;
         }

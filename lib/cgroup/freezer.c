@@ -57,8 +57,7 @@ static int v1_read(const char *dir, enum freezer_state *ret, struct error *e)
         return 0;
 }
 
-int freezer_get(enum cg_version v, const char *dir, enum freezer_state *ret_state, int *ret_self,
-                struct error *e)
+int freezer_get(enum cg_version v, const char *dir, enum freezer_state *ret_state, int *ret_self, struct error *e)
 {
         char buf[256];
         ssize_t n;
@@ -142,13 +141,13 @@ static int v1_step(struct freezer_job *j, struct error *e)
         if (s == FREEZER_FROZEN)
                 return 0;
         if (s != FREEZER_FREEZING)
-                return error_set(e, EIO, "%s/freezer.state went to %s while freezing", j->dir,
-                                 freezer_state_name(s));
+                return error_set(e, EIO, "%s/freezer.state went to %s while freezing", j->dir, freezer_state_name(s));
         now = clock_mono_ms();
         if (now >= j->deadline_ms)
-                return error_set(e, ETIMEDOUT, "%s stayed in FREEZING for %llu ms (%u attempts; processes keep "
-                                 "arriving or are stuck in the kernel)", j->dir,
-                                 (unsigned long long)(now - j->start_ms), j->attempts);
+                return error_set(e, ETIMEDOUT,
+                                 "%s stayed in FREEZING for %llu ms (%u attempts; processes keep "
+                                 "arriving or are stuck in the kernel)",
+                                 j->dir, (unsigned long long)(now - j->start_ms), j->attempts);
         if (now - j->last_thaw_ms >= V1_THAW_EVERY_MS) {
                 struct error ign;
 
@@ -199,8 +198,7 @@ int freezer_progress(struct freezer_job *j, struct error *e)
         return r;
 }
 
-int freezer_start(struct freezer_job *j, enum cg_version v, const char *dir, unsigned timeout_ms,
-                  struct error *e)
+int freezer_start(struct freezer_job *j, enum cg_version v, const char *dir, unsigned timeout_ms, struct error *e)
 {
         struct error ign;
         int r;

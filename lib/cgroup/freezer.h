@@ -24,22 +24,20 @@ struct freezer_job {
         char dir[4096];
         uint64_t start_ms, deadline_ms, last_thaw_ms;
         unsigned attempts;
-        long backoff_us;  /* the next wait while it stays FREEZING */
-        long delay_us;    /* after FREEZER_PENDING: call freezer_progress this much later */
+        long backoff_us; /* the next wait while it stays FREEZING */
+        long delay_us;   /* after FREEZER_PENDING: call freezer_progress this much later */
 };
 
 /* The effective state (*ret_state: frozen by us or by an ancestor) and
  * whether this cgroup itself asked to be frozen (*ret_self; NULL allowed). */
-int freezer_get(enum cg_version v, const char *dir, enum freezer_state *ret_state, int *ret_self,
-                struct error *e);
+int freezer_get(enum cg_version v, const char *dir, enum freezer_state *ret_state, int *ret_self, struct error *e);
 /* Ask the kernel to freeze DIR and check once. Returns 0 when it is frozen
  * already (the common case, well under a millisecond), FREEZER_PENDING when
  * it is still freezing: call freezer_progress j->delay_us later. Only for a
  * cgroup found thawed: on failure here or in freezer_progress the cgroup is
  * thawed again (never left half frozen) and the first error is returned;
  * -ETIMEDOUT when it stayed FREEZING for TIMEOUT_MS. */
-int freezer_start(struct freezer_job *j, enum cg_version v, const char *dir, unsigned timeout_ms,
-                  struct error *e);
+int freezer_start(struct freezer_job *j, enum cg_version v, const char *dir, unsigned timeout_ms, struct error *e);
 /* One more look (v1: and one more FROZEN write, with a brief thaw once a
  * second); 0 frozen, FREEZER_PENDING, or negative as freezer_start. */
 int freezer_progress(struct freezer_job *j, struct error *e);

@@ -52,8 +52,8 @@ static int reply_end(struct reply_sink *s, int status, int r, struct error *e)
         return 0;
 }
 
-int httpc_request(const char *socket_path, const char *method, const char *path, const char *body,
-                  int timeout_ms, struct httpc_reply *ret, struct error *e)
+int httpc_request(const char *socket_path, const char *method, const char *path, const char *body, int timeout_ms,
+                  struct httpc_reply *ret, struct error *e)
 {
         struct httpc_conn c = HTTPC_CONN_INIT;
         struct reply_sink s = { .r = ret };

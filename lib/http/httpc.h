@@ -21,8 +21,8 @@ struct httpc_reply {
 
 /* METHOD PATH on the Unix socket SOCKET_PATH, with an optional JSON body,
  * on a connection of its own. Times out after timeout_ms. */
-int httpc_request(const char *socket_path, const char *method, const char *path, const char *body,
-                  int timeout_ms, struct httpc_reply *ret, struct error *e);
+int httpc_request(const char *socket_path, const char *method, const char *path, const char *body, int timeout_ms,
+                  struct httpc_reply *ret, struct error *e);
 /* Parse a complete response held in BUF (the fuzz target's entry point). */
 int httpc_parse(const char *buf, size_t len, struct httpc_reply *ret, struct error *e);
 void httpc_reply_free(struct httpc_reply *r);
@@ -53,18 +53,21 @@ int httpc_reader_status(const struct httpc_reader *rd);
  * (keep-alive), so that a client polling every few hundred ms does not
  * connect each time. */
 struct httpc_conn {
-        int fd; /* -1 when closed; fresh objects must set it */
-        int used; /* requests answered on this connection */
+        int fd;                  /* -1 when closed; fresh objects must set it */
+        int used;                /* requests answered on this connection */
         const char *socket_path; /* borrowed */
 };
-#define HTTPC_CONN_INIT { .fd = -1 }
+#define HTTPC_CONN_INIT  \
+        {                \
+                .fd = -1 \
+        }
 
 struct httpc_call {
         const char *method, *path;
         const char *headers; /* extra header lines, each ending in \r\n; may be NULL */
         const char *body;    /* may be NULL */
         size_t body_len;
-        int timeout_ms;      /* for the whole answer; 0: none (streams) */
+        int timeout_ms;              /* for the whole answer; 0: none (streams) */
         volatile sig_atomic_t *stop; /* may be NULL; checked at least once a second */
         int (*on_body)(int status, const char *at, size_t len, void *ud);
         void *ud;

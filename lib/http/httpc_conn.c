@@ -41,8 +41,8 @@ int httpc_conn_open(struct httpc_conn *c, const char *socket_path, int timeout_m
                 if (errno == EINTR)
                         continue;
                 if (errno == EAGAIN)
-                        return error_set(e, ETIMEDOUT, "connect %s: no room in its backlog within %d ms",
-                                         socket_path, timeout_ms);
+                        return error_set(e, ETIMEDOUT, "connect %s: no room in its backlog within %d ms", socket_path,
+                                         timeout_ms);
                 return error_sys(e, errno, "connect %s", socket_path);
         }
         c->fd = TAKE_FD(fd);
@@ -150,8 +150,8 @@ int httpc_conn_call(struct httpc_conn *c, struct httpc_call *call, struct error 
                 if (n < 0) {
                         int err = errno;
 
-                        return (!got_any ? stale(c, reused, err) : (httpc_conn_close(c), 0)) ?:
-                                       error_sys(e, err, "recv");
+                        return (!got_any ? stale(c, reused, err) : (httpc_conn_close(c), 0))
+                                       ?: error_sys(e, err, "recv");
                 }
                 if (n == 0 && !got_any)
                         return stale(c, reused, 0) ?: error_set(e, EPROTO, "closed the connection without an answer");

@@ -34,7 +34,8 @@ static const http_parser_settings settings = {
         .on_message_complete = on_complete,
 };
 
-void httpc_reader_init(struct httpc_reader *rd, int (*body)(int status, const char *at, size_t len, void *ud), void *ud)
+void httpc_reader_init(struct httpc_reader *rd, int (*body)(int status, const char *at, size_t len, void *ud),
+                       void *ud)
 {
         memset(rd, 0, sizeof(*rd));
         http_parser_init(&rd->parser, HTTP_RESPONSE);

@@ -58,7 +58,7 @@ int netem_check(const struct netem_params *p, char *why, size_t len)
 }
 
 static const char *const tc_lib_dirs[] = { "/usr/lib/x86_64-linux-gnu/tc", "/usr/lib/tc", "/usr/lib64/tc",
-                                            "/usr/local/lib/tc", NULL };
+                                           "/usr/local/lib/tc", NULL };
 
 int netem_load_distribution(const char *name, int16_t **ret, size_t *ret_n, struct error *e)
 {

@@ -25,8 +25,8 @@ struct netem_params {
         double reorder;
         double reorder_corr;
         uint32_t gap;
-        uint64_t rate_Bps; /* bytes per second, 0: unlimited */
-        uint32_t limit;    /* packets; 0 means tc's default of 1000 */
+        uint64_t rate_Bps;     /* bytes per second, 0: unlimited */
+        uint32_t limit;        /* packets; 0 means tc's default of 1000 */
         char distribution[16]; /* "" (uniform), normal, pareto, paretonormal */
         int16_t *dist;         /* loaded table, owned by the caller */
         size_t dist_len;

@@ -202,10 +202,12 @@ int netns_guard_host(uint64_t netns_ino, struct error *e)
          * hostNetwork, chaosd's namespace is its pod's while the host's
          * uplink lives in PID 1's. Both are refused. */
         if (stat("/proc/1/ns/net", &st) == 0 && (uint64_t)st.st_ino == netns_ino)
-                return error_set(e, EPERM, "the target shares the host's network namespace (PID 1's): name the "
-                                           "interface(s) explicitly with \"interface\"");
+                return error_set(e, EPERM,
+                                 "the target shares the host's network namespace (PID 1's): name the "
+                                 "interface(s) explicitly with \"interface\"");
         if (stat("/proc/self/ns/net", &st) == 0 && (uint64_t)st.st_ino == netns_ino)
-                return error_set(e, EPERM, "the target shares chaosd's (the host's) network namespace: name the "
-                                           "interface(s) explicitly with \"interface\"");
+                return error_set(e, EPERM,
+                                 "the target shares chaosd's (the host's) network namespace: name the "
+                                 "interface(s) explicitly with \"interface\"");
         return 0;
 }

@@ -11,8 +11,8 @@
 
 #include "cleanup.h"
 
-int nlx_tc_msg(int type, int flags, int ifindex, uint32_t parent, uint32_t handle, uint32_t info,
-               struct nl_msg **ret, struct error *e)
+int nlx_tc_msg(int type, int flags, int ifindex, uint32_t parent, uint32_t handle, uint32_t info, struct nl_msg **ret,
+               struct error *e)
 {
         struct tcmsg tcm = {
                 .tcm_family = AF_UNSPEC,

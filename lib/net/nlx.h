@@ -20,8 +20,8 @@
 
 /* A tc message: nlmsghdr(TYPE, FLAGS) + tcmsg. INFO is the filter's
  * prio<<16 | htons(protocol) (0 for qdiscs and classes). */
-int nlx_tc_msg(int type, int flags, int ifindex, uint32_t parent, uint32_t handle, uint32_t info,
-               struct nl_msg **ret, struct error *e);
+int nlx_tc_msg(int type, int flags, int ifindex, uint32_t parent, uint32_t handle, uint32_t info, struct nl_msg **ret,
+               struct error *e);
 /* Send MSG and wait for the kernel's ack. Returns 0 or -errno as the kernel
  * reported it; e->msg carries the extended-ack text when there is one. */
 int nlx_talk(struct nl_sock *sk, struct nl_msg *msg, struct error *e);

@@ -114,8 +114,9 @@ int qtree_at(struct nl_sock *sk, int ifindex, uint32_t parent, struct qinfo *ret
 int qtree_get(struct nl_sock *sk, int ifindex, uint32_t handle, struct qinfo *ret, void **opts, size_t *opts_len,
               struct error *e)
 {
-        struct find_ctx c = { .ifindex = ifindex, .handle = handle, .by_handle = 1, .ret = ret, .opts = opts,
-                              .opts_len = opts_len };
+        struct find_ctx c = {
+                .ifindex = ifindex, .handle = handle, .by_handle = 1, .ret = ret, .opts = opts, .opts_len = opts_len
+        };
 
         memset(ret, 0, sizeof(*ret));
         if (opts)
@@ -149,8 +150,7 @@ static int count_cb(struct nlmsghdr *h, void *arg)
         return 0;
 }
 
-int qtree_count_filters(struct nl_sock *sk, int ifindex, uint32_t parent, uint16_t prio, int *ret,
-                        struct error *e)
+int qtree_count_filters(struct nl_sock *sk, int ifindex, uint32_t parent, uint16_t prio, int *ret, struct error *e)
 {
         _cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
         struct count_ctx c = { .ifindex = ifindex, .prio = prio };
@@ -459,7 +459,7 @@ static int create_obj(struct nl_sock *sk, int ifindex, int type, int flags, cons
                 return error_set(e, EINVAL, "saved tc object without a kind");
         r = nlx_tc_msg(type, flags, ifindex, jnum(o, "parent"),
                        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "u32_in_root")) ? jnum(o, "handle") & 0xfffff
-                                                                                         : jnum(o, "handle"),
+                                                                                        : jnum(o, "handle"),
                        jnum(o, "info"), &m, e);
         if (r < 0)
                 return r;
@@ -482,7 +482,9 @@ static int create_obj(struct nl_sock *sk, int ifindex, int type, int flags, cons
         }
         if (r < 0)
                 return error_wrap(e, "re-create %s %s %s",
-                                  type == RTM_NEWQDISC ? "qdisc" : type == RTM_NEWTCLASS ? "class" : "filter",
+                                  type == RTM_NEWQDISC    ? "qdisc"
+                                  : type == RTM_NEWTCLASS ? "class"
+                                                          : "filter",
                                   kind->valuestring, nlx_handle_str(jnum(o, "handle"), h, sizeof(h)));
         return 0;
 }

@@ -28,8 +28,7 @@ int qtree_get(struct nl_sock *sk, int ifindex, uint32_t handle, struct qinfo *re
               struct error *e);
 /* Number of filters (u32 key nodes and other classifiers' entries, not
  * hash tables) at PARENT with filter priority PRIO (0: any). */
-int qtree_count_filters(struct nl_sock *sk, int ifindex, uint32_t parent, uint16_t prio, int *ret,
-                        struct error *e);
+int qtree_count_filters(struct nl_sock *sk, int ifindex, uint32_t parent, uint16_t prio, int *ret, struct error *e);
 /* The u32 selectors (TCA_U32_SEL payloads, hex) of the key nodes at PARENT
  * with priority in [PRIO_LO, PRIO_HI]: a JSON array of strings in *RET. */
 int qtree_u32_sels(struct nl_sock *sk, int ifindex, uint32_t parent, uint16_t prio_lo, uint16_t prio_hi, cJSON **ret,

@@ -59,8 +59,7 @@ int tcf_select_active(const struct tcf_select *s)
         return s->n_peers > 0 || s->n_ports > 0 || s->protocol != TCF_PROTO_ALL;
 }
 
-int tcf_expand(const struct tcf_select *s, int peer_is_src, struct tcf_match **ret, size_t *ret_n,
-               struct error *e)
+int tcf_expand(const struct tcf_select *s, int peer_is_src, struct tcf_match **ret, size_t *ret_n, struct error *e)
 {
         static const int both[] = { TCF_PROTO_TCP, TCF_PROTO_UDP };
         _cleanup_free_ struct tcf_match *v = NULL;
@@ -217,7 +216,8 @@ static int put_action(struct nl_msg *msg, const struct tcf_action *a)
                         .ifindex = (uint32_t)a->ifindex,
                 };
 
-                if (nla_put_string(msg, TCA_ACT_KIND, "mirred") < 0 || !(opts = nla_nest_start(msg, TCA_ACT_OPTIONS)) ||
+                if (nla_put_string(msg, TCA_ACT_KIND, "mirred") < 0 ||
+                    !(opts = nla_nest_start(msg, TCA_ACT_OPTIONS)) ||
                     nla_put(msg, TCA_MIRRED_PARMS, sizeof(p), &p) < 0)
                         return -1;
         } else {

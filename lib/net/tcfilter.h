@@ -34,12 +34,12 @@ struct tcf_select {
 
 /* One u32 selector. Zero fields are wildcards. */
 struct tcf_match {
-        int family;          /* AF_INET, AF_INET6, or 0 (any: match all) */
+        int family;           /* AF_INET, AF_INET6, or 0 (any: match all) */
         struct tcf_cidr peer; /* peer.family == 0: any address */
-        int peer_is_src;     /* match the source address (else destination) */
+        int peer_is_src;      /* match the source address (else destination) */
         uint16_t port;
         int port_is_src;
-        int proto;           /* IP protocol number, 0 any */
+        int proto; /* IP protocol number, 0 any */
 };
 
 enum tcf_action_kind { TCF_CLASSIFY, TCF_REDIRECT, TCF_DROP };
@@ -56,8 +56,7 @@ int tcf_select_active(const struct tcf_select *s);
 /* Expand the selection into u32 matches: one per (peer x port x
  * sport/dport x protocol). PEER_IS_SRC: ingress matches the peer as the
  * source. A port matches either end of the connection. */
-int tcf_expand(const struct tcf_select *s, int peer_is_src, struct tcf_match **ret, size_t *ret_n,
-               struct error *e);
+int tcf_expand(const struct tcf_select *s, int peer_is_src, struct tcf_match **ret, size_t *ret_n, struct error *e);
 /* Ethernet protocol (host order) the filter of M is registered under. */
 uint16_t tcf_eth_proto(const struct tcf_match *m);
 /* The TCA_U32_SEL payload (struct tc_u32_sel + keys) of M into BUF; returns

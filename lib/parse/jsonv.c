@@ -62,8 +62,8 @@ int jv_check_object(const cJSON *obj, const char *path, const char *const *allow
 }
 
 /* Common prologue: fetch KEY, handle absence. */
-static int get(const cJSON *obj, const char *path, const char *key, int required, const cJSON **ret,
-               char *p, struct error *e)
+static int get(const cJSON *obj, const char *path, const char *key, int required, const cJSON **ret, char *p,
+               struct error *e)
 {
         jv_path(p, path, key);
         *ret = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -75,8 +75,7 @@ static int get(const cJSON *obj, const char *path, const char *key, int required
         return 1;
 }
 
-int jv_string(const cJSON *obj, const char *path, const char *key, int required, const char **ret,
-              struct error *e)
+int jv_string(const cJSON *obj, const char *path, const char *key, int required, const char **ret, struct error *e)
 {
         char p[JV_PATH_MAX];
         const cJSON *v;
@@ -106,8 +105,8 @@ int jv_bool(const cJSON *obj, const char *path, const char *key, int required, i
         return 1;
 }
 
-int jv_int(const cJSON *obj, const char *path, const char *key, int required, int64_t min, int64_t max,
-           int64_t *ret, struct error *e)
+int jv_int(const cJSON *obj, const char *path, const char *key, int required, int64_t min, int64_t max, int64_t *ret,
+           struct error *e)
 {
         char p[JV_PATH_MAX];
         const cJSON *v;
@@ -127,8 +126,8 @@ int jv_int(const cJSON *obj, const char *path, const char *key, int required, in
         return 1;
 }
 
-int jv_duration(const cJSON *obj, const char *path, const char *key, int required, uint64_t min_us,
-                uint64_t max_us, uint64_t *ret_us, struct error *e)
+int jv_duration(const cJSON *obj, const char *path, const char *key, int required, uint64_t min_us, uint64_t max_us,
+                uint64_t *ret_us, struct error *e)
 {
         char p[JV_PATH_MAX], a[32], b[32];
         const cJSON *v;
@@ -149,8 +148,7 @@ int jv_duration(const cJSON *obj, const char *path, const char *key, int require
         return 1;
 }
 
-int jv_percent(const cJSON *obj, const char *path, const char *key, int required, double *ret,
-               struct error *e)
+int jv_percent(const cJSON *obj, const char *path, const char *key, int required, double *ret, struct error *e)
 {
         char p[JV_PATH_MAX];
         const cJSON *v;
@@ -173,8 +171,7 @@ int jv_percent(const cJSON *obj, const char *path, const char *key, int required
         return 1;
 }
 
-int jv_size(const cJSON *obj, const char *path, const char *key, int required, uint64_t *ret,
-            struct error *e)
+int jv_size(const cJSON *obj, const char *path, const char *key, int required, uint64_t *ret, struct error *e)
 {
         char p[JV_PATH_MAX];
         const cJSON *v;
@@ -192,8 +189,7 @@ int jv_size(const cJSON *obj, const char *path, const char *key, int required, u
         if (!cJSON_IsString(v))
                 return error_path(e, p, "must be a size such as \"64MiB\", not %s", type_name(v));
         if (units_parse_size(v->valuestring, ret) < 0)
-                return error_path(e, p, "\"%.64s\" is not a size (use B, KiB, MiB, GiB, KB, MB, GB)",
-                                  v->valuestring);
+                return error_path(e, p, "\"%.64s\" is not a size (use B, KiB, MiB, GiB, KB, MB, GB)", v->valuestring);
         return 1;
 }
 

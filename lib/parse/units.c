@@ -81,10 +81,20 @@ int units_parse_percent(const char *s, double *ret_pct)
 int units_parse_size(const char *s, uint64_t *ret_bytes)
 {
         static const struct unit units[] = {
-                { "B", 1 },           { "K", 1024.0 },      { "KiB", 1024.0 },   { "KB", 1e3 },
-                { "M", 1048576.0 },   { "MiB", 1048576.0 }, { "MB", 1e6 },       { "G", 1073741824.0 },
-                { "GiB", 1073741824.0 }, { "GB", 1e9 },     { "T", 1099511627776.0 },
-                { "TiB", 1099511627776.0 }, { "TB", 1e12 }, { NULL, 0 },
+                { "B", 1 },
+                { "K", 1024.0 },
+                { "KiB", 1024.0 },
+                { "KB", 1e3 },
+                { "M", 1048576.0 },
+                { "MiB", 1048576.0 },
+                { "MB", 1e6 },
+                { "G", 1073741824.0 },
+                { "GiB", 1073741824.0 },
+                { "GB", 1e9 },
+                { "T", 1099511627776.0 },
+                { "TiB", 1099511627776.0 },
+                { "TB", 1e12 },
+                { NULL, 0 },
         };
         double v;
         int r = parse_scaled(s, units, 0, &v);
@@ -101,10 +111,9 @@ int units_parse_rate(const char *s, uint64_t *ret_bps)
 {
         /* tc's conventions: "bit" units are bits per second, "Bps" bytes. */
         static const struct unit units[] = {
-                { "bit", 1 / 8.0 },     { "kbit", 1e3 / 8 },   { "mbit", 1e6 / 8 }, { "gbit", 1e9 / 8 },
-                { "bps", 1 },           { "Bps", 1 },          { "kbps", 1e3 },     { "KBps", 1e3 },
-                { "mbps", 1e6 },        { "MBps", 1e6 },       { "gbps", 1e9 },     { "GBps", 1e9 },
-                { NULL, 0 },
+                { "bit", 1 / 8.0 }, { "kbit", 1e3 / 8 }, { "mbit", 1e6 / 8 }, { "gbit", 1e9 / 8 }, { "bps", 1 },
+                { "Bps", 1 },       { "kbps", 1e3 },     { "KBps", 1e3 },     { "mbps", 1e6 },     { "MBps", 1e6 },
+                { "gbps", 1e9 },    { "GBps", 1e9 },     { NULL, 0 },
         };
         double v;
         int r = parse_scaled(s, units, 1, &v);

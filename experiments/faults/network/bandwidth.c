@@ -12,7 +12,7 @@
 #include "nlx.h"
 #include "units.h"
 
-static const char *const bandwidth_keys[] = { "type", "rate",  "burst",    "limit",     "interface",
+static const char *const bandwidth_keys[] = { "type",  "rate",  "burst",    "limit",     "interface",
                                               "peers", "ports", "protocol", "direction", NULL };
 
 static int parse_tbf(struct tbf_params *p, const cJSON *json, const char *path, struct error *e)

@@ -17,10 +17,28 @@
 #include "units.h"
 
 static const char *const network_keys[] = {
-        "type",     "delay",     "jitter",   "correlation",           "distribution", "loss",
-        "loss_correlation",      "duplicate", "duplicate_correlation", "corrupt",      "corrupt_correlation",
-        "reorder",  "reorder_correlation",   "gap",      "rate",      "limit",        "interface",
-        "peers",    "ports",     "protocol", "direction", NULL,
+        "type",
+        "delay",
+        "jitter",
+        "correlation",
+        "distribution",
+        "loss",
+        "loss_correlation",
+        "duplicate",
+        "duplicate_correlation",
+        "corrupt",
+        "corrupt_correlation",
+        "reorder",
+        "reorder_correlation",
+        "gap",
+        "rate",
+        "limit",
+        "interface",
+        "peers",
+        "ports",
+        "protocol",
+        "direction",
+        NULL,
 };
 
 #define MAX_DELAY_US (60ULL * 1000000)
@@ -74,7 +92,8 @@ static int parse_netem(struct netem_params *p, const cJSON *json, const char *pa
         if (s) {
                 jv_path(jp, path, "rate");
                 if (units_parse_rate(s, &p->rate_Bps) < 0)
-                        return error_path(e, jp, "\"%.32s\" is not a rate (e.g. \"1mbit\", \"500kbit\", \"1MBps\")", s);
+                        return error_path(e, jp, "\"%.32s\" is not a rate (e.g. \"1mbit\", \"500kbit\", \"1MBps\")",
+                                          s);
         }
         s = NULL;
         r = jv_string(json, path, "distribution", 0, &s, e);
@@ -139,9 +158,10 @@ static int netem_leaf_check(const struct netfault *nf, const void *opts, size_t 
             !near(g.reorder, netem_percent_back(netem_percent(w->reorder))) ||
             !near(g.delay_corr, netem_percent_back(netem_percent(w->delay_corr))) ||
             !near(g.loss_corr, netem_percent_back(netem_percent(w->loss_corr))) || g.rate_Bps != w->rate_Bps)
-                return error_set(e, EIO,
-                                 "%s: netem read back differs from the spec (delay %.3f ms, jitter %.3f ms, loss %.4f%%)",
-                                 where, g.latency_ns / 1e6, g.jitter_ns / 1e6, g.loss);
+                return error_set(
+                        e, EIO,
+                        "%s: netem read back differs from the spec (delay %.3f ms, jitter %.3f ms, loss %.4f%%)",
+                        where, g.latency_ns / 1e6, g.jitter_ns / 1e6, g.loss);
         return 0;
 }
 

@@ -73,8 +73,9 @@ static int partition_parse(struct fault *f, const cJSON *json, struct error *e)
                 return r;
         if (nf->sel.n_peers == 0) {
                 jv_path(jp, f->path, "peers");
-                return error_path(e, jp, "is required: the addresses to cut off (use a network fault with loss "
-                                         "100%% to isolate completely)");
+                return error_path(e, jp,
+                                  "is required: the addresses to cut off (use a network fault with loss "
+                                  "100%% to isolate completely)");
         }
         r = nf_parse_where(nf, json, f->path, "both", e);
         if (r < 0)

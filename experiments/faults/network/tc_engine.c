@@ -66,8 +66,8 @@ static int qdisc_error(struct error *e, int r, const char *kind, const char *ifn
         snprintf(why, sizeof(why), "%s", e->msg);
         if (r == -ENOENT)
                 return error_set(e, ENOTSUP,
-                                 "%s: the kernel has no %s qdisc (needs CONFIG_NET_SCH_%s, module sch_%s): %s", ifname,
-                                 kind, up, kind, why);
+                                 "%s: the kernel has no %s qdisc (needs CONFIG_NET_SCH_%s, module sch_%s): %s",
+                                 ifname, kind, up, kind, why);
         return error_wrap(e, "%s: add %s qdisc", ifname, kind);
 }
 
@@ -178,8 +178,8 @@ static int add_clsact(struct nl_sock *sk, int ifindex, const char *ifname, struc
         _cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
         int r;
 
-        r = nlx_tc_msg(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, TC_H_CLSACT, TC_H_MAKE(TC_H_CLSACT, 0), 0, &m,
-                       e);
+        r = nlx_tc_msg(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, TC_H_CLSACT, TC_H_MAKE(TC_H_CLSACT, 0), 0,
+                       &m, e);
         if (r < 0)
                 return r;
         if (nla_put_string(m, TCA_KIND, "clsact") < 0)
@@ -248,8 +248,7 @@ static int del_hook_filters(struct nl_sock *sk, int ifindex, uint32_t parent, st
                 int r;
 
                 r = nlx_tc_msg(RTM_DELTFILTER, 0, ifindex, parent, 0,
-                               ((uint32_t)(own[i].prio + prio_off(parent)) << 16) | htons(own[i].proto),
-                               &m, e);
+                               ((uint32_t)(own[i].prio + prio_off(parent)) << 16) | htons(own[i].proto), &m, e);
                 if (r < 0)
                         return r;
                 r = nlx_talk(sk, m, e);
@@ -263,7 +262,8 @@ static int del_hook_filters(struct nl_sock *sk, int ifindex, uint32_t parent, st
 
 static int link_msg(int type, int flags, const char *name, int ifi_flags, struct nl_msg **ret, struct error *e)
 {
-        struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_flags = (unsigned)ifi_flags,
+        struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC,
+                                 .ifi_flags = (unsigned)ifi_flags,
                                  .ifi_change = (unsigned)ifi_flags };
         struct nl_msg *m = nlmsg_alloc();
         struct nlattr *li;
@@ -342,8 +342,9 @@ static int list_ifaces(struct nl_sock *sk, const struct netfault *nf, struct nf_
                                 return r;
                 }
                 if (n == 0)
-                        return error_set(e, ENODEV, "the target's network namespace has no interface that is up but "
-                                                    "loopback");
+                        return error_set(e, ENODEV,
+                                         "the target's network namespace has no interface that is up but "
+                                         "loopback");
         }
         *ret = TAKE_PTR(out);
         *n_out = n;
@@ -406,10 +407,11 @@ static int precheck(struct nl_sock *sk, const struct netfault *nf, const struct 
                                 n += c;
                         }
                         if (n)
-                                return error_set(e, EBUSY,
-                                                 "%s already carries chaosd filters (priority %#x in its %s hook); stop "
-                                                 "that experiment first",
-                                                 ifc->name, p, hook.kind);
+                                return error_set(
+                                        e, EBUSY,
+                                        "%s already carries chaosd filters (priority %#x in its %s hook); stop "
+                                        "that experiment first",
+                                        ifc->name, p, hook.kind);
                 }
                 if (nf->leaf->egress_hook && nf->egress && strcmp(hook.kind, "clsact") != 0)
                         return error_set(e, EBUSY,
@@ -754,8 +756,8 @@ static int check_sels(struct nl_sock *sk, const struct netfault *nf, int ifindex
         r = cJSON_GetArraySize(got);
         cJSON_Delete(got);
         if (missing || r)
-                return error_set(e, EIO, "%s: %d of chaosd's %zu u32 selectors missing, %d unexpected, at %x:%x", where,
-                                 missing, n, r, parent >> 16, parent & 0xffff);
+                return error_set(e, EIO, "%s: %d of chaosd's %zu u32 selectors missing, %d unexpected, at %x:%x",
+                                 where, missing, n, r, parent >> 16, parent & 0xffff);
         return 0;
 }
 

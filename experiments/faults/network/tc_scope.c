@@ -24,7 +24,8 @@ int nf_parse_select(struct tcf_select *ret, const cJSON *json, const char *path,
                 if (ret->n_peers >= TCF_MAX_PEERS)
                         return error_path(e, p, "at most %d peers", TCF_MAX_PEERS);
                 if (tcf_parse_cidr(it->valuestring, &ret->peers[ret->n_peers]) < 0)
-                        return error_path(e, ip, "\"%.64s\" is not an IPv4/IPv6 address or CIDR (host bits must be zero)",
+                        return error_path(e, ip,
+                                          "\"%.64s\" is not an IPv4/IPv6 address or CIDR (host bits must be zero)",
                                           it->valuestring);
                 ret->n_peers++;
         }
@@ -93,8 +94,7 @@ static int parse_ifaces(struct netfault *nf, const cJSON *json, const char *path
         return 0;
 }
 
-int nf_parse_where(struct netfault *nf, const cJSON *json, const char *path, const char *default_dir,
-                   struct error *e)
+int nf_parse_where(struct netfault *nf, const cJSON *json, const char *path, const char *default_dir, struct error *e)
 {
         const char *dir = NULL;
         char jp[JV_PATH_MAX];

@@ -45,13 +45,13 @@
 struct syscall_fault {
         struct syscall_policy p;
         struct syscall_tracer tracer;
-        int attached; /* the agent holds our policy */
+        int attached;              /* the agent holds our policy */
         struct syscall_stats live; /* kept up to date by the agent while attached */
         pid_t pid;
         uint64_t start_time;
 };
 
-static const char *const syscall_keys[] = { "type",  "syscalls", "errno", "probability", "count",
+static const char *const syscall_keys[] = { "type",  "syscalls", "errno", "probability",           "count",
                                             "delay", "path",     "mode",  "allow_enosys_on_crash", NULL };
 
 static int errno_parse(const cJSON *v, const char *path, int *ret, struct error *e)
@@ -109,8 +109,7 @@ static int syscall_parse(struct fault *f, const cJSON *json, struct error *e)
 
                 jv_path_index(ip, path, i++);
                 if (nr == __NR_SCMP_ERROR || nr < 0)
-                        return error_path(e, ip, "\"%.32s\" is not a syscall of this architecture",
-                                          c->valuestring);
+                        return error_path(e, ip, "\"%.32s\" is not a syscall of this architecture", c->valuestring);
                 if (syscall_policy_index(p, nr) >= 0)
                         return error_path(e, ip, "\"%.32s\" is listed twice", c->valuestring);
                 snprintf(p->names[p->n], sizeof(p->names[p->n]), "%s", c->valuestring);
@@ -165,7 +164,8 @@ static int syscall_parse(struct fault *f, const cJSON *json, struct error *e)
                         return error_path(e, path, "\"%.32s\" is not one of auto, notify, ptrace, kernel", mode);
         }
         if (p->mode == SYSCALL_MODE_KERNEL && !syscall_policy_kernel_ok(p))
-                return error_path(e, f->path, "mode \"kernel\" (SECCOMP_RET_ERRNO) needs an errno at 100%% "
+                return error_path(e, f->path,
+                                  "mode \"kernel\" (SECCOMP_RET_ERRNO) needs an errno at 100%% "
                                   "and no count, delay or path");
         r = jv_bool(json, f->path, "allow_enosys_on_crash", 0, &allow, e);
         if (r < 0)
@@ -203,9 +203,11 @@ static int apply_notify(struct fault *f, struct syscall_fault *sf, struct target
         if (!keeper && !sf->p.allow_enosys_on_crash) {
                 (void)ops->detach(t->pid, t->start_time, sf);
                 sf->attached = 0;
-                return error_set(e, EPERM, "%s: process %d's seccomp listener lives only in chaosd (OCI mode): "
+                return error_set(e, EPERM,
+                                 "%s: process %d's seccomp listener lives only in chaosd (OCI mode): "
                                  "if chaosd died its routed syscalls would fail with ENOSYS; set "
-                                 "\"allow_enosys_on_crash\": true to accept that", f->path, (int)t->pid);
+                                 "\"allow_enosys_on_crash\": true to accept that",
+                                 f->path, (int)t->pid);
         }
         return 0;
 }
@@ -219,14 +221,17 @@ static int syscall_apply(struct fault *f, struct target *t, struct error *e)
         if (t->pid <= 0)
                 return error_set(e, EINVAL, "syscall: the target has no main process (a bare cgroup)");
         if (sf->p.mode == SYSCALL_MODE_KERNEL)
-                return error_set(e, EINVAL, "%s: mode \"kernel\" only works with chaosctl exec (the filter "
-                                 "outlives any experiment)", f->path);
+                return error_set(e, EINVAL,
+                                 "%s: mode \"kernel\" only works with chaosctl exec (the filter "
+                                 "outlives any experiment)",
+                                 f->path);
         if (sf->p.mode != SYSCALL_MODE_PTRACE) {
                 r = apply_notify(f, sf, t, e);
                 if (r != -ENOENT)
                         return r;
                 if (sf->p.mode == SYSCALL_MODE_NOTIFY)
-                        return error_set(e, ENOENT, "%s: process %d is not supervised by chaosd's seccomp agent "
+                        return error_set(e, ENOENT,
+                                         "%s: process %d is not supervised by chaosd's seccomp agent "
                                          "(start it with chaosctl exec or an OCI runtime with listenerPath)",
                                          f->path, (int)t->pid);
                 cJSON_Delete(f->saved);

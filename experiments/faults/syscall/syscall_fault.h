@@ -27,10 +27,10 @@ struct syscall_policy {
         int nr[SYSCALL_POLICY_MAX_CALLS]; /* native syscall numbers */
         char names[SYSCALL_POLICY_MAX_CALLS][32];
         int n;
-        int err;              /* errno to fail with; 0: do not fail (delay only) */
-        double probability;   /* 0..100 */
-        int64_t count;        /* fail (or delay) only the first COUNT matches; -1: unlimited */
-        uint64_t delay_us;    /* hold each matching call this long first */
+        int err;                            /* errno to fail with; 0: do not fail (delay only) */
+        double probability;                 /* 0..100 */
+        int64_t count;                      /* fail (or delay) only the first COUNT matches; -1: unlimited */
+        uint64_t delay_us;                  /* hold each matching call this long first */
         char path[SYSCALL_POLICY_PATH_MAX]; /* fnmatch(3) glob; "" matches all */
         enum syscall_mode mode;
         int allow_enosys_on_crash;

@@ -58,28 +58,16 @@ static const struct {
 #ifdef SYS_chown
         { SYS_chown, 0 },
 #endif
-        { SYS_truncate, 0 },
-        { SYS_chdir, 0 },
-        { SYS_execve, 0 },
-        { SYS_openat, 1 },
+        { SYS_truncate, 0 },   { SYS_chdir, 0 },    { SYS_execve, 0 },    { SYS_openat, 1 },
 #ifdef SYS_openat2
         { SYS_openat2, 1 },
 #endif
-        { SYS_newfstatat, 1 },
-        { SYS_statx, 1 },
-        { SYS_faccessat, 1 },
+        { SYS_newfstatat, 1 }, { SYS_statx, 1 },    { SYS_faccessat, 1 },
 #ifdef SYS_faccessat2
         { SYS_faccessat2, 1 },
 #endif
-        { SYS_mkdirat, 1 },
-        { SYS_unlinkat, 1 },
-        { SYS_renameat, 1 },
-        { SYS_renameat2, 1 },
-        { SYS_readlinkat, 1 },
-        { SYS_fchmodat, 1 },
-        { SYS_fchownat, 1 },
-        { SYS_utimensat, 1 },
-        { SYS_execveat, 1 },
+        { SYS_mkdirat, 1 },    { SYS_unlinkat, 1 }, { SYS_renameat, 1 },  { SYS_renameat2, 1 }, { SYS_readlinkat, 1 },
+        { SYS_fchmodat, 1 },   { SYS_fchownat, 1 }, { SYS_utimensat, 1 }, { SYS_execveat, 1 },
 };
 
 int syscall_path_arg(int nr)

@@ -40,13 +40,12 @@ static long xptrace(long req, pid_t pid, unsigned long addr, unsigned long data)
         return syscall(SYS_ptrace, req, pid, addr, data);
 }
 
-#define TRACE_OPTS                                                                                           \
-        (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |            \
-         PTRACE_O_TRACEEXEC)
+#define TRACE_OPTS \
+        (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC)
 
 struct tracee {
         pid_t tid;
-        int pending_err;   /* set rax to -pending_err at the syscall's exit stop */
+        int pending_err;        /* set rax to -pending_err at the syscall's exit stop */
         uint64_t held_until_ns; /* resume at this CLOCK_MONOTONIC time; 0: not held */
 };
 
@@ -194,8 +193,9 @@ static void on_syscall_stop(struct tracer *tr, pid_t tid)
         if (idx < 0)
                 goto resume;
         /* The tracee is stopped: it waits until we resume it. */
-        j = (struct syscall_judge){ .p = tr->p, .stats = tr->stats, .matches = tr->matches, .rnd = judge_rnd,
-                                    .arg = tr };
+        j = (struct syscall_judge){
+                .p = tr->p, .stats = tr->stats, .matches = tr->matches, .rnd = judge_rnd, .arg = tr
+        };
         syscall_judge(&j, tid, (int)info.entry.nr, info.entry.args, &v);
         tr->matches = j.matches;
         if (!v.matched)
@@ -357,8 +357,10 @@ int syscall_tracer_start(pid_t pid, uint64_t start_time, const struct syscall_po
         if (read_tracer_pid(pid, &tracer_pid) < 0)
                 return error_set(e, ESRCH, "process %d is gone", (int)pid);
         if (tracer_pid)
-                return error_set(e, EBUSY, "process %d is already traced by process %d (a debugger, strace or "
-                                 "another experiment)", (int)pid, (int)tracer_pid);
+                return error_set(e, EBUSY,
+                                 "process %d is already traced by process %d (a debugger, strace or "
+                                 "another experiment)",
+                                 (int)pid, (int)tracer_pid);
         mem = mmap(NULL, sizeof(struct syscall_stats), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         if (mem == MAP_FAILED)
                 return error_sys(e, errno, "mmap");

@@ -15,11 +15,11 @@
 #include "syscall_fault.h"
 
 struct syscall_tracer {
-        pid_t pid;                    /* the tracer process; 0 when none */
+        pid_t pid; /* the tracer process; 0 when none */
         uint64_t start_time;
-        int pidfd;                    /* -1 when none */
-        struct syscall_stats *stats;  /* shared with the tracer (MAP_SHARED) */
-        int threads;                  /* how many threads were seized at start */
+        int pidfd;                   /* -1 when none */
+        struct syscall_stats *stats; /* shared with the tracer (MAP_SHARED) */
+        int threads;                 /* how many threads were seized at start */
 };
 
 /* Fork a tracer for process PID (bound by START_TIME) and wait until every
