@@ -163,24 +163,6 @@ static void arm_retry(struct experiment *x)
                 log_event("error", x->id, "revert", "cannot arm the retry: %s", e.msg);
 }
 
-int experiment_reverts_pending(const struct experiment *x)
-{
-        int n = 0;
-
-        for (int i = 0; i < x->n_faults; i++)
-                n += x->faults[i].state == FI_REVERT_PENDING;
-        return n;
-}
-
-int experiments_reverts_pending(const struct daemon *d)
-{
-        int n = 0;
-
-        for (const struct experiment *x = d->experiments; x; x = x->next)
-                n += experiment_reverts_pending(x);
-        return n;
-}
-
 /* FI's revert failed with E: it stays pending, journaled, and is retried. */
 static void revert_failed(struct fault_inst *fi, const struct error *e)
 {
