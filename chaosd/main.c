@@ -46,7 +46,7 @@ static void usage(FILE *f)
                    "  --state-dir DIR      journal directory (default /var/lib/chaosd)\n"
                    "  --socket-group GROUP group allowed to use the API besides root (default: root only)\n"
                    "  --max-duration D     longest experiment accepted (default 1h)\n"
-                   "  --max-experiments N  active experiments at once; more are answered 429 (default 64)\n"
+                   "  --max-experiments N  active experiments at once; more are answered 429 (default 1024)\n"
                    "  --max-targets N      targets one experiment may resolve to; more: 429 (default 256)\n"
                    "  --max-connections N  open API connections, Unix socket and TLS together; more: 429\n"
                    "                       (default 128)\n"
@@ -79,7 +79,7 @@ static int parse_args(int argc, char **argv, struct options *o, struct error *e)
         o->socket = getenv("CHAOSD_SOCKET") ? getenv("CHAOSD_SOCKET") : "/run/chaosd/chaosd.sock";
         o->state_dir = "/var/lib/chaosd";
         o->max_duration_us = 3600ULL * 1000000;
-        o->max_experiments = 64;
+        o->max_experiments = 1024;
         o->max_targets = 256;
         o->max_connections = 128;
         while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
