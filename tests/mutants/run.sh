@@ -49,10 +49,10 @@ while IFS='|' read -r name test check; do
                 (cd "$wt" && BUILD="$wt/build" timeout 900 bash -c "$test") </dev/null >"$log.test" 2>&1
                 rc=$?
                 cat "$log.test" >>"$log"
-                fails=$(grep -cE '^FAIL: |:[FE]:[^:]*:[^:]*:' "$log.test")
-                passes=$(grep -cE '^PASS: |^100%: Checks: [1-9]' "$log.test")
-                first=$(grep -m1 -E '^FAIL: |:[FE]:[^:]*:[^:]*:' "$log.test" | cut -c1-220)
-                named=$(grep -E '^FAIL: |:[FE]:[^:]*:[^:]*:' "$log.test" | grep -m1 -E -- "${check:-.}" | cut -c1-220)
+                fails=$(grep -cE '^not ok |^FAIL: |:[FE]:[^:]*:[^:]*:' "$log.test")
+                passes=$(grep -E '^ok |^PASS: |^100%: Checks: [1-9]' "$log.test" | grep -vc '# SKIP')
+                first=$(grep -m1 -E '^not ok |^FAIL: |:[FE]:[^:]*:[^:]*:' "$log.test" | cut -c1-220)
+                named=$(grep -E '^not ok |^FAIL: |:[FE]:[^:]*:[^:]*:' "$log.test" | grep -m1 -E -- "${check:-.}" | cut -c1-220)
                 if [ -n "$check" ] && [ -n "$named" ]; then
                         verdict="CAUGHT (rc=$rc) at the named check: $named"
                 elif [ -n "$check" ] && { [ "$rc" != 0 ] || [ "$fails" -gt 0 ]; }; then
