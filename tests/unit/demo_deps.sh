@@ -34,7 +34,7 @@ done
         || t_fail "DEMO_PKGS lacks tools" "$missing"
 # make demo must install before it builds (a build before the install
 # fails on a fresh machine: microhttpd.h not found).
-first=$(make -n demo 2>/dev/null | grep -m1 -E 'setup.sh|cc |make')
+first=$(env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -n --no-print-directory demo 2>/dev/null | grep -m1 -E 'setup.sh|cc |make')
 case $first in *"setup.sh demo"*) t_pass "make demo runs tests/setup.sh demo before it builds" ;;
 *) t_fail "make demo's first step" "$first" ;; esac
 exit $T_FAILED
